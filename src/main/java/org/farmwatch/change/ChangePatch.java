@@ -1,0 +1,19 @@
+package org.farmwatch.change;
+
+import java.io.Serializable;
+import org.farmwatch.classify.LandCover;
+import org.farmwatch.flag.ChangeType;
+import org.locationtech.jts.geom.Geometry;
+
+/**
+ * A connected area whose land cover changed between the baseline and the current period, merged
+ * across tile edges. Immutable. Geometry and area are in the working grid's projected CRS.
+ *
+ * @param patchId    stable id derived from location, classes and dates, the same on every re-run
+ * @param rule       the conversion rule the transition matches, or "" for {@link ChangeType#OTHER}
+ * @param confidence mean per-cell confidence, 0..1
+ */
+public record ChangePatch(String patchId, ChangeType changeType, String rule, LandCover fromClass, LandCover toClass,
+                          double areaM2, double confidence, String beforeDate, String afterDate, Geometry geometry)
+        implements Serializable {
+}

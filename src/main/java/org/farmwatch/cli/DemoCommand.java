@@ -1,0 +1,42 @@
+package org.farmwatch.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.farmwatch.util.FarmwatchException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code farmwatch demo}: the whole pipeline on the embedded sample area. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Run the whole pipeline on sample-tiles/ with the default configuration.")
+final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--out", defaultValue = "out/demo", paramLabel = "DIR", description = "Output folder (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--sample", defaultValue = "sample-tiles", paramLabel = "DIR",
+            description = "The sample area (default: ${DEFAULT-VALUE}).")
+    Path sample;
+
+    @Option(names = "--conf", paramLabel = "FILE", description = "Configuration over the defaults.")
+    Path conf;
+
+    @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: local[*]).")
+    String master;
+
+    @Option(names = "--verbose", description = "Print stack traces with errors.")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        if (!Files.isDirectory(sample.resolve("scenes"))) {
+            throw FarmwatchException.input("sample area not found at " + sample + " (regenerate it with: farmwatch sample --out "
+                    + sample + ")");
+        }
+        new PipelineRun(System.err).execute(new PipelineRun.Request(
+                sample.resolve("scenes/20250415").toString(), sample.resolve("scenes/20250920").toString(),
+                sample.resolve("farmland.gpkg").toString(), out, conf, "demo", master));
+        return 0;
+    }
+}

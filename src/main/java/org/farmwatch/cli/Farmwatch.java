@@ -1,0 +1,58 @@
+package org.farmwatch.cli;
+
+import java.io.PrintWriter;
+import org.farmwatch.util.FarmwatchException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code farmwatch} command. Exit codes: 0 success, 2 bad usage or configuration, 3 unreadable
+ * or invalid input, 4 a required service unavailable, 5 another run holds the lock, 1 anything else.
+ */
+@Command(name = "farmwatch", mixinStandardHelpOptions = true, version = "farmwatch 0.1.0",
+        description = "Detects non-agricultural and non-grain conversion of farmland from satellite imagery.",
+        subcommands = {DemoCommand.class, RunCommand.class, SampleCommand.class})
+public final class Farmwatch {
+
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line and returns the exit code; never calls System.exit. */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        CommandLine cl = new CommandLine(new Farmwatch());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExitCodeExceptionMapper(Farmwatch::exitCodeOf);
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            Throwable root = unwrap(ex);
+            err.println("farmwatch: error: " + messageOf(root));
+            if (verbose) {
+                root.printStackTrace(err);
+            }
+            return exitCodeOf(root);
+        });
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println("farmwatch: " + ex.getMessage());
+            err.println("Try 'farmwatch " + (ex.getCommandLine().getCommandName().equals("farmwatch") ? ""
+                    : ex.getCommandLine().getCommandName() + " ") + "--help'.");
+            return 2;
+        });
+        return cl.execute(args);
+    }
+
+    static Throwable unwrap(Throwable t) {
+        FarmwatchException fe = FarmwatchException.find(t);
+        return fe != null ? fe : t;
+    }
+
+    static String messageOf(Throwable t) {
+        String m = t.getMessage();
+        return m == null ? t.getClass().getSimpleName() : m.split("\n", 2)[0];
+    }
+
+    static int exitCodeOf(Throwable t) {
+        return t instanceof FarmwatchException fe ? fe.kind().exitCode : 1;
+    }
+}

@@ -1,0 +1,187 @@
+package org.farmwatch.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.farmwatch.change.ChangePatch;
+import org.farmwatch.config.Settings;
+import org.farmwatch.farmland.ParcelSource;
+import org.farmwatch.farmland.ParcelSources;
+import org.farmwatch.flag.FlaggedParcel;
+import org.farmwatch.ingest.Scene;
+import org.farmwatch.ingest.SceneCatalog;
+import org.farmwatch.publish.ChangeRaster;
+import org.farmwatch.publish.InspectorLists;
+import org.farmwatch.publish.OneMapGeoPackage;
+import org.farmwatch.publish.Quicklook;
+import org.farmwatch.publish.ReportPage;
+import org.farmwatch.spark.FarmwatchJob;
+import org.farmwatch.spark.SparkSessions;
+import org.farmwatch.util.FarmwatchException;
+import org.farmwatch.util.Json;
+import org.gdal.gdal.gdal;
+import org.gdal.osr.CoordinateTransformation;
+import org.locationtech.jts.geom.Coordinate;
+import org.locationtech.jts.geom.Envelope;
+import org.locationtech.jts.geom.Geometry;
+import org.locationtech.jts.geom.util.GeometryTransformer;
+
+/**
+ * One run from arguments to a finished output folder: validate everything first, run the Spark job,
+ * publish into a staging folder, then move it into place.
+ */
+final class PipelineRun {
+
+    record Request(String before, String after, String farmland, Path out, Path conf, String runId, String master) {}
+
+    private final PrintStream log;
+
+    PipelineRun(PrintStream log) {
+        this.log = log;
+    }
+
+    Map<String, Object> execute(Request r) {
+        long started = System.currentTimeMillis();
+        String runId = r.runId() != null ? r.runId() : "run-" + Instant.ofEpochMilli(started).toString()
+                .replaceAll("[^0-9T]", "").substring(0, 15);
+        if (!runId.matches("[A-Za-z0-9_.-]{1,64}")) {
+            throw FarmwatchException.usage("--run-id must be 1-64 letters, digits, '.', '_' or '-', got: " + runId);
+        }
+        // Configuration and inputs are checked before any work starts.
+        Settings settings = Settings.load(r.conf());
+        log.printf("[farmwatch] run %s: reading scenes%n", runId);
+        Scene before = SceneCatalog.open(r.before());
+        Scene after = SceneCatalog.open(r.after());
+        if (!before.date().isBefore(after.date())) {
+            throw FarmwatchException.input("--before scene " + before.id() + " (" + before.date()
+                    + ") must be earlier than --after scene " + after.id() + " (" + after.date() + ")");
+        }
+        ParcelSource farmland = ParcelSources.open(r.farmland(), settings.fields());
+
+        OutputDir out = new OutputDir(r.out(), runId);
+        Path stage = out.open();
+        Map<String, Object> manifest = new LinkedHashMap<>();
+        SparkSession spark = null;
+        String phase = "the Spark job";
+        try {
+            spark = SparkSessions.create("farmwatch " + runId, r.master());
+            FarmwatchJob.Output o = new FarmwatchJob(log).run(spark,
+                    new FarmwatchJob.Inputs(before, after, farmland, settings, runId), stage.resolve(".change-tiles"));
+            Map<String, Double> seconds = new LinkedHashMap<>(o.stageSeconds());
+
+            phase = "publishing";
+            long t0 = System.nanoTime();
+            // Streamed partition by partition: the driver never holds all patches at once.
+            Iterator<ChangePatch> patches = o.patches().toLocalIterator();
+            List<FlaggedParcel> flagged = new ArrayList<>();
+            Iterator<FlaggedParcel> fit = o.flagged().toLocalIterator();
+            // The inspector lists and report need the flagged parcels together; they are the run's findings,
+            // bounded by what inspectors can visit, not by the size of the farmland base.
+            fit.forEachRemaining(flagged::add);
+            flagged.sort(java.util.Comparator.comparing(FlaggedParcel::priority).reversed()
+                    .thenComparing(FlaggedParcel::parcelId));
+            long[] written = OneMapGeoPackage.write(stage.resolve("onemap.gpkg"), o.layout().crs(), patches,
+                    flagged.iterator());
+            seconds.put("publish_gpkg", secs(t0));
+
+            t0 = System.nanoTime();
+            ChangeRaster.buildCog(stage.resolve(".change-tiles"), stage.resolve("change.tif"));
+            OutputDir.deleteTree(stage.resolve(".change-tiles"));
+            seconds.put("publish_cog", secs(t0));
+
+            t0 = System.nanoTime();
+            Path inspector = stage.resolve("inspector");
+            Files.createDirectories(inspector);
+            InspectorLists.write(flagged, inspector);
+            Envelope area = SceneCatalog.footprint(after, o.layout().crs())
+                    .intersection(SceneCatalog.footprint(before, o.layout().crs()));
+            Quicklook.Image ql = Quicklook.of(after, area, o.layout().crs(), stage.resolve(".quicklook"), 1024);
+            OutputDir.deleteTree(stage.resolve(".quicklook"));
+            CoordinateTransformation toLonLat = CoordinateTransformation.CreateCoordinateTransformation(
+                    SceneCatalog.srs(o.layout().crs()), SceneCatalog.srs("EPSG:4326"));
+            String geoJson = ReportPage.featureCollection(flagged, g -> transform(g, toLonLat));
+            ReportPage.write(stage.resolve("report.html"),
+                    new ReportPage.ReportSummary(runId, before.date().toString(), after.date().toString(),
+                            List.of(before.id(), after.id()), o.counts().getOrDefault("parcels_read", 0L), written[0],
+                            ReportPage.ReportSummary.countByChangeType(flagged)),
+                    flagged, ReportPage.MapLayer.overPng(geoJson, ql.png(), ql.boundsLonLat()));
+            seconds.put("publish_reports", secs(t0));
+
+            manifest.put("run_id", runId);
+            manifest.put("status", "succeeded");
+            manifest.put("started", Instant.ofEpochMilli(started).toString());
+            manifest.put("finished", Instant.now().toString());
+            manifest.put("inputs", Map.of(
+                    "before", sceneJson(before, r.before()),
+                    "after", sceneJson(after, r.after()),
+                    "farmland", farmland.describe()));
+            manifest.put("grid", Map.of("crs", o.layout().crs(), "cell_size_m", o.layout().cellSizeMetres(),
+                    "tile_size", o.layout().tileSize(), "origin", List.of(o.layout().originX(), o.layout().originY())));
+            manifest.put("parameters", settings.echo());
+            Map<String, Object> counts = new LinkedHashMap<>(o.counts());
+            counts.put("patches_written", written[0]);
+            counts.put("flagged_written", written[1]);
+            Map<String, Long> byType = new LinkedHashMap<>();
+            flagged.forEach(f -> byType.merge(f.changeType().code, 1L, Long::sum));
+            counts.put("flagged_by_type", byType);
+            manifest.put("counts", counts);
+            manifest.put("rejected", List.of());
+            manifest.put("seconds", seconds);
+            manifest.put("versions", Map.of("farmwatch", "0.1.0", "spark", spark.version(),
+                    "gdal", gdal.VersionInfo("RELEASE_NAME"), "java", System.getProperty("java.version")));
+            manifest.put("outputs", List.of("onemap.gpkg", "change.tif", "inspector/flagged_parcels.csv",
+                    "inspector/flagged_parcels.xlsx", "report.html", "run.json"));
+            Files.writeString(stage.resolve("run.json"), Json.write(manifest), StandardCharsets.UTF_8);
+            spark.stop();
+            spark = null;
+            out.commit();
+            log.printf("[farmwatch] run %s done: %d patches, %d flagged parcels -> %s%n", runId, written[0], written[1],
+                    r.out());
+            return manifest;
+        } catch (IOException e) {
+            throw new FarmwatchException(FarmwatchException.Kind.INTERNAL, phase + " failed: " + e, e);
+        } finally {
+            if (spark != null) {
+                spark.stop();
+            }
+            out.abandon();
+        }
+    }
+
+    private static Map<String, Object> sceneJson(Scene s, String arg) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", s.id());
+        m.put("date", s.date().toString());
+        m.put("source", arg);
+        m.put("cloud_mask", s.scl() != null ? "SCL" : "none");
+        return m;
+    }
+
+    private static Geometry transform(Geometry g, CoordinateTransformation ct) {
+        return new GeometryTransformer() {
+            @Override
+            protected org.locationtech.jts.geom.CoordinateSequence transformCoordinates(
+                    org.locationtech.jts.geom.CoordinateSequence coords, Geometry parent) {
+                Coordinate[] out = new Coordinate[coords.size()];
+                for (int i = 0; i < coords.size(); i++) {
+                    double[] t = ct.TransformPoint(coords.getX(i), coords.getY(i));
+                    out[i] = new Coordinate(t[0], t[1]);
+                }
+                return factory.getCoordinateSequenceFactory().create(out);
+            }
+        }.transform(g);
+    }
+
+    private static double secs(long t0) {
+        return Math.round((System.nanoTime() - t0) / 1e8) / 10.0;
+    }
+}

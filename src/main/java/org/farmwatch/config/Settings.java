@@ -1,0 +1,226 @@
+package org.farmwatch.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import org.farmwatch.classify.LandCover;
+import org.farmwatch.classify.RuleClassifier;
+import org.farmwatch.farmland.FieldMapping;
+import org.farmwatch.flag.ChangeType;
+import org.farmwatch.flag.ConversionRule;
+import org.farmwatch.util.FarmwatchException;
+
+/**
+ * The run's configuration, read from a {@code .conf} file of {@code key = value} lines (Java
+ * properties, UTF-8) over the built-in defaults in {@code conf/farmwatch.conf}. Everything is
+ * validated here, before any work starts: an unknown key or a bad value is a usage error naming
+ * the key. Immutable.
+ *
+ * @param gridCrs         "auto" or an authority code such as EPSG:4527
+ * @param cellSizeMetres  0 means: the finest native resolution among the scenes
+ */
+public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int haloCells,
+                       double spectralThreshold, double vegetationThreshold, boolean keepOther, double minPatchAreaM2,
+                       RuleClassifier.Thresholds thresholds, List<ConversionRule> rules, FieldMapping fields,
+                       Map<String, String> echo) implements Serializable {
+
+    private static final Set<String> SCALAR_KEYS = Set.of("grid.crs", "grid.cellSizeMetres", "grid.tileSize",
+            "grid.haloCells", "classifier", "change.spectralThreshold", "change.vegetationThreshold", "change.keepOther", "patch.minAreaM2", "rules",
+            "farmland.field.parcel_id", "farmland.field.admin_code", "farmland.field.township", "farmland.field.land_class",
+            "classify.waterMndwi", "classify.vegetationNdvi", "classify.sparseNdvi", "classify.cropNirShare",
+            "classify.forestSwirNir", "classify.orchardSwirNir", "classify.bareBrightness", "classify.builtBlueRed",
+            "classify.greenhouseBrightness");
+    private static final Set<String> RULE_FIELDS = Set.of("type", "from", "to", "minAreaM2", "minShare", "scope");
+
+    /** The defaults shipped inside the jar (conf/farmwatch.conf, built into the jar). */
+    public static Settings defaults() {
+        return load(null);
+    }
+
+    /** Loads {@code file} over the defaults; {@code file} may be null. */
+    public static Settings load(Path file) {
+        Properties p = new Properties();
+        try (Reader r = new java.io.InputStreamReader(
+                Settings.class.getResourceAsStream("/farmwatch.conf"), StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("built-in defaults farmwatch.conf missing from the jar", e);
+        }
+        if (file != null) {
+            if (!Files.isRegularFile(file)) {
+                throw FarmwatchException.usage("configuration file not found: " + file);
+            }
+            Properties user = new Properties();
+            try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                user.load(r);
+            } catch (IOException | IllegalArgumentException e) {
+                throw FarmwatchException.usage("cannot read configuration " + file + ": " + e.getMessage());
+            }
+            // A user's rules list replaces the default one, and with it the default rules.
+            if (user.containsKey("rules")) {
+                p.keySet().removeIf(k -> k.toString().startsWith("rule."));
+            }
+            p.putAll(user);
+        }
+        return from(p, file == null ? "built-in defaults" : file.toString());
+    }
+
+    static Settings from(Properties p, String where) {
+        List<String> ruleNames = list(p.getProperty("rules", ""));
+        for (String key : new TreeSet<>(p.stringPropertyNames())) {
+            if (SCALAR_KEYS.contains(key)) {
+                continue;
+            }
+            String[] parts = key.split("\\.");
+            if (parts.length == 3 && parts[0].equals("rule") && ruleNames.contains(parts[1]) && RULE_FIELDS.contains(parts[2])) {
+                continue;
+            }
+            if (parts.length == 3 && parts[0].equals("rule") && !ruleNames.contains(parts[1])) {
+                throw FarmwatchException.usage(where + ": key " + key + " configures rule '" + parts[1]
+                        + "', which is not listed in 'rules' (" + String.join(", ", ruleNames) + ")");
+            }
+            throw FarmwatchException.usage(where + ": unknown configuration key '" + key + "'");
+        }
+        if (!"rules".equals(p.getProperty("classifier", "rules").trim())) {
+            throw FarmwatchException.usage(where + ": classifier must be 'rules', got: " + p.getProperty("classifier"));
+        }
+        String crs = p.getProperty("grid.crs", "auto").trim();
+        if (!crs.equals("auto") && !crs.matches("(?i)EPSG:\\d{4,5}")) {
+            throw FarmwatchException.usage(where + ": grid.crs must be 'auto' or an EPSG code such as EPSG:4527, got: " + crs);
+        }
+        String cs = p.getProperty("grid.cellSizeMetres", "auto").trim();
+        double cell = cs.equals("auto") ? 0 : positive(p, "grid.cellSizeMetres", where);
+        int tile = (int) positive(p, "grid.tileSize", where);
+        if (Integer.bitCount(tile) != 1 || tile < 64 || tile > 4096) {
+            throw FarmwatchException.usage(where + ": grid.tileSize must be a power of 2 within 64..4096, got: " + tile);
+        }
+        int halo = (int) number(p, "grid.haloCells", where);
+        if (halo < 0 || halo > tile / 4) {
+            throw FarmwatchException.usage(where + ": grid.haloCells must be within 0.." + tile / 4 + ", got: " + halo);
+        }
+        RuleClassifier.Thresholds d = RuleClassifier.Thresholds.DEFAULT;
+        RuleClassifier.Thresholds th = new RuleClassifier.Thresholds(
+                opt(p, "classify.waterMndwi", d.waterMndwi(), where), opt(p, "classify.vegetationNdvi", d.vegetationNdvi(), where),
+                opt(p, "classify.sparseNdvi", d.sparseNdvi(), where), opt(p, "classify.cropNirShare", d.cropNirShare(), where),
+                opt(p, "classify.forestSwirNir", d.forestSwirNir(), where), opt(p, "classify.orchardSwirNir", d.orchardSwirNir(), where),
+                opt(p, "classify.bareBrightness", d.bareBrightness(), where), opt(p, "classify.builtBlueRed", d.builtBlueRed(), where),
+                opt(p, "classify.greenhouseBrightness", d.greenhouseBrightness(), where));
+        if (ruleNames.isEmpty()) {
+            throw FarmwatchException.usage(where + ": 'rules' lists no conversion rule");
+        }
+        List<ConversionRule> rules = new ArrayList<>();
+        for (String name : ruleNames) {
+            rules.add(rule(p, name, where));
+        }
+        FieldMapping fm = new FieldMapping(
+                listOr(p, "farmland.field.parcel_id", FieldMapping.DEFAULT.parcelId()),
+                listOr(p, "farmland.field.admin_code", FieldMapping.DEFAULT.adminCode()),
+                listOr(p, "farmland.field.township", FieldMapping.DEFAULT.township()),
+                listOr(p, "farmland.field.land_class", FieldMapping.DEFAULT.landClass()));
+        Map<String, String> echo = new LinkedHashMap<>();
+        new TreeSet<>(p.stringPropertyNames()).forEach(k -> echo.put(k, p.getProperty(k).trim()));
+        boolean keepOther = Boolean.parseBoolean(p.getProperty("change.keepOther", "false").trim());
+        return new Settings(crs.toUpperCase(), cell, tile, halo, positive(p, "change.spectralThreshold", where),
+                positive(p, "change.vegetationThreshold", where), keepOther,
+                number(p, "patch.minAreaM2", where), th, List.copyOf(rules), fm, echo);
+    }
+
+    private static ConversionRule rule(Properties p, String name, String where) {
+        String pre = "rule." + name + ".";
+        for (String f : List.of("type", "from", "to")) {
+            if (p.getProperty(pre + f) == null) {
+                throw FarmwatchException.usage(where + ": rule '" + name + "' needs key " + pre + f);
+            }
+        }
+        ChangeType type;
+        try {
+            type = ChangeType.ofCode(p.getProperty(pre + "type").trim());
+        } catch (IllegalArgumentException e) {
+            throw FarmwatchException.usage(where + ": " + pre + "type must be one of non_agricultural, non_grain, other, got: "
+                    + p.getProperty(pre + "type"));
+        }
+        ConversionRule.Scope scope;
+        try {
+            scope = ConversionRule.Scope.valueOf(p.getProperty(pre + "scope", "cropland").trim().toUpperCase());
+        } catch (IllegalArgumentException e) {
+            throw FarmwatchException.usage(where + ": " + pre + "scope must be 'any' or 'cropland', got: " + p.getProperty(pre + "scope"));
+        }
+        try {
+            return new ConversionRule(name, type, classes(p, pre + "from", where), classes(p, pre + "to", where),
+                    p.containsKey(pre + "minAreaM2") ? number(p, pre + "minAreaM2", where) : 0,
+                    p.containsKey(pre + "minShare") ? number(p, pre + "minShare", where) : 0, scope);
+        } catch (IllegalArgumentException e) {
+            throw FarmwatchException.usage(where + ": " + e.getMessage());
+        }
+    }
+
+    private static Set<LandCover> classes(Properties p, String key, String where) {
+        Set<LandCover> out = EnumSet.noneOf(LandCover.class);
+        for (String s : list(p.getProperty(key))) {
+            try {
+                LandCover c = LandCover.ofKey(s);
+                if (c == LandCover.NODATA) {
+                    throw new IllegalArgumentException();
+                }
+                out.add(c);
+            } catch (IllegalArgumentException e) {
+                throw FarmwatchException.usage(where + ": " + key + " names unknown land-cover class '" + s + "' (known: "
+                        + Arrays.stream(LandCover.values()).skip(1).map(LandCover::key).reduce((a, b) -> a + ", " + b).orElse("")
+                        + ")");
+            }
+        }
+        return out;
+    }
+
+    private static List<String> list(String v) {
+        if (v == null || v.isBlank()) {
+            return List.of();
+        }
+        return Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private static List<String> listOr(Properties p, String key, List<String> dflt) {
+        List<String> l = list(p.getProperty(key));
+        return l.isEmpty() ? dflt : l;
+    }
+
+    private static double number(Properties p, String key, String where) {
+        String v = p.getProperty(key);
+        if (v == null) {
+            throw FarmwatchException.usage(where + ": missing key " + key);
+        }
+        try {
+            double d = Double.parseDouble(v.trim());
+            if (!Double.isFinite(d)) {
+                throw new NumberFormatException();
+            }
+            return d;
+        } catch (NumberFormatException e) {
+            throw FarmwatchException.usage(where + ": " + key + " must be a number, got: " + v.trim());
+        }
+    }
+
+    private static double opt(Properties p, String key, double dflt, String where) {
+        return p.containsKey(key) ? number(p, key, where) : dflt;
+    }
+
+    private static double positive(Properties p, String key, String where) {
+        double d = number(p, key, where);
+        if (!(d > 0)) {
+            throw FarmwatchException.usage(where + ": " + key + " must be > 0, got: " + p.getProperty(key).trim());
+        }
+        return d;
+    }
+}

@@ -1,0 +1,29 @@
+package org.farmwatch.farmland;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.function.Consumer;
+import org.locationtech.jts.geom.Envelope;
+
+/**
+ * Where the farmland parcels live (a GeoPackage, Shapefile, FlatGeobuf or PostGIS table). It is
+ * serialized to the executors, which each open their own connection and fetch only the parcels
+ * of their own tiles, so no parcel passes through the driver.
+ */
+public interface ParcelSource extends Serializable {
+
+    /** Human-readable description for logs and run.json; never holds a password. */
+    String describe();
+
+    /** Checks that the source can be opened and read; throws a FarmwatchException naming it if not. */
+    SourceSummary check(String workingCrs);
+
+    /**
+     * Streams every parcel whose bounding box intersects {@code extent}, reprojected to {@code workingCrs}.
+     * Parcels with unusable geometry are passed to {@code rejects} with the reason instead.
+     */
+    void forEachIn(Envelope extent, String workingCrs, Consumer<Parcel> sink, Consumer<String> rejects);
+
+    /** What {@link #check} found. {@code extent} is in the working CRS. */
+    record SourceSummary(long featureCount, Envelope extent, String sourceCrs) implements Serializable {}
+}

@@ -1,0 +1,770 @@
+package org.farmwatch.farmland;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InvalidObjectException;
+import java.io.ObjectInputStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.farmwatch.util.FarmwatchException;
+import org.locationtech.jts.geom.Envelope;
+import org.locationtech.jts.geom.Geometry;
+import org.locationtech.jts.geom.GeometryFactory;
+import org.locationtech.jts.geom.Polygon;
+import org.locationtech.jts.geom.Polygonal;
+import org.locationtech.jts.geom.PrecisionModel;
+import org.locationtech.jts.geom.util.GeometryFixer;
+import org.locationtech.jts.geom.util.PolygonExtracter;
+import org.locationtech.jts.io.ParseException;
+import org.locationtech.jts.io.WKBReader;
+import org.locationtech.jts.operation.valid.IsValidOp;
+import org.locationtech.jts.operation.valid.TopologyValidationError;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Parcels in a PostGIS table, named by a URL:
+ * <pre>
+ * postgresql://user[:password]@host[:port]/database?table=[schema.]table[&amp;geom=column][&amp;sslmode=mode]
+ * </pre>
+ * {@code postgres://} is accepted too; the port defaults to 5432, the schema to {@code public}, the user to
+ * {@code $PGUSER} or the OS user. Without a password in the URL it comes from {@code $PGPASSWORD}, else from
+ * the first matching line of {@code $PGPASSFILE} or {@code ~/.pgpass} (as libpq reads it), else none. The
+ * password is resolved once, where the source is parsed (the driver), and travels with the serialized source
+ * to the executors; {@link #describe()} and {@link #toString()} never show it.
+ *
+ * <p>Fields are matched with {@link FieldMapping#pick} against the table's columns. The geometry column is the
+ * {@code geom} parameter, else the table's only entry in {@code geometry_columns}. Every call opens its own
+ * connection (5 s connect and login timeouts) and closes it before returning, so one source serves all
+ * executors. Table metadata is read again on each call: nothing learnt by {@link #check} is cached.
+ *
+ * <p>Immutable and serializable: it holds only strings, an int and the {@link FieldMapping}.
+ */
+public final class PostgisParcelSource implements ParcelSource {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(PostgisParcelSource.class);
+
+    /** Schema, table and column names the source accepts; they are double-quoted in SQL as well. */
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern EPSG = Pattern.compile("(?i)EPSG:(\\d{1,9})");
+    private static final Set<String> SSL_MODES =
+            Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+    private static final int DEFAULT_PORT = 5432;
+    private static final int TIMEOUT_SECONDS = 5;
+    private static final int FETCH_SIZE = 2000;
+    /** The query window is densified to this many segments a side before it is transformed to the source CRS. */
+    private static final int WINDOW_SEGMENTS = 16;
+
+    private final String user;
+    /** Null when there is none. Never logged, never in {@link #describe()}. */
+    private final String password;
+    private final String host;
+    private final int port;
+    private final String database;
+    private final String schema;
+    private final String table;
+    /** Null: the table's only geometry column. */
+    private final String geomColumn;
+    /** Null: the driver's default. */
+    private final String sslMode;
+    private final FieldMapping mapping;
+
+    private PostgisParcelSource(String user, String password, String host, int port, String database,
+            String schema, String table, String geomColumn, String sslMode, FieldMapping mapping) {
+        this.user = user;
+        this.password = password;
+        this.host = host;
+        this.port = port;
+        this.database = database;
+        this.schema = schema;
+        this.table = table;
+        this.geomColumn = geomColumn;
+        this.sslMode = sslMode;
+        this.mapping = mapping;
+    }
+
+    /**
+     * Parses a PostGIS URL (see the class comment), resolving the password from the environment and
+     * {@code ~/.pgpass} when the URL has none.
+     *
+     * @throws FarmwatchException of kind USAGE naming what is wrong with the URL
+     */
+    public static PostgisParcelSource parse(String url, FieldMapping mapping) {
+        return parse(url, mapping, System.getenv(), Path.of(System.getProperty("user.home", "/")));
+    }
+
+    /** {@link #parse(String, FieldMapping)} with the environment and home directory given, for tests. */
+    static PostgisParcelSource parse(String url, FieldMapping mapping, Map<String, String> env, Path home) {
+        Objects.requireNonNull(mapping, "mapping");
+        if (url == null || url.isBlank()) {
+            throw FarmwatchException.usage("PostGIS URL is empty; expected postgresql://user@host:port/db?table=schema.table");
+        }
+        String rest;
+        if (url.startsWith("postgresql://")) {
+            rest = url.substring("postgresql://".length());
+        } else if (url.startsWith("postgres://")) {
+            rest = url.substring("postgres://".length());
+        } else {
+            throw FarmwatchException.usage("PostGIS URL must start with postgresql:// or postgres://, got: " + redact(url));
+        }
+        int slash = rest.indexOf('/');
+        if (slash < 0) {
+            throw FarmwatchException.usage("PostGIS URL has no /database: " + redact(url));
+        }
+        String authority = rest.substring(0, slash);
+        String pathAndQuery = rest.substring(slash + 1);
+
+        int at = authority.lastIndexOf('@');
+        String user = null;
+        String password = null;
+        if (at >= 0) {
+            String userInfo = authority.substring(0, at);
+            int colon = userInfo.indexOf(':');
+            user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon), "user name", url);
+            if (colon >= 0) {
+                password = decode(userInfo.substring(colon + 1), "password", url);
+            }
+        }
+        String hostPort = authority.substring(at + 1);
+        String host;
+        String portText = null;
+        if (hostPort.startsWith("[")) {
+            int close = hostPort.indexOf(']');
+            if (close < 0) {
+                throw FarmwatchException.usage("PostGIS URL has an unclosed [IPv6 host]: " + redact(url));
+            }
+            host = hostPort.substring(0, close + 1);
+            String after = hostPort.substring(close + 1);
+            if (!after.isEmpty()) {
+                if (!after.startsWith(":")) {
+                    throw FarmwatchException.usage("PostGIS URL has junk after the host: " + redact(url));
+                }
+                portText = after.substring(1);
+            }
+        } else {
+            int colon = hostPort.lastIndexOf(':');
+            host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+            portText = colon < 0 ? null : hostPort.substring(colon + 1);
+        }
+        if (host.isEmpty() || host.contains(",") || host.contains("/")) {
+            throw FarmwatchException.usage("PostGIS URL needs one host name: " + redact(url));
+        }
+        int port = DEFAULT_PORT;
+        if (portText != null) {
+            try {
+                port = Integer.parseInt(portText);
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            if (port < 1 || port > 65535) {
+                throw FarmwatchException.usage("PostGIS URL port must be 1..65535, got: " + portText);
+            }
+        }
+
+        int question = pathAndQuery.indexOf('?');
+        String database = decode(question < 0 ? pathAndQuery : pathAndQuery.substring(0, question), "database", url);
+        if (database.isEmpty() || database.contains("/")) {
+            throw FarmwatchException.usage("PostGIS URL needs a database name after the host: " + redact(url));
+        }
+        String tableParam = null;
+        String geom = null;
+        String sslMode = null;
+        if (question >= 0) {
+            for (String pair : pathAndQuery.substring(question + 1).split("&")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                int eq = pair.indexOf('=');
+                String key = eq < 0 ? pair : pair.substring(0, eq);
+                String value = eq < 0 ? "" : decode(pair.substring(eq + 1), key, url);
+                switch (key) {
+                    case "table" -> tableParam = value;
+                    case "geom" -> geom = identifier("geom", value);
+                    case "sslmode" -> {
+                        if (!SSL_MODES.contains(value)) {
+                            throw FarmwatchException.usage("PostGIS URL sslmode must be one of "
+                                    + String.join(", ", new TreeSet<>(SSL_MODES)) + ", got: " + value);
+                        }
+                        sslMode = value;
+                    }
+                    default -> throw FarmwatchException.usage(
+                            "PostGIS URL has an unknown parameter '" + key + "' (known: table, geom, sslmode)");
+                }
+            }
+        }
+        if (tableParam == null || tableParam.isEmpty()) {
+            throw FarmwatchException.usage("PostGIS URL needs ?table=schema.table: " + redact(url));
+        }
+        String schema = "public";
+        String table = tableParam;
+        int dot = tableParam.indexOf('.');
+        if (dot >= 0) {
+            schema = tableParam.substring(0, dot);
+            table = tableParam.substring(dot + 1);
+        }
+        if (!IDENTIFIER.matcher(schema).matches() || !IDENTIFIER.matcher(table).matches()) {
+            throw FarmwatchException.usage("PostGIS table must be [schema.]table, each matching "
+                    + IDENTIFIER.pattern() + ", got: " + tableParam);
+        }
+
+        if (user == null || user.isEmpty()) {
+            String envUser = env.get("PGUSER");
+            user = envUser != null && !envUser.isEmpty() ? envUser : System.getProperty("user.name", "postgres");
+        }
+        if (password == null) {
+            password = env.get("PGPASSWORD");
+        }
+        if (password == null) {
+            String passFile = env.get("PGPASSFILE");
+            Path file = passFile != null && !passFile.isEmpty() ? Path.of(passFile) : home.resolve(".pgpass");
+            password = pgpassPassword(file, host, port, database, user);
+        }
+        return new PostgisParcelSource(user, password, host, port, database, schema, table, geom, sslMode, mapping);
+    }
+
+    /** {@code postgresql://user@host:port/db?table=schema.table}, with {@code geom} and {@code sslmode} when given. */
+    @Override
+    public String describe() {
+        StringBuilder s = new StringBuilder("postgresql://")
+                .append(user).append('@').append(host).append(':').append(port).append('/').append(database)
+                .append("?table=").append(schema).append('.').append(table);
+        if (geomColumn != null) {
+            s.append("&geom=").append(geomColumn);
+        }
+        if (sslMode != null) {
+            s.append("&sslmode=").append(sslMode);
+        }
+        return s.toString();
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+
+    /** The table's schema, as given (default {@code public}). */
+    public String schema() {
+        return schema;
+    }
+
+    /** The table's name, as given. */
+    public String table() {
+        return table;
+    }
+
+    @Override
+    public SourceSummary check(String workingCrs) {
+        int workingSrid = srid(workingCrs);
+        try (Connection c = connect()) {
+            Layout layout = layout(c);
+            if (!sridKnown(c, workingSrid)) {
+                throw FarmwatchException.usage("working CRS " + workingCrs + " is not in spatial_ref_sys at " + describe());
+            }
+            long count;
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + layout.from());
+                    ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                count = rs.getLong(1);
+            }
+            // The box of the source extent, densified so that its transformed outline follows the curved edges.
+            String g = quote(layout.geom());
+            String sql = "WITH e AS (SELECT ST_SetSRID(ST_Extent(" + g + ")::geometry, ?) AS box FROM " + layout.from() + "), "
+                    + "w AS (SELECT ST_Transform(CASE WHEN ST_XMax(box) > ST_XMin(box) AND ST_YMax(box) > ST_YMin(box) "
+                    + "THEN ST_Segmentize(box, greatest(ST_XMax(box) - ST_XMin(box), ST_YMax(box) - ST_YMin(box)) / "
+                    + WINDOW_SEGMENTS + ") ELSE box END, ?) AS box FROM e) "
+                    + "SELECT ST_XMin(box), ST_YMin(box), ST_XMax(box), ST_YMax(box) FROM w WHERE box IS NOT NULL";
+            Envelope extent = new Envelope();
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setInt(1, layout.srid());
+                ps.setInt(2, workingSrid);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        extent = new Envelope(rs.getDouble(1), rs.getDouble(3), rs.getDouble(2), rs.getDouble(4));
+                    }
+                }
+            }
+            warnWithoutIndex(c, layout);
+            return new SourceSummary(count, extent, crsName(c, layout.srid()));
+        } catch (SQLException e) {
+            throw failure("reading", e);
+        }
+    }
+
+    @Override
+    public void forEachIn(Envelope extent, String workingCrs, Consumer<Parcel> sink, Consumer<String> rejects) {
+        int workingSrid = srid(workingCrs);
+        if (extent == null || extent.isNull()) {
+            return;
+        }
+        try (Connection c = connect()) {
+            c.setAutoCommit(false);
+            c.setReadOnly(true);
+            Layout layout = layout(c);
+            double segment = Math.max(extent.getWidth(), extent.getHeight()) / WINDOW_SEGMENTS;
+            String window = "ST_MakeEnvelope(?, ?, ?, ?, ?)";
+            if (segment > 0) {
+                window = "ST_Segmentize(" + window + ", ?)";
+            }
+            String g = quote(layout.geom());
+            String sql = "SELECT " + text(layout.parcelId()) + ", " + text(layout.adminCode()) + ", "
+                    + text(layout.township()) + ", " + text(layout.landClass()) + ", "
+                    + "ST_AsBinary(ST_Force2D(ST_Transform(" + g + ", ?))) FROM " + layout.from()
+                    + " WHERE " + g + " && ST_Transform(" + window + ", ?)";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                int i = 1;
+                ps.setInt(i++, workingSrid);
+                ps.setDouble(i++, extent.getMinX());
+                ps.setDouble(i++, extent.getMinY());
+                ps.setDouble(i++, extent.getMaxX());
+                ps.setDouble(i++, extent.getMaxY());
+                ps.setInt(i++, workingSrid);
+                if (segment > 0) {
+                    ps.setDouble(i++, segment);
+                }
+                ps.setInt(i, layout.srid());
+                ps.setFetchSize(FETCH_SIZE);
+                WKBReader reader = new WKBReader(new GeometryFactory(new PrecisionModel(), workingSrid));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String id = rs.getString(1);
+                        byte[] wkb = rs.getBytes(5);
+                        Geometry geometry;
+                        try {
+                            geometry = reader.read(wkb);
+                        } catch (ParseException | RuntimeException e) {
+                            rejects.accept(label(id) + ": unreadable geometry (" + e.getMessage() + ")");
+                            continue;
+                        }
+                        // The index works on the source CRS; keep exactly the parcels whose box meets the extent here.
+                        if (!geometry.getEnvelopeInternal().intersects(extent)) {
+                            continue;
+                        }
+                        if (id == null || id.isBlank()) {
+                            rejects.accept(label(id) + ": no parcel id in column " + layout.parcelId()
+                                    + " of " + schema + "." + table);
+                            continue;
+                        }
+                        Geometry usable = usable(id, geometry, rejects);
+                        if (usable != null) {
+                            sink.accept(new Parcel(id, rs.getString(2), rs.getString(3), rs.getString(4), usable));
+                        }
+                    }
+                }
+            }
+            c.rollback();
+        } catch (SQLException e) {
+            throw failure("reading", e);
+        }
+    }
+
+    /** The polygonal part of {@code geometry}, repaired if invalid; null (after telling {@code rejects}) if none. */
+    private static Geometry usable(String id, Geometry geometry, Consumer<String> rejects) {
+        Geometry polygons = polygonal(geometry);
+        if (polygons == null || polygons.isEmpty()) {
+            rejects.accept(label(id) + ": " + (geometry.isEmpty() ? "empty geometry"
+                    : "not a polygon but a " + geometry.getGeometryType()));
+            return null;
+        }
+        IsValidOp validity = new IsValidOp(polygons);
+        if (validity.isValid()) {
+            return polygons;
+        }
+        TopologyValidationError error = validity.getValidationError();
+        Geometry fixed = polygonal(GeometryFixer.fix(polygons));
+        if (fixed == null || fixed.isEmpty() || !fixed.isValid()) {
+            rejects.accept(label(id) + ": invalid geometry that could not be repaired (" + error + ")");
+            return null;
+        }
+        LOG.debug("repaired parcel {}: {}", id, error);
+        return fixed;
+    }
+
+    /** The polygons of a geometry: itself when polygonal, those of a collection, else null. */
+    private static Geometry polygonal(Geometry geometry) {
+        if (geometry instanceof Polygonal) {
+            return geometry;
+        }
+        @SuppressWarnings("unchecked")
+        List<Polygon> polygons = PolygonExtracter.getPolygons(geometry);
+        polygons.removeIf(Geometry::isEmpty);
+        if (polygons.isEmpty()) {
+            return null;
+        }
+        GeometryFactory factory = geometry.getFactory();
+        return polygons.size() == 1 ? polygons.get(0)
+                : factory.createMultiPolygon(polygons.toArray(new Polygon[0]));
+    }
+
+    private static String label(String id) {
+        return id == null || id.isBlank() ? "parcel (without id)" : "parcel " + id;
+    }
+
+    // ---- table metadata ---------------------------------------------------------------------------------------
+
+    /** What one connection learns about the table: real names, mapped fields, the geometry column and its SRID. */
+    private record Layout(String schema, String table, String parcelId, String adminCode, String township,
+            String landClass, String geom, int srid) {
+        String from() {
+            return quote(schema) + "." + quote(table);
+        }
+    }
+
+    private Layout layout(Connection c) throws SQLException {
+        // Identifiers are case-sensitive once quoted; accept a case-insensitive match when there is no exact one.
+        String realSchema = null;
+        String realTable = null;
+        int matches = 0;
+        try (PreparedStatement ps = c.prepareStatement("SELECT table_schema, table_name FROM information_schema.tables "
+                + "WHERE lower(table_schema) = lower(?) AND lower(table_name) = lower(?)")) {
+            ps.setString(1, schema);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    matches++;
+                    if (realSchema == null || (rs.getString(1).equals(schema) && rs.getString(2).equals(table))) {
+                        realSchema = rs.getString(1);
+                        realTable = rs.getString(2);
+                    }
+                }
+            }
+        }
+        if (realSchema == null) {
+            throw FarmwatchException.input("PostGIS table " + schema + "." + table + " not found (or not readable) at " + describe());
+        }
+        if (matches > 1 && !(realSchema.equals(schema) && realTable.equals(table))) {
+            throw FarmwatchException.usage("PostGIS table " + schema + "." + table
+                    + " matches several tables differing only in case at " + describe() + "; spell it exactly");
+        }
+        String where = realSchema + "." + realTable;
+
+        List<String> columns = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT column_name FROM information_schema.columns "
+                + "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position")) {
+            ps.setString(1, realSchema);
+            ps.setString(2, realTable);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.add(rs.getString(1));
+                }
+            }
+        }
+
+        List<String> geometries = new ArrayList<>();
+        List<Integer> srids = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT f_geometry_column, srid FROM geometry_columns "
+                + "WHERE f_table_schema = ? AND f_table_name = ? ORDER BY f_geometry_column")) {
+            ps.setString(1, realSchema);
+            ps.setString(2, realTable);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    geometries.add(rs.getString(1));
+                    srids.add(rs.getInt(2));
+                }
+            }
+        }
+        int index;
+        if (geomColumn != null) {
+            index = -1;
+            for (int i = 0; i < geometries.size(); i++) {
+                if (geometries.get(i).equalsIgnoreCase(geomColumn) && (index < 0 || geometries.get(i).equals(geomColumn))) {
+                    index = i;
+                }
+            }
+            if (index < 0) {
+                throw FarmwatchException.input("PostGIS table " + where + " has no geometry column " + geomColumn
+                        + " (geometry columns: " + listOrNone(geometries) + ") at " + describe());
+            }
+        } else if (geometries.size() == 1) {
+            index = 0;
+        } else if (geometries.isEmpty()) {
+            throw FarmwatchException.input("PostGIS table " + where + " has no geometry column at " + describe());
+        } else {
+            throw FarmwatchException.usage("PostGIS table " + where + " has several geometry columns ("
+                    + String.join(", ", geometries) + "); pick one with &geom= in " + describe());
+        }
+        String geom = geometries.get(index);
+        int srid = srids.get(index);
+
+        List<String> attributes = new ArrayList<>(columns);
+        attributes.removeAll(geometries);
+        String parcelId = FieldMapping.pick(mapping.parcelId(), attributes);
+        if (parcelId == null) {
+            throw FarmwatchException.input("PostGIS table " + where + " has no parcel id column (looked for "
+                    + String.join(", ", mapping.parcelId()) + "; it has " + listOrNone(attributes) + ") at " + describe());
+        }
+
+        if (srid <= 0) {
+            // An unconstrained column: take the SRID of its first geometry.
+            try (PreparedStatement ps = c.prepareStatement("SELECT ST_SRID(" + quote(geom) + ") FROM "
+                    + quote(realSchema) + "." + quote(realTable) + " WHERE " + quote(geom) + " IS NOT NULL LIMIT 1");
+                    ResultSet rs = ps.executeQuery()) {
+                srid = rs.next() ? rs.getInt(1) : 0;
+            }
+            if (srid <= 0) {
+                throw FarmwatchException.input("PostGIS table " + where + " column " + geom
+                        + " has no SRID; set one with UpdateGeometrySRID, at " + describe());
+            }
+        }
+        return new Layout(realSchema, realTable, parcelId, FieldMapping.pick(mapping.adminCode(), attributes),
+                FieldMapping.pick(mapping.township(), attributes), FieldMapping.pick(mapping.landClass(), attributes),
+                geom, srid);
+    }
+
+    private static boolean sridKnown(Connection c, int srid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM spatial_ref_sys WHERE srid = ?")) {
+            ps.setInt(1, srid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** {@code EPSG:4490} when spatial_ref_sys says so, else {@code SRID:n}. */
+    private static String crsName(Connection c, int srid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT auth_name, auth_srid FROM spatial_ref_sys WHERE srid = ?")) {
+            ps.setInt(1, srid);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && rs.getString(1) != null) {
+                    return rs.getString(1).toUpperCase(Locale.ROOT) + ":" + rs.getInt(2);
+                }
+            }
+        }
+        return "SRID:" + srid;
+    }
+
+    private void warnWithoutIndex(Connection c, Layout layout) throws SQLException {
+        String sql = "SELECT 1 FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
+                + "JOIN pg_namespace n ON n.oid = t.relnamespace JOIN pg_class x ON x.oid = i.indexrelid "
+                + "JOIN pg_am am ON am.oid = x.relam JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(i.indkey) "
+                + "WHERE n.nspname = ? AND t.relname = ? AND a.attname = ? AND am.amname IN ('gist', 'spgist', 'brin')";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, layout.schema());
+            ps.setString(2, layout.table());
+            ps.setString(3, layout.geom());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    LOG.warn("PostGIS table {}.{} has no spatial index on {}; every tile will scan the whole table "
+                            + "(CREATE INDEX ON {}.{} USING gist ({}))", layout.schema(), layout.table(), layout.geom(),
+                            quote(layout.schema()), quote(layout.table()), quote(layout.geom()));
+                }
+            }
+        }
+    }
+
+    // ---- connections and errors --------------------------------------------------------------------------------
+
+    private Connection connect() {
+        Properties props = new Properties();
+        props.setProperty("user", user);
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        props.setProperty("connectTimeout", Integer.toString(TIMEOUT_SECONDS));
+        props.setProperty("loginTimeout", Integer.toString(TIMEOUT_SECONDS));
+        props.setProperty("tcpKeepAlive", "true");
+        props.setProperty("ApplicationName", "farmwatch");
+        if (sslMode != null) {
+            props.setProperty("sslmode", sslMode);
+        }
+        String jdbcUrl = "jdbc:postgresql://" + host + ":" + port + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8);
+        try {
+            // The driver directly rather than DriverManager, which misses drivers on Spark executors' class loaders.
+            Connection c = new org.postgresql.Driver().connect(jdbcUrl, props);
+            if (c == null) {
+                throw FarmwatchException.usage("PostGIS URL not understood by the JDBC driver: " + describe());
+            }
+            return c;
+        } catch (SQLException e) {
+            throw FarmwatchException.service("PostGIS unavailable at " + describe() + ": " + reason(e), e);
+        }
+    }
+
+    /** A lost connection is a SERVICE failure; any other SQL error means the table cannot be read: INPUT. */
+    private FarmwatchException failure(String doing, SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        if (state.startsWith("08") || state.startsWith("57P") || state.startsWith("53")) {
+            return FarmwatchException.service("PostGIS unavailable at " + describe() + ": " + reason(e), e);
+        }
+        return FarmwatchException.input("PostGIS table " + schema + "." + table + " at " + describe()
+                + ": " + doing + " failed: " + reason(e), e);
+    }
+
+    private static String reason(SQLException e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return message.replace('\n', ' ').trim();
+    }
+
+    private static int srid(String workingCrs) {
+        var m = workingCrs == null ? null : EPSG.matcher(workingCrs.trim());
+        if (m == null || !m.matches()) {
+            throw FarmwatchException.usage("working CRS must be EPSG:<code>, got: " + workingCrs);
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
+    private static String quote(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
+
+    private static String text(String column) {
+        return column == null ? "NULL::text" : quote(column) + "::text";
+    }
+
+    private static String listOrNone(List<String> names) {
+        return names.isEmpty() ? "none" : String.join(", ", names);
+    }
+
+    private static String identifier(String what, String value) {
+        if (!IDENTIFIER.matcher(value).matches()) {
+            throw FarmwatchException.usage("PostGIS URL " + what + " must match " + IDENTIFIER.pattern() + ", got: " + value);
+        }
+        return value;
+    }
+
+    // ---- URL text ----------------------------------------------------------------------------------------------
+
+    /** Percent-decodes a URL part as UTF-8 ('+' stays '+'). */
+    private static String decode(String s, String what, String url) {
+        if (s.indexOf('%') < 0) {
+            return s;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch != '%') {
+                out.writeBytes(String.valueOf(ch).getBytes(StandardCharsets.UTF_8));
+                continue;
+            }
+            int hi = i + 2 < s.length() ? Character.digit(s.charAt(i + 1), 16) : -1;
+            int lo = i + 2 < s.length() ? Character.digit(s.charAt(i + 2), 16) : -1;
+            if (hi < 0 || lo < 0) {
+                throw FarmwatchException.usage("PostGIS URL has a bad %-escape in the " + what + ": " + redact(url));
+            }
+            out.write(hi * 16 + lo);
+            i += 2;
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The URL with any password replaced by ***, for error messages. */
+    static String redact(String url) {
+        int scheme = url.indexOf("://");
+        if (scheme < 0) {
+            return url;
+        }
+        int start = scheme + 3;
+        int slash = url.indexOf('/', start);
+        int end = slash < 0 ? url.length() : slash;
+        int at = url.lastIndexOf('@', end - 1);
+        if (at < start) {
+            return url;
+        }
+        int colon = url.indexOf(':', start);
+        if (colon < 0 || colon > at) {
+            return url;
+        }
+        return url.substring(0, colon + 1) + "***" + url.substring(at);
+    }
+
+    // ---- ~/.pgpass ---------------------------------------------------------------------------------------------
+
+    /**
+     * The password of the first line of a libpq password file matching the connection, or null. Lines are
+     * {@code host:port:database:user:password}, {@code *} matches anything, {@code \:} and {@code \\} escape.
+     * As libpq does, a file that group or others may read is ignored.
+     */
+    static String pgpassPassword(Path file, String host, int port, String database, String user) {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+            Set<PosixFilePermission> open = EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+                    PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
+                    PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+            if (!Collections.disjoint(perms, open)) {
+                LOG.warn("ignoring password file {}: group or others may read it (chmod 600 it)", file);
+                return null;
+            }
+        } catch (UnsupportedOperationException e) {
+            // Not a POSIX file system: no permission check, as on Windows.
+        } catch (IOException e) {
+            return null;
+        }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot read password file {}: {}", file, e.getMessage());
+            return null;
+        }
+        String[] wanted = {host, Integer.toString(port), database, user};
+        for (String line : lines) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            List<String> fields = pgpassFields(line);
+            if (fields.size() < 5) {
+                continue;
+            }
+            boolean match = true;
+            for (int i = 0; i < 4 && match; i++) {
+                String f = fields.get(i);
+                match = f.equals("*") || f.equals(wanted[i]);
+            }
+            if (match) {
+                return fields.get(4);
+            }
+        }
+        return null;
+    }
+
+    /** Splits a .pgpass line on unescaped ':', the fifth field taking the rest of the line. */
+    private static List<String> pgpassFields(String line) {
+        List<String> fields = new ArrayList<>(5);
+        StringBuilder field = new StringBuilder();
+        for (int i = 0; i < line.length(); i++) {
+            char ch = line.charAt(i);
+            if (ch == '\\' && i + 1 < line.length()) {
+                field.append(line.charAt(++i));
+            } else if (ch == ':' && fields.size() < 4) {
+                fields.add(field.toString());
+                field.setLength(0);
+            } else {
+                field.append(ch);
+            }
+        }
+        fields.add(field.toString());
+        return fields;
+    }
+
+    // ---- serialization -----------------------------------------------------------------------------------------
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        if (user == null || host == null || database == null || schema == null || table == null || mapping == null
+                || !IDENTIFIER.matcher(schema).matches() || !IDENTIFIER.matcher(table).matches()
+                || (geomColumn != null && !IDENTIFIER.matcher(geomColumn).matches())) {
+            throw new InvalidObjectException("corrupt PostgisParcelSource");
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package org.farmwatch.flag;
+
+/** The kind of farmland loss a change patch or flagged parcel shows. */
+public enum ChangeType {
+    /** 非农化: farmland to buildings, roads, construction, bare or excavated land. */
+    NON_AGRICULTURAL("non_agricultural", "非农化"),
+    /** 非粮化: grain land to orchard, nursery, forest, grassland or turf, fish pond, greenhouse. */
+    NON_GRAIN("non_grain", "非粮化"),
+    /** A change that is neither, such as built-up land turning green. */
+    OTHER("other", "其他");
+
+    public final String code;
+    public final String chinese;
+
+    ChangeType(String code, String chinese) {
+        this.code = code;
+        this.chinese = chinese;
+    }
+
+    public static ChangeType ofCode(String code) {
+        for (ChangeType t : values()) {
+            if (t.code.equals(code)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("unknown change type: " + code);
+    }
+}

@@ -1,0 +1,355 @@
+package org.farmwatch.ingest;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.farmwatch.util.FarmwatchException;
+import org.farmwatch.util.Gdal;
+import org.farmwatch.util.Json;
+import org.gdal.gdal.Dataset;
+import org.gdal.gdal.gdal;
+import org.gdal.gdalconst.gdalconstConstants;
+import org.gdal.osr.CoordinateTransformation;
+import org.gdal.osr.SpatialReference;
+import org.gdal.osr.osr;
+import org.locationtech.jts.geom.Envelope;
+
+/**
+ * Turns a SCENE argument into a {@link Scene}: either a STAC Item JSON file, whose assets carry
+ * {@code eo:bands} common names, or a folder of single-band Sentinel-2 files ({@code *_B02} ...
+ * {@code *_B12}, optional {@code *_SCL}). Runs on the driver and reads only metadata and an
+ * approximate histogram per band, never full rasters.
+ */
+public final class SceneCatalog {
+
+    private static final Pattern S2_BAND = Pattern.compile("(?i).*_(B0[2348]|B1[12]|SCL)(_\\d+m)?\\.(tif|tiff|jp2)$");
+    private static final Pattern S2_DATE = Pattern.compile("_(\\d{8})T\\d{6}");
+
+    private SceneCatalog() {}
+
+    /** Reads the scene's description, checks every band opens and is georeferenced, and measures its statistics. */
+    public static Scene open(String arg) {
+        Gdal.init();
+        Path p = Path.of(arg);
+        if (!Files.exists(p)) {
+            throw FarmwatchException.input("scene not found: " + arg);
+        }
+        Scene scene = Files.isDirectory(p) ? fromSentinel2Folder(p) : fromStacItem(p);
+        for (Map.Entry<Band, BandRef> e : scene.bands().entrySet()) {
+            checkBand(scene, e.getKey().commonName, e.getValue());
+        }
+        if (scene.scl() != null) {
+            checkBand(scene, "SCL", scene.scl());
+        }
+        return scene.withStats(measure(scene));
+    }
+
+    static Scene fromSentinel2Folder(Path dir) {
+        Map<Band, BandRef> bands = new EnumMap<>(Band.class);
+        BandRef scl = null;
+        LocalDate date = null;
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.sorted().toList();
+        } catch (IOException e) {
+            throw FarmwatchException.input("cannot list scene folder " + dir + ": " + e.getMessage(), e);
+        }
+        for (Path f : files) {
+            String name = f.getFileName().toString();
+            Matcher m = S2_BAND.matcher(name);
+            if (!m.matches()) {
+                continue;
+            }
+            String id = m.group(1).toUpperCase();
+            BandRef ref = BandRef.of(f.toAbsolutePath().toString());
+            if (id.equals("SCL")) {
+                scl = ref;
+            } else {
+                for (Band b : Band.values()) {
+                    if (b.sentinel2.equals(id)) {
+                        bands.put(b, ref);
+                    }
+                }
+            }
+            Matcher d = S2_DATE.matcher(name);
+            if (date == null && d.find()) {
+                date = parseDate(d.group(1), f.toString());
+            }
+        }
+        for (Band b : Band.values()) {
+            if (!bands.containsKey(b)) {
+                throw FarmwatchException.input("scene folder " + dir + " lacks band " + b.sentinel2
+                        + " (expected a file named *_" + b.sentinel2 + ".tif or .jp2)");
+            }
+        }
+        if (date == null) {
+            throw FarmwatchException.input("scene folder " + dir + ": no _YYYYMMDDT date in the band file names");
+        }
+        return new Scene(dir.getFileName().toString(), date, bands, scl, null);
+    }
+
+    static Scene fromStacItem(Path item) {
+        Map<String, Object> json;
+        try {
+            json = Json.parseObject(Files.readString(item));
+        } catch (IOException | IllegalArgumentException e) {
+            throw FarmwatchException.input("scene " + item + " is neither a folder nor a readable STAC Item JSON: "
+                    + e.getMessage(), e);
+        }
+        if (!"Feature".equals(json.get("type"))) {
+            throw FarmwatchException.input("STAC item " + item + ": \"type\" must be \"Feature\"");
+        }
+        String id = String.valueOf(json.getOrDefault("id", item.getFileName().toString()));
+        Map<String, Object> props = Json.object(json.get("properties"));
+        Object dt = props == null ? null : props.get("datetime");
+        if (dt == null && props != null) {
+            dt = props.get("start_datetime");
+        }
+        if (!(dt instanceof String dts)) {
+            throw FarmwatchException.input("STAC item " + item + " has no properties.datetime");
+        }
+        LocalDate date;
+        try {
+            date = OffsetDateTime.parse(dts).toLocalDate();
+        } catch (DateTimeParseException e) {
+            date = parseDate(dts.length() >= 10 ? dts.substring(0, 10).replace("-", "") : dts, item.toString());
+        }
+        Map<String, Object> assets = Json.object(json.get("assets"));
+        if (assets == null || assets.isEmpty()) {
+            throw FarmwatchException.input("STAC item " + item + " has no assets");
+        }
+        Path base = item.toAbsolutePath().getParent();
+        Map<Band, BandRef> bands = new EnumMap<>(Band.class);
+        BandRef scl = null;
+        for (Map.Entry<String, Object> a : assets.entrySet()) {
+            Map<String, Object> asset = Json.object(a.getValue());
+            if (asset == null || !(asset.get("href") instanceof String href)) {
+                continue;
+            }
+            String path = resolveHref(base, href, item);
+            if (a.getKey().equalsIgnoreCase("scl")) {
+                scl = BandRef.of(path);
+                continue;
+            }
+            List<Object> eoBands = Json.array(asset.get("eo:bands"));
+            List<Object> rasterBands = Json.array(asset.get("raster:bands"));
+            if (eoBands == null) {
+                continue;
+            }
+            for (int i = 0; i < eoBands.size(); i++) {
+                Map<String, Object> eb = Json.object(eoBands.get(i));
+                Object cn = eb == null ? null : eb.get("common_name");
+                Band b = cn instanceof String s ? Band.ofCommonName(s) : null;
+                if (b == null) {
+                    continue;
+                }
+                double scale = 1;
+                double offset = 0;
+                if (rasterBands != null && i < rasterBands.size()) {
+                    Map<String, Object> rb = Json.object(rasterBands.get(i));
+                    if (rb != null && rb.get("scale") instanceof Number n) {
+                        scale = n.doubleValue();
+                    }
+                    if (rb != null && rb.get("offset") instanceof Number n) {
+                        offset = n.doubleValue();
+                    }
+                }
+                bands.put(b, new BandRef(path, i + 1, scale, offset));
+            }
+        }
+        for (Band b : Band.values()) {
+            if (!bands.containsKey(b)) {
+                throw FarmwatchException.input("STAC item " + item + " has no asset with eo:bands common_name \""
+                        + b.commonName + "\"");
+            }
+        }
+        return new Scene(id, date, bands, scl, null);
+    }
+
+    /** Asset hrefs are relative to the item; ones that leave its folder, or remote URLs, are refused. */
+    static String resolveHref(Path base, String href, Path item) {
+        if (href.matches("(?i)^[a-z][a-z0-9+.-]*://.*") && !href.startsWith("file://")) {
+            throw FarmwatchException.input("STAC item " + item + ": remote asset " + href
+                    + " refused (only local files are read)");
+        }
+        String local = href.startsWith("file://") ? href.substring(7) : href;
+        Path resolved = base.resolve(local).normalize();
+        if (!resolved.startsWith(base)) {
+            throw FarmwatchException.input("STAC item " + item + ": asset " + href + " escapes the item's folder");
+        }
+        return resolved.toString();
+    }
+
+    private static LocalDate parseDate(String yyyymmdd, String where) {
+        try {
+            return LocalDate.of(Integer.parseInt(yyyymmdd.substring(0, 4)), Integer.parseInt(yyyymmdd.substring(4, 6)),
+                    Integer.parseInt(yyyymmdd.substring(6, 8)));
+        } catch (RuntimeException e) {
+            throw FarmwatchException.input("bad date " + yyyymmdd + " in " + where);
+        }
+    }
+
+    private static void checkBand(Scene scene, String band, BandRef ref) {
+        Dataset ds = openQuietly(ref.path());
+        if (ds == null) {
+            throw FarmwatchException.input("scene " + scene.id() + ": band " + band + " file " + ref.path()
+                    + " cannot be opened: " + gdal.GetLastErrorMsg());
+        }
+        try {
+            if (ref.index() > ds.getRasterCount()) {
+                throw FarmwatchException.input("scene " + scene.id() + ": band " + band + " wants band " + ref.index()
+                        + " of " + ref.path() + ", which has " + ds.getRasterCount());
+            }
+            String wkt = ds.GetProjectionRef();
+            double[] gt = ds.GetGeoTransform();
+            if (wkt == null || wkt.isBlank() || (gt[1] == 1 && gt[5] == 1 && gt[0] == 0 && gt[3] == 0)) {
+                throw FarmwatchException.input("scene " + scene.id() + ": band " + band + " file " + ref.path()
+                        + " has no georeference");
+            }
+        } finally {
+            ds.delete();
+        }
+    }
+
+    static Dataset openQuietly(String path) {
+        try {
+            return gdal.Open(path, gdalconstConstants.GA_ReadOnly);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Per band {p2, p50, p90} from GDAL's approximate histogram (overviews or a sample of blocks). */
+    static Map<Band, double[]> measure(Scene scene) {
+        Map<Band, double[]> out = new EnumMap<>(Band.class);
+        for (Map.Entry<Band, BandRef> e : scene.bands().entrySet()) {
+            BandRef ref = e.getValue();
+            Dataset ds = openQuietly(ref.path());
+            try {
+                org.gdal.gdal.Band band = ds.GetRasterBand(ref.index());
+                double[] minMax = new double[2];
+                band.ComputeRasterMinMax(minMax, 1);
+                double lo = minMax[0];
+                double hi = minMax[1];
+                Double[] nd = new Double[1];
+                band.GetNoDataValue(nd);
+                int buckets = 1024;
+                int[] hist = new int[buckets];
+                double start = lo;
+                if (nd[0] != null && nd[0] == lo) {
+                    start = lo + (hi - lo) / (buckets * 4.0); // leave the no-data value out of the percentiles
+                }
+                band.GetHistogram(start, hi + 1e-9, hist, false, true);
+                out.put(e.getKey(), new double[] {
+                    ref.offset() + ref.scale() * percentile(hist, start, hi, 0.02),
+                    ref.offset() + ref.scale() * percentile(hist, start, hi, 0.50),
+                    ref.offset() + ref.scale() * percentile(hist, start, hi, 0.90)});
+            } catch (RuntimeException ex) {
+                throw FarmwatchException.input("scene " + scene.id() + ": band " + e.getKey().commonName + " file "
+                        + ref.path() + " cannot be read: " + ex.getMessage(), ex);
+            } finally {
+                ds.delete();
+            }
+        }
+        return out;
+    }
+
+    private static double percentile(int[] hist, double lo, double hi, double q) {
+        long total = 0;
+        for (int h : hist) {
+            total += h;
+        }
+        if (total == 0) {
+            return lo;
+        }
+        long target = (long) Math.ceil(q * total);
+        long acc = 0;
+        double width = (hi - lo) / hist.length;
+        for (int i = 0; i < hist.length; i++) {
+            acc += hist[i];
+            if (acc >= target) {
+                return lo + (i + 0.5) * width;
+            }
+        }
+        return hi;
+    }
+
+    /** The scene's footprint in {@code crs} (an authority code), from its first band's georeference. */
+    public static Envelope footprint(Scene scene, String crs) {
+        Gdal.init();
+        BandRef ref = scene.bands().get(Band.RED);
+        Dataset ds = openQuietly(ref.path());
+        if (ds == null) {
+            throw FarmwatchException.input("scene " + scene.id() + ": cannot open " + ref.path());
+        }
+        try {
+            double[] gt = ds.GetGeoTransform();
+            int w = ds.getRasterXSize();
+            int h = ds.getRasterYSize();
+            SpatialReference src = new SpatialReference(ds.GetProjectionRef());
+            SpatialReference dst = srs(crs);
+            src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER);
+            CoordinateTransformation ct = CoordinateTransformation.CreateCoordinateTransformation(src, dst);
+            Envelope env = new Envelope();
+            // Densify the edges: a footprint in another projection is not a rectangle.
+            int steps = 16;
+            for (int i = 0; i <= steps; i++) {
+                double f = (double) i / steps;
+                double[][] px = {{f * w, 0}, {f * w, h}, {0, f * h}, {w, f * h}};
+                for (double[] p : px) {
+                    double x = gt[0] + p[0] * gt[1] + p[1] * gt[2];
+                    double y = gt[3] + p[0] * gt[4] + p[1] * gt[5];
+                    double[] t = ct.TransformPoint(x, y);
+                    env.expandToInclude(t[0], t[1]);
+                }
+            }
+            return env;
+        } finally {
+            ds.delete();
+        }
+    }
+
+    /** A spatial reference for an authority code, with x = easting/longitude. */
+    public static SpatialReference srs(String crs) {
+        SpatialReference s = new SpatialReference();
+        s.SetFromUserInput(crs);
+        s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER);
+        return s;
+    }
+
+    /** Native cell size of the scene's red band, in its own CRS units. */
+    public static double nativeCellSize(Scene scene) {
+        Dataset ds = openQuietly(scene.bands().get(Band.RED).path());
+        try {
+            return Math.abs(ds.GetGeoTransform()[1]);
+        } finally {
+            ds.delete();
+        }
+    }
+
+    /** True when the scene's red band is in a geographic CRS (degrees). */
+    public static boolean isGeographic(Scene scene) {
+        Dataset ds = openQuietly(scene.bands().get(Band.RED).path());
+        try {
+            return new SpatialReference(ds.GetProjectionRef()).IsGeographic() == 1;
+        } finally {
+            ds.delete();
+        }
+    }
+
+    public static List<String> bandFiles(Scene s) {
+        List<String> out = new ArrayList<>();
+        s.bands().values().forEach(b -> out.add(b.path()));
+        return out;
+    }
+}

@@ -1,0 +1,155 @@
+package org.farmwatch.ingest;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Vector;
+import org.farmwatch.grid.GridLayout;
+import org.farmwatch.grid.TileKey;
+import org.farmwatch.util.FarmwatchException;
+import org.farmwatch.util.Gdal;
+import org.gdal.gdal.Dataset;
+import org.gdal.gdal.WarpOptions;
+import org.gdal.gdal.gdal;
+import org.gdal.gdalconst.gdalconstConstants;
+import org.locationtech.jts.geom.Envelope;
+
+/**
+ * Warps a scene's bands onto one grid tile window with GDAL: bilinear for reflectance, nearest for
+ * the SCL mask. One reader serves one task and keeps its source datasets open across the tiles of
+ * that task; it is not thread-safe (GDAL datasets must not be shared between threads).
+ */
+public final class SceneReader implements AutoCloseable {
+
+    /** SCL classes that hide the ground: no data, saturated, cloud shadow, cloud medium/high, cirrus. */
+    private static final boolean[] SCL_MASKED = new boolean[256];
+
+    static {
+        for (int v : new int[] {0, 1, 3, 8, 9, 10}) {
+            SCL_MASKED[v] = true;
+        }
+    }
+
+    private final GridLayout layout;
+    private final int halo;
+    private final Map<String, Dataset> open = new HashMap<>();
+
+    public SceneReader(GridLayout layout, int haloCells) {
+        Gdal.init();
+        this.layout = layout;
+        this.halo = haloCells;
+    }
+
+    public int windowSize() {
+        return layout.tileSize() + 2 * halo;
+    }
+
+    /** Window extent of a tile: its extent grown by the halo on every side. */
+    public Envelope windowOf(TileKey key) {
+        Envelope e = new Envelope(layout.extentOf(key));
+        e.expandBy(halo * layout.cellSizeMetres());
+        return e;
+    }
+
+    /** Reads the six bands of {@code scene} over the tile window; masked cells are NaN. */
+    public TileBands read(Scene scene, TileKey key) {
+        int size = windowSize();
+        Envelope win = windowOf(key);
+        TileBands out = new TileBands(size, size);
+        // Group bands by file: a multi-band asset is warped once for all its bands.
+        Map<String, Dataset> warped = new HashMap<>();
+        try {
+            for (Band b : Band.values()) {
+                BandRef ref = scene.bands().get(b);
+                Dataset w = warped.computeIfAbsent(ref.path(), p -> warp(p, win, size, "bilinear", scene));
+                float[] dst = out.band(b);
+                w.GetRasterBand(ref.index()).ReadRaster(0, 0, size, size, dst);
+                double scale = ref.scale();
+                double offset = ref.offset();
+                if (scale != 1 || offset != 0) {
+                    for (int i = 0; i < dst.length; i++) {
+                        dst[i] = (float) (offset + scale * dst[i]);
+                    }
+                }
+            }
+            if (scene.scl() != null) {
+                Dataset m = warp(scene.scl().path(), win, size, "near", scene);
+                warped.put("#scl", m);
+                byte[] scl = new byte[size * size];
+                m.GetRasterBand(scene.scl().index()).ReadRaster(0, 0, size, size, gdalconstConstants.GDT_Byte, scl);
+                for (int i = 0; i < scl.length; i++) {
+                    if (SCL_MASKED[scl[i] & 0xff]) {
+                        for (float[] band : out.bands) {
+                            band[i] = Float.NaN;
+                        }
+                    }
+                }
+            }
+        } finally {
+            warped.values().forEach(Dataset::delete);
+        }
+        // A cell missing in any band is missing in all.
+        int n = size * size;
+        for (int i = 0; i < n; i++) {
+            for (float[] band : out.bands) {
+                if (Float.isNaN(band[i])) {
+                    for (float[] other : out.bands) {
+                        other[i] = Float.NaN;
+                    }
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    private Dataset source(String path, Scene scene) {
+        return open.computeIfAbsent(path, p -> {
+            Dataset ds = SceneCatalog.openQuietly(p);
+            if (ds == null) {
+                throw FarmwatchException.input("scene " + scene.id() + ": cannot open " + p + ": " + gdal.GetLastErrorMsg());
+            }
+            return ds;
+        });
+    }
+
+    private Dataset warp(String path, Envelope win, int size, String resampling, Scene scene) {
+        Dataset src = source(path, scene);
+        Vector<String> opts = new Vector<>();
+        String[] args = {
+            "-of", "MEM", "-t_srs", layout.crs(),
+            "-te", fmt(win.getMinX()), fmt(win.getMinY()), fmt(win.getMaxX()), fmt(win.getMaxY()),
+            "-ts", Integer.toString(size), Integer.toString(size),
+            "-r", resampling, "-ot", resampling.equals("near") ? "Byte" : "Float32",
+            "-dstnodata", resampling.equals("near") ? "0" : "nan",
+            "-wo", "NUM_THREADS=1", "-multi", "-q"
+        };
+        for (String a : args) {
+            opts.add(a);
+        }
+        WarpOptions wo = new WarpOptions(opts);
+        try {
+            Dataset out = gdal.Warp("", new Dataset[] {src}, wo);
+            if (out == null) {
+                throw FarmwatchException.input("scene " + scene.id() + ": warping " + path + " failed: " + gdal.GetLastErrorMsg());
+            }
+            return out;
+        } catch (RuntimeException e) {
+            if (e instanceof FarmwatchException) {
+                throw e;
+            }
+            throw FarmwatchException.input("scene " + scene.id() + ": reading " + path + " failed: " + e.getMessage(), e);
+        } finally {
+            wo.delete();
+        }
+    }
+
+    private static String fmt(double v) {
+        return Double.toString(v);
+    }
+
+    @Override
+    public void close() {
+        open.values().forEach(Dataset::delete);
+        open.clear();
+    }
+}

@@ -1,0 +1,2 @@
+/** Reads scenes (STAC items, Sentinel-2 band folders) with GDAL and writes per-tile band windows on the grid, with cloud-masked cells set to NaN. */
+package org.farmwatch.ingest;

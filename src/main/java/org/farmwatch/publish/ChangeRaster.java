@@ -1,0 +1,104 @@
+package org.farmwatch.publish;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Vector;
+import java.util.stream.Stream;
+import org.farmwatch.change.ChangeDetector;
+import org.farmwatch.flag.ChangeType;
+import org.farmwatch.flag.ConversionRule;
+import org.farmwatch.grid.GridLayout;
+import org.farmwatch.grid.TileKey;
+import org.farmwatch.util.Gdal;
+import org.gdal.gdal.BuildVRTOptions;
+import org.gdal.gdal.ColorTable;
+import org.gdal.gdal.Dataset;
+import org.gdal.gdal.TranslateOptions;
+import org.gdal.gdal.gdal;
+import org.gdal.gdalconst.gdalconstConstants;
+
+/**
+ * The change raster: each executor writes its tiles as small GeoTIFFs (band 1 change type: 0 none,
+ * 1 non-agricultural, 2 non-grain, 3 other; band 2 baseline class; band 3 current class), and the
+ * driver stitches them through a VRT into one Cloud-Optimized GeoTIFF, GDAL streaming block by block.
+ */
+public final class ChangeRaster {
+    private ChangeRaster() {}
+
+    /** Writes the tile core of {@code code} and both class rasters; returns the number of changed cells. */
+    public static long writeTile(Path dir, GridLayout layout, TileKey key, int halo, byte[] code, byte[] beforeClass,
+                                 byte[] afterClass, ChangeDetector detector, List<ConversionRule> rules) {
+        Gdal.init();
+        int size = layout.tileSize();
+        int win = size + 2 * halo;
+        byte[] type = new byte[size * size];
+        byte[] from = new byte[size * size];
+        byte[] to = new byte[size * size];
+        long changed = 0;
+        for (int r = 0; r < size; r++) {
+            for (int c = 0; c < size; c++) {
+                int w = (r + halo) * win + c + halo;
+                int i = r * size + c;
+                from[i] = beforeClass[w];
+                to[i] = afterClass[w];
+                int v = code[w] & 255;
+                if (v != 0) {
+                    int rule = detector.ruleOf(v);
+                    ChangeType t = rule > 0 && rule <= rules.size() ? rules.get(rule - 1).type() : ChangeType.OTHER;
+                    type[i] = (byte) (t.ordinal() + 1);
+                    changed++;
+                }
+            }
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot create " + dir, e);
+        }
+        Vector<String> co = new Vector<>(List.of("COMPRESS=DEFLATE", "TILED=YES"));
+        Dataset ds = gdal.GetDriverByName("GTiff").Create(dir.resolve(key.col() + "_" + key.row() + ".tif").toString(),
+                size, size, 3, gdalconstConstants.GDT_Byte, co);
+        try {
+            ds.SetGeoTransform(layout.geoTransformOf(key));
+            ds.SetProjection(org.farmwatch.ingest.SceneCatalog.srs(layout.crs()).ExportToWkt());
+            ds.GetRasterBand(1).WriteRaster(0, 0, size, size, type);
+            ds.GetRasterBand(2).WriteRaster(0, 0, size, size, from);
+            ds.GetRasterBand(3).WriteRaster(0, 0, size, size, to);
+        } finally {
+            ds.delete();
+        }
+        return changed;
+    }
+
+    /** Stitches every tile in {@code dir} into a COG at {@code out}, with a colour table on the change-type band. */
+    public static void buildCog(Path dir, Path out) throws java.io.IOException {
+        Gdal.init();
+        String[] files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.filter(p -> p.toString().endsWith(".tif")).map(Path::toString).sorted().toArray(String[]::new);
+        }
+        if (files.length == 0) {
+            throw new IllegalStateException("no change tiles in " + dir);
+        }
+        Path vrt = dir.resolve("change.vrt");
+        Dataset v = gdal.BuildVRT(vrt.toString(), new Vector<>(List.of(files)), new BuildVRTOptions(new Vector<>(List.of("-q"))));
+        try {
+            ColorTable ct = new ColorTable(gdalconstConstants.GPI_RGB);
+            ct.SetColorEntry(0, new java.awt.Color(0, 0, 0, 0));
+            ct.SetColorEntry(1, new java.awt.Color(227, 26, 28));
+            ct.SetColorEntry(2, new java.awt.Color(255, 127, 0));
+            ct.SetColorEntry(3, new java.awt.Color(150, 150, 150));
+            v.GetRasterBand(1).SetColorTable(ct);
+            v.GetRasterBand(1).SetDescription("change_type: 0 none, 1 non_agricultural, 2 non_grain, 3 other");
+            v.GetRasterBand(2).SetDescription("baseline land-cover class id");
+            v.GetRasterBand(3).SetDescription("current land-cover class id");
+            Dataset cog = gdal.Translate(out.toString(), v, new TranslateOptions(new Vector<>(List.of(
+                    "-of", "COG", "-co", "COMPRESS=DEFLATE", "-co", "OVERVIEW_RESAMPLING=NEAREST", "-co", "BLOCKSIZE=512",
+                    "-q"))));
+            cog.delete();
+        } finally {
+            v.delete();
+        }
+    }
+}

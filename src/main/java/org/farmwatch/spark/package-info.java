@@ -1,0 +1,2 @@
+/** Runs the stages as Spark jobs over grid tiles: reads scenes and parcels on the executors, writes change patches and flagged parcels as RDDs for publishing. */
+package org.farmwatch.spark;
