@@ -3,6 +3,7 @@ package org.farmwatch.publish;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -197,7 +198,7 @@ public final class ReportPage {
         Leaflet leaflet = Leaflet.get();
         List<FlaggedParcel> sorted = new ArrayList<>(parcels);
         sorted.sort(InspectorLists.PRIORITY_ORDER);
-        boolean withChips = sorted.stream().anyMatch(p -> chips.containsKey(p.parcelId()));
+        boolean withChips = sorted.stream().anyMatch(p -> p.parcelId() != null && chips.containsKey(p.parcelId()));
 
         StringBuilder h = new StringBuilder(256 * 1024);
         h.append("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -256,8 +257,8 @@ public final class ReportPage {
                 h.append("<td class=\"num\">").append(counts.getOrDefault(t, 0)).append("</td>");
             }
             h.append("<td class=\"num\">").append(e.getValue().size()).append("</td><td class=\"num\">")
-                    .append(BigDecimal.valueOf(InspectorLists.sumMu(e.getValue())).setScale(2,
-                            java.math.RoundingMode.HALF_UP).toPlainString())
+                    .append(BigDecimal.valueOf(InspectorLists.sumMu(e.getValue())).setScale(2, RoundingMode.HALF_UP)
+                            .toPlainString())
                     .append("</td></tr>\n");
         }
         h.append("</tbody>\n</table>\n");
@@ -305,7 +306,7 @@ public final class ReportPage {
             }
             if (!chips.isEmpty()) {
                 h.append("<td class=\"chips\">");
-                String[] pair = chips.get(p.parcelId());
+                String[] pair = p.parcelId() == null ? null : chips.get(p.parcelId());
                 if (pair != null) {
                     appendChip(h, p.parcelId(), pair.length > 0 ? pair[0] : null, "前 before");
                     appendChip(h, p.parcelId(), pair.length > 1 ? pair[1] : null, "后 after");

@@ -180,6 +180,19 @@ class ReportPageTest {
     }
 
     @Test
+    void parcelsWithoutIdOrTownshipStillAppear() throws IOException {
+        FlaggedParcel bare = new FlaggedParcel(null, null, null, null, null, null, 0, 0, 0, null, null, null, null,
+                null, 0, Double.NaN, Double.NaN, null);
+        List<FlaggedParcel> parcels = List.of(bare, parcels().get(0));
+        MapLayer map = MapLayer.parcelsOnly(ReportPage.featureCollection(parcels, Function.identity()));
+        String html = ReportPage.html(summary(parcels), parcels, map, Map.of("P-1", new String[] {null, null}));
+        assertTrue(html.contains("<tr tabindex=\"0\" data-parcel=\"\" class=\"other\">"), "bare row, no centroid");
+        assertTrue(html.contains(InspectorLists.UNKNOWN_TOWNSHIP));
+        InspectorLists.write(parcels, dir);
+        assertEquals(3, InspectorListsTest.readCsv(dir.resolve(InspectorLists.CSV_FILE)).size());
+    }
+
+    @Test
     void featureCollectionRejectsProjectedCoordinates() {
         FlaggedParcel projected = parcel("X", "t", ChangeType.NON_GRAIN, 1,
                 "POLYGON ((500000 4400000, 500100 4400000, 500100 4400100, 500000 4400000))");

@@ -1,0 +1,186 @@
+package org.farmwatch.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.farmwatch.util.Gdal;
+import org.farmwatch.util.Json;
+import org.gdal.gdal.Dataset;
+import org.gdal.gdal.gdal;
+import org.gdal.ogr.DataSource;
+import org.gdal.ogr.Feature;
+import org.gdal.ogr.Layer;
+import org.gdal.ogr.ogr;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole pipeline on sample-tiles/, as the README's demo command runs it, checked against truth.csv. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DemoEndToEndTest {
+
+    @TempDir
+    static Path tmp;
+    Path out;
+
+    @BeforeAll
+    void runDemo() {
+        out = tmp.resolve("demo");
+        Cli r = Cli.run("demo", "--out", out.toString(), "--master", "local[2]");
+        assertEquals(0, r.exit(), r.err());
+    }
+
+    static Map<String, String> truth() throws Exception {
+        Map<String, String> t = new HashMap<>();
+        List<String> lines = Files.readAllLines(Path.of("sample-tiles/truth.csv"));
+        assertEquals("parcel_id,change_type", lines.get(0));
+        for (String l : lines.subList(1, lines.size())) {
+            String[] p = l.split(",");
+            t.put(p[0], p[1]);
+        }
+        return t;
+    }
+
+    static Map<String, String> flagged(Path gpkg) {
+        Gdal.init();
+        DataSource ds = ogr.Open(gpkg.toString());
+        try {
+            Map<String, String> f = new HashMap<>();
+            Layer l = ds.GetLayerByName("flagged_parcels");
+            Feature feat;
+            while ((feat = l.GetNextFeature()) != null) {
+                f.put(feat.GetFieldAsString("parcel_id"), feat.GetFieldAsString("change_type"));
+                feat.delete();
+            }
+            return f;
+        } finally {
+            ds.delete();
+        }
+    }
+
+    @Test
+    void flaggedParcelsMatchThePlantedConversions() throws Exception {
+        Map<String, String> truth = truth();
+        Map<String, String> flagged = flagged(out.resolve("onemap.gpkg"));
+        long tp = flagged.entrySet().stream().filter(e -> e.getValue().equals(truth.get(e.getKey()))).count();
+        double precision = (double) tp / flagged.size();
+        double recall = (double) tp / truth.size();
+        assertTrue(truth.size() >= 40, "the sample plants conversions");
+        assertTrue(precision >= 0.95, "precision " + precision + " (" + tp + " of " + flagged.size() + ")");
+        assertTrue(recall >= 0.95, "recall " + recall + " (" + tp + " of " + truth.size() + ")");
+        assertTrue(flagged.containsValue("non_agricultural") && flagged.containsValue("non_grain"));
+    }
+
+    @Test
+    void theGeoPackageHasBothLayersWithTheirFieldsAndDefaultStyles() {
+        Gdal.init();
+        DataSource ds = ogr.Open(out.resolve("onemap.gpkg").toString());
+        try {
+            Layer patches = ds.GetLayerByName("change_patches");
+            Layer parcels = ds.GetLayerByName("flagged_parcels");
+            assertTrue(patches.GetFeatureCount() > 0);
+            for (String f : List.of("patch_id", "change_type", "from_class", "to_class", "area_m2", "area_mu",
+                    "before_date", "after_date", "confidence")) {
+                assertTrue(patches.GetLayerDefn().GetFieldIndex(f) >= 0, "change_patches." + f);
+            }
+            for (String f : List.of("parcel_id", "admin_code", "township", "land_class", "change_type", "changed_area_m2",
+                    "changed_area_mu", "changed_share", "patch_count")) {
+                assertTrue(parcels.GetLayerDefn().GetFieldIndex(f) >= 0, "flagged_parcels." + f);
+            }
+            assertEquals("EPSG", patches.GetSpatialRef().GetAuthorityName(null));
+            // area_mu is area_m2 in mu, and patch ids are unique.
+            Set<String> ids = new HashSet<>();
+            Feature f;
+            while ((f = patches.GetNextFeature()) != null) {
+                assertEquals(f.GetFieldAsDouble("area_m2") / (10000.0 / 15), f.GetFieldAsDouble("area_mu"), 1e-3);
+                assertTrue(f.GetFieldAsDouble("area_m2") >= 400);
+                assertEquals(f.GetFieldAsDouble("area_m2"), f.GetGeometryRef().GetArea(), 0.5);
+                assertTrue(ids.add(f.GetFieldAsString("patch_id")));
+                f.delete();
+            }
+            Layer styles = ds.GetLayerByName("layer_styles");
+            Set<String> styled = new HashSet<>();
+            while ((f = styles.GetNextFeature()) != null) {
+                assertEquals(1, f.GetFieldAsInteger("useAsDefault"));
+                assertTrue(f.GetFieldAsString("styleQML").contains("categorizedSymbol"));
+                assertTrue(f.GetFieldAsString("styleQML").contains("非农化"));
+                assertTrue(f.GetFieldAsString("styleSLD").contains("StyledLayerDescriptor"));
+                styled.add(f.GetFieldAsString("f_table_name"));
+                f.delete();
+            }
+            assertEquals(Set.of("change_patches", "flagged_parcels"), styled);
+        } finally {
+            ds.delete();
+        }
+    }
+
+    @Test
+    void theChangeRasterIsACloudOptimizedGeoTiff() {
+        Gdal.init();
+        Dataset d = gdal.Open(out.resolve("change.tif").toString());
+        try {
+            assertEquals("COG", d.GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE"));
+            assertEquals(3, d.getRasterCount());
+            assertTrue(d.GetRasterBand(1).GetOverviewCount() >= 1);
+            double[] minMax = new double[2];
+            d.GetRasterBand(1).ComputeRasterMinMax(minMax, 0);
+            assertEquals(0, minMax[0]);
+            assertTrue(minMax[1] >= 2, "both conversion types appear in the raster");
+        } finally {
+            d.delete();
+        }
+    }
+
+    @Test
+    void inspectorListsReportAndRunJsonAreWritten() throws Exception {
+        Path csv = out.resolve("inspector/flagged_parcels.csv");
+        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+        assertEquals(flagged(out.resolve("onemap.gpkg")).size() + 1, lines.size());
+        assertTrue(Files.size(out.resolve("inspector/flagged_parcels.xlsx")) > 1000);
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("leaflet") && html.contains("data:image/png;base64,"));
+        Map<String, Object> run = Json.parseObject(Files.readString(out.resolve("run.json")));
+        assertEquals("succeeded", run.get("status"));
+        Map<String, Object> counts = Json.object(run.get("counts"));
+        assertEquals(((Number) counts.get("flagged_parcels")).longValue(), lines.size() - 1L);
+        assertTrue(Json.object(run.get("seconds")).containsKey("detect"));
+        assertTrue(Json.object(run.get("versions")).get("gdal").toString().startsWith("3."));
+        try (var s = Files.list(out.getParent())) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().contains(".partial")), "no staging folder left");
+        }
+    }
+
+    @Test
+    void aRerunGivesTheSamePatchIdsAndReplacesTheOutput() throws Exception {
+        Path again = tmp.resolve("again");
+        Cli r = Cli.run("demo", "--out", again.toString(), "--master", "local[2]");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(patchIds(out.resolve("onemap.gpkg")), patchIds(again.resolve("onemap.gpkg")));
+    }
+
+    static Set<String> patchIds(Path gpkg) {
+        Gdal.init();
+        DataSource ds = ogr.Open(gpkg.toString());
+        try {
+            Set<String> ids = new HashSet<>();
+            Layer l = ds.GetLayerByName("change_patches");
+            Feature f;
+            while ((f = l.GetNextFeature()) != null) {
+                ids.add(f.GetFieldAsString("patch_id"));
+                f.delete();
+            }
+            return ids;
+        } finally {
+            ds.delete();
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package org.farmwatch.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Vector;
+import org.farmwatch.util.Gdal;
+import org.farmwatch.util.Json;
+import org.gdal.ogr.DataSource;
+import org.gdal.ogr.Feature;
+import org.gdal.ogr.FieldDefn;
+import org.gdal.ogr.Geometry;
+import org.gdal.ogr.Layer;
+import org.gdal.ogr.ogr;
+import org.gdal.osr.SpatialReference;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real scenes from ../shared/realdata run through `farmwatch run` and produce every output. */
+class RealDataSmokeTest {
+
+    static final Path REAL = Path.of("../shared/realdata");
+
+    @TempDir
+    Path tmp;
+
+    static void assumeRealData() {
+        boolean present = Files.isDirectory(REAL);
+        if (System.getenv("CI") != null) {
+            assertTrue(present, "CI must have ../shared/realdata beside the checkout");
+        }
+        Assumptions.assumeTrue(present, "../shared/realdata is not beside the checkout");
+    }
+
+    /** A STAC item for one Taizhou date: one ENVI asset with six bands, linked into the item's folder. */
+    private Path taizhouItem(String name, String datetime) throws Exception {
+        Path dir = tmp.resolve("stac-" + name);
+        Files.createDirectories(dir);
+        for (String f : List.of(name, name + ".HDR")) {
+            Files.createSymbolicLink(dir.resolve(f), REAL.resolve("taizhou-landsat").resolve(f).toAbsolutePath());
+        }
+        String item = "{\"type\": \"Feature\", \"stac_version\": \"1.0.0\", \"id\": \"taizhou-" + name + "\","
+                + "\"geometry\": null, \"properties\": {\"datetime\": \"" + datetime + "\"},"
+                + "\"assets\": {\"tm\": {\"href\": \"" + name + "\", \"type\": \"application/x-envi\", \"eo:bands\": ["
+                + "{\"name\": \"TM1\", \"common_name\": \"blue\"}, {\"name\": \"TM2\", \"common_name\": \"green\"},"
+                + "{\"name\": \"TM3\", \"common_name\": \"red\"}, {\"name\": \"TM4\", \"common_name\": \"nir\"},"
+                + "{\"name\": \"TM5\", \"common_name\": \"swir16\"}, {\"name\": \"TM7\", \"common_name\": \"swir22\"}]}}}";
+        Path file = dir.resolve("item.json");
+        Files.writeString(file, item);
+        return file;
+    }
+
+    /** A farmland layer of 300 m square parcels over an area, in the given CRS. */
+    private Path gridFarmland(String epsg, double minX, double minY, double maxX, double maxY, double step) {
+        Gdal.init();
+        Path gpkg = tmp.resolve("farmland-" + epsg.replace(':', '_') + ".gpkg");
+        DataSource ds = ogr.GetDriverByName("GPKG").CreateDataSource(gpkg.toString());
+        SpatialReference srs = new SpatialReference();
+        srs.SetFromUserInput(epsg);
+        Layer l = ds.CreateLayer("parcels", srs, ogr.wkbPolygon, new Vector<>());
+        for (String f : List.of("TBBH", "ZLDWMC", "DLBM")) {
+            l.CreateField(new FieldDefn(f, ogr.OFTString));
+        }
+        int n = 0;
+        l.StartTransaction();
+        for (double x = minX; x + step <= maxX; x += step) {
+            for (double y = minY; y + step <= maxY; y += step) {
+                Feature f = new Feature(l.GetLayerDefn());
+                f.SetField("TBBH", String.format("T%05d", n++));
+                f.SetField("ZLDWMC", x < (minX + maxX) / 2 ? "west" : "east");
+                f.SetField("DLBM", "0103");
+                f.SetGeometry(Geometry.CreateFromWkt(String.format(java.util.Locale.ROOT,
+                        "POLYGON((%f %f,%f %f,%f %f,%f %f,%f %f))", x, y, x + step, y, x + step, y + step, x, y + step, x, y)));
+                l.CreateFeature(f);
+                f.delete();
+            }
+        }
+        l.CommitTransaction();
+        ds.delete();
+        return gpkg;
+    }
+
+    private static Map<String, Object> assertOutputs(Path out) throws Exception {
+        for (String f : List.of("onemap.gpkg", "change.tif", "report.html", "run.json", "inspector/flagged_parcels.csv",
+                "inspector/flagged_parcels.xlsx")) {
+            assertTrue(Files.size(out.resolve(f)) > 0, f);
+        }
+        return Json.parseObject(Files.readString(out.resolve("run.json")));
+    }
+
+    @Test
+    void taizhouLandsatThroughStacItems() throws Exception {
+        assumeRealData();
+        Path before = taizhouItem("2000TM", "2000-03-17T02:20:00Z");
+        Path after = taizhouItem("2003TM", "2003-02-06T02:20:00Z");
+        // The scene covers x 203325..215325, y 3592935..3604935 in UTM 51N.
+        Path farmland = gridFarmland("EPSG:32651", 203_400, 3_593_000, 215_200, 3_604_800, 300);
+        Path out = tmp.resolve("taizhou");
+        Cli r = Cli.run("run", "--before", before.toString(), "--after", after.toString(), "--farmland", farmland.toString(),
+                "--out", out.toString(), "--master", "local[2]", "--run-id", "taizhou-smoke");
+        assertEquals(0, r.exit(), r.err());
+        Map<String, Object> run = assertOutputs(out);
+        Map<String, Object> grid = Json.object(run.get("grid"));
+        // 120 deg E lies in CGCS2000 3-degree zone 40; Landsat's 30 m cells are kept.
+        assertEquals("EPSG:4528", grid.get("crs"));
+        assertEquals(30L, ((Number) grid.get("cell_size_m")).longValue());
+        Map<String, Object> counts = Json.object(run.get("counts"));
+        assertTrue(((Number) counts.get("patches")).longValue() > 0, "farmland turned urban between 2000 and 2003");
+    }
+
+    @Test
+    void havellandSentinel2FromItsJp2Files() throws Exception {
+        assumeRealData();
+        // One real date: the same JP2 files as both periods must yield no change at all.
+        Path img = REAL.resolve("havelland-s2/IMG_DATA").toAbsolutePath();
+        Path a = tmp.resolve("T33UUU_20170216");
+        Path b = tmp.resolve("T33UUU_20170217");
+        Files.createDirectories(a);
+        Files.createDirectories(b);
+        try (var files = Files.list(img)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".jp2")).toList()) {
+                String name = f.getFileName().toString();
+                Files.createSymbolicLink(a.resolve(name), f);
+                Files.createSymbolicLink(b.resolve(name.replace("20170216T", "20170217T")), f);
+            }
+        }
+        Path out = tmp.resolve("havelland");
+        Cli r = Cli.run("run", "--before", a.toString(), "--after", b.toString(), "--farmland",
+                REAL.resolve("havelland-s2/gis_osm_landuse-water_a_free_1_area-10000-to-500000.gpkg").toString(),
+                "--out", out.toString(), "--master", "local[2]", "--run-id", "havelland-smoke");
+        assertEquals(0, r.exit(), r.err());
+        Map<String, Object> run = assertOutputs(out);
+        assertEquals("EPSG:32633", Json.object(run.get("grid")).get("crs"));
+        Map<String, Object> counts = Json.object(run.get("counts"));
+        assertEquals(0L, ((Number) counts.get("patches")).longValue(), "identical imagery shows no change");
+        assertEquals(0L, ((Number) counts.get("flagged_parcels")).longValue());
+    }
+}

@@ -1,0 +1,89 @@
+package org.farmwatch.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.farmwatch.flag.ChangeType;
+import org.farmwatch.flag.ConversionRule;
+import org.farmwatch.util.FarmwatchException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsTest {
+
+    @TempDir
+    Path dir;
+
+    private FarmwatchException loadFails(String text) throws Exception {
+        Path f = dir.resolve("bad.conf");
+        Files.writeString(f, text);
+        FarmwatchException e = assertThrows(FarmwatchException.class, () -> Settings.load(f));
+        assertEquals(FarmwatchException.Kind.USAGE, e.kind());
+        return e;
+    }
+
+    @Test
+    void theShippedConfigurationNamesOnlyRulesThatExist() throws Exception {
+        // conf/farmwatch.conf as shipped, read as a user file over the built-in copy.
+        Settings s = Settings.load(Path.of("conf/farmwatch.conf"));
+        Properties raw = new Properties();
+        try (var r = Files.newBufferedReader(Path.of("conf/farmwatch.conf"))) {
+            raw.load(r);
+        }
+        Set<String> configured = raw.stringPropertyNames().stream().filter(k -> k.startsWith("rule."))
+                .map(k -> k.split("\\.")[1]).collect(Collectors.toSet());
+        Set<String> built = s.rules().stream().map(ConversionRule::name).collect(Collectors.toSet());
+        assertEquals(configured, built);
+        assertEquals(Set.of(ChangeType.NON_AGRICULTURAL, ChangeType.NON_GRAIN),
+                s.rules().stream().map(ConversionRule::type).collect(Collectors.toSet()));
+        assertEquals(Settings.defaults(), s);
+    }
+
+    @Test
+    void unknownKeysAreRefusedByName() throws Exception {
+        FarmwatchException e = loadFails("grid.tilesize = 256\n");
+        assertTrue(e.getMessage().contains("grid.tilesize"), e.getMessage());
+    }
+
+    @Test
+    void aRuleNotListedInRulesIsRefused() throws Exception {
+        FarmwatchException e = loadFails("rule.ghost.type = non_grain\n");
+        assertTrue(e.getMessage().contains("ghost"), e.getMessage());
+    }
+
+    @Test
+    void badValuesNameTheKeyAndValue() throws Exception {
+        String m = loadFails("grid.tileSize = 300\n").getMessage();
+        assertTrue(m.contains("grid.tileSize") && m.contains("power of 2") && m.contains("got: 300"), m);
+        assertTrue(loadFails("patch.minAreaM2 = lots\n").getMessage().contains("patch.minAreaM2"));
+        assertTrue(loadFails("grid.crs = WGS84\n").getMessage().contains("grid.crs"));
+        FarmwatchException e = loadFails("rules = r\nrule.r.type = non_grain\nrule.r.from = cropland\nrule.r.to = vineyard\n");
+        assertTrue(e.getMessage().contains("vineyard"), e.getMessage());
+        e = loadFails("rules = r\nrule.r.type = loss\nrule.r.from = cropland\nrule.r.to = water\n");
+        assertTrue(e.getMessage().contains("rule.r.type"), e.getMessage());
+    }
+
+    @Test
+    void aUsersRulesReplaceTheDefaultOnes() throws Exception {
+        Path f = dir.resolve("ponds.conf");
+        Files.writeString(f, "rules = ponds\nrule.ponds.type = non_grain\nrule.ponds.from = cropland\n"
+                + "rule.ponds.to = water\nrule.ponds.minAreaM2 = 1000\n");
+        Settings s = Settings.load(f);
+        assertEquals(1, s.rules().size());
+        assertEquals(1000, s.rules().get(0).minAreaM2());
+        assertEquals(512, s.tileSize());
+    }
+
+    @Test
+    void aMissingFileIsAUsageError() {
+        FarmwatchException e = assertThrows(FarmwatchException.class, () -> Settings.load(dir.resolve("nope.conf")));
+        assertEquals(2, e.kind().exitCode);
+        assertTrue(e.getMessage().contains("nope.conf"));
+    }
+}
