@@ -80,8 +80,8 @@ public final class ChangeDetector implements Serializable {
         double[] invB = new double[nb];
         double[] invA = new double[nb];
         for (Band b : Band.values()) {
-            invB[b.ordinal()] = 1.0 / Math.max(1e-9, beforeScene.p50(b));
-            invA[b.ordinal()] = 1.0 / Math.max(1e-9, afterScene.p50(b));
+            invB[b.ordinal()] = 1.0 / Math.max(1e-9, beforeScene.clearP50(b));
+            invA[b.ordinal()] = 1.0 / Math.max(1e-9, afterScene.clearP50(b));
         }
         double[] logRatio = new double[nb];
         int n = code.length;

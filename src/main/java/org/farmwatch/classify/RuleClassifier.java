@@ -29,6 +29,8 @@ public final class RuleClassifier implements Classifier {
 
     /** Below this brightness (relative to the scene median) bare ground is field soil whatever its colour. */
     private static final double SOIL_BRIGHTNESS = 1.2;
+    /** NDVI above which a bright, grey surface is plastic over crops rather than a roof. */
+    private static final double GREENHOUSE_NDVI = 0.12;
     /** SWIR/NIR above which a canopy shows soil or dry wood between the trees. */
     private static final double WOODY_SWIR_NIR = 0.60;
     /** Relative brightness below which a green canopy is a dark (forest) canopy. */
@@ -55,14 +57,14 @@ public final class RuleClassifier implements Classifier {
         // Scene references: the median brightness of all bands, and the NIR of dense crops.
         double medianBright = 0;
         for (Band b : Band.values()) {
-            medianBright += scene.p50(b);
+            medianBright += scene.clearP50(b);
         }
         medianBright /= Band.values().length;
         double invBright = medianBright > 0 ? 1.0 / medianBright : 1.0;
-        double cropNir = scene.p90(Band.NIR);
+        double cropNir = scene.clearP90(Band.NIR);
         double nirFloor = t.cropNirShare() * (cropNir > 0 ? cropNir : 1.0);
         // Haze lifts blue more than red: the blue/red ratio is read relative to the scene's own.
-        double sceneBlueRed = scene.p50(Band.BLUE) / Math.max(1e-9, scene.p50(Band.RED));
+        double sceneBlueRed = scene.clearP50(Band.BLUE) / Math.max(1e-9, scene.clearP50(Band.RED));
         double invBlueRed = sceneBlueRed > 0 && Double.isFinite(sceneBlueRed) ? 1.0 / sceneBlueRed : 1.0;
         int n = out.length;
         for (int i = 0; i < n; i++) {
@@ -101,7 +103,9 @@ public final class RuleClassifier implements Classifier {
                     out[i] = LandCover.CROPLAND.id;
                 } else if (blueRed >= t.builtBlueRed()) {
                     // Grey roofs, concrete and plastic: blue about as bright as red, unlike soil.
-                    out[i] = bright >= t.greenhouseBrightness() ? LandCover.GREENHOUSE.id : LandCover.BUILT_UP.id;
+                    // Greenhouse plastic lets some green through; roofs and paving do not.
+                    out[i] = bright >= t.greenhouseBrightness() && ndvi >= GREENHOUSE_NDVI ? LandCover.GREENHOUSE.id
+                            : LandCover.BUILT_UP.id;
                 } else if (bright >= t.bareBrightness()) {
                     out[i] = LandCover.BARE.id;
                 } else {

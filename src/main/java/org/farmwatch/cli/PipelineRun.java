@@ -59,8 +59,8 @@ final class PipelineRun {
         // Configuration and inputs are checked before any work starts.
         Settings settings = Settings.load(r.conf());
         log.printf("[farmwatch] run %s: reading scenes%n", runId);
-        Scene before = SceneCatalog.open(r.before());
-        Scene after = SceneCatalog.open(r.after());
+        Scene before = SceneCatalog.open(r.before()).withDarkObject(settings.darkObject());
+        Scene after = SceneCatalog.open(r.after()).withDarkObject(settings.darkObject());
         if (!before.date().isBefore(after.date())) {
             throw FarmwatchException.input("--before scene " + before.id() + " (" + before.date()
                     + ") must be earlier than --after scene " + after.id() + " (" + after.date() + ")");
@@ -163,6 +163,7 @@ final class PipelineRun {
         m.put("date", s.date().toString());
         m.put("source", arg);
         m.put("cloud_mask", s.scl() != null ? "SCL" : "none");
+        m.put("dark_object_subtraction", s.darkObjectApplied());
         return m;
     }
 

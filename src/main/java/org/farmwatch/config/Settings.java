@@ -32,14 +32,14 @@ import org.farmwatch.util.FarmwatchException;
  * @param cellSizeMetres  0 means: the finest native resolution among the scenes
  */
 public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int haloCells,
-                       double spectralThreshold, double vegetationThreshold, boolean keepOther, double minPatchAreaM2,
+                       double spectralThreshold, double vegetationThreshold, boolean keepOther, String darkObject, double cloudBufferMetres, double minPatchAreaM2,
                        RuleClassifier.Thresholds thresholds, List<ConversionRule> rules, FieldMapping fields,
                        Map<String, String> echo) implements Serializable {
 
     private static final Set<String> SCALAR_KEYS = Set.of("grid.crs", "grid.cellSizeMetres", "grid.tileSize",
-            "grid.haloCells", "classifier", "change.spectralThreshold", "change.vegetationThreshold", "change.keepOther", "patch.minAreaM2", "rules",
+            "grid.haloCells", "cloud.bufferMetres", "classifier", "change.spectralThreshold", "change.vegetationThreshold", "change.keepOther", "patch.minAreaM2", "rules",
             "farmland.field.parcel_id", "farmland.field.admin_code", "farmland.field.township", "farmland.field.land_class",
-            "classify.waterMndwi", "classify.vegetationNdvi", "classify.sparseNdvi", "classify.cropNirShare",
+            "classify.darkObjectSubtraction", "classify.waterMndwi", "classify.vegetationNdvi", "classify.sparseNdvi", "classify.cropNirShare",
             "classify.forestSwirNir", "classify.orchardSwirNir", "classify.bareBrightness", "classify.builtBlueRed",
             "classify.greenhouseBrightness");
     private static final Set<String> RULE_FIELDS = Set.of("type", "from", "to", "minAreaM2", "minShare", "scope");
@@ -134,6 +134,8 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
         boolean keepOther = Boolean.parseBoolean(p.getProperty("change.keepOther", "false").trim());
         return new Settings(crs.toUpperCase(), cell, tile, halo, positive(p, "change.spectralThreshold", where),
                 positive(p, "change.vegetationThreshold", where), keepOther,
+                oneOf(p, "classify.darkObjectSubtraction", List.of("auto", "true", "false"), where),
+                nonNegative(p, "cloud.bufferMetres", where),
                 number(p, "patch.minAreaM2", where), th, List.copyOf(rules), fm, echo);
     }
 
@@ -212,8 +214,24 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
         }
     }
 
+    private static String oneOf(Properties p, String key, List<String> allowed, String where) {
+        String v = p.getProperty(key, allowed.get(0)).trim();
+        if (!allowed.contains(v)) {
+            throw FarmwatchException.usage(where + ": " + key + " must be one of " + String.join(", ", allowed) + ", got: " + v);
+        }
+        return v;
+    }
+
     private static double opt(Properties p, String key, double dflt, String where) {
         return p.containsKey(key) ? number(p, key, where) : dflt;
+    }
+
+    private static double nonNegative(Properties p, String key, String where) {
+        double d = number(p, key, where);
+        if (d < 0) {
+            throw FarmwatchException.usage(where + ": " + key + " must be >= 0, got: " + p.getProperty(key).trim());
+        }
+        return d;
     }
 
     private static double positive(Properties p, String key, String where) {

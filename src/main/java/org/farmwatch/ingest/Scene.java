@@ -10,7 +10,8 @@ import java.util.Map;
  * (SCL) band for the cloud mask, and per-band statistics that let classification thresholds
  * adapt to the scene's own radiometry. Immutable; holds no pixels.
  *
- * @param stats per band: {p2, p50, p90} of the scene's values after scale and offset
+ * @param stats per band: {p2, p50, p90, dark} of the scene's values after scale and offset, where
+ *              dark is the 0.1th percentile: the haze and sensor offset that dark-object subtraction removes
  */
 public record Scene(String id, LocalDate date, Map<Band, BandRef> bands, BandRef scl, Map<Band, double[]> stats)
         implements Serializable {
@@ -40,6 +41,52 @@ public record Scene(String id, LocalDate date, Map<Band, BandRef> bands, BandRef
     public double p90(Band b) {
         double[] s = stats.get(b);
         return s == null ? Double.NaN : s[2];
+    }
+
+    /**
+     * Keeps or drops the dark-object levels. In {@code auto} mode they are kept only when the scene
+     * shows an additive offset: its darkest NIR (water, shadow) above a fifth of its median NIR, as
+     * uncalibrated digital numbers and heavy haze do. Reflectance has near-black water in the NIR.
+     */
+    public Scene withDarkObject(String mode) {
+        boolean keep = switch (mode) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> p50(Band.NIR) > 0 && dark(Band.NIR) > 0.2 * p50(Band.NIR);
+        };
+        if (keep) {
+            return this;
+        }
+        java.util.Map<Band, double[]> zeroed = new java.util.EnumMap<>(Band.class);
+        stats.forEach((b, v) -> {
+            double[] c = v.clone();
+            if (c.length >= 4) {
+                c[3] = 0;
+            }
+            zeroed.put(b, c);
+        });
+        return withStats(zeroed);
+    }
+
+    /** True when dark-object subtraction applies to this scene. */
+    public boolean darkObjectApplied() {
+        return dark(Band.NIR) != 0;
+    }
+
+    /** The band's dark-object level (0.1th percentile), or 0 when unknown. */
+    public double dark(Band b) {
+        double[] s = stats.get(b);
+        return s == null || s.length < 4 ? 0 : s[3];
+    }
+
+    /** Median after dark-object subtraction: what classification thresholds are relative to. */
+    public double clearP50(Band b) {
+        return p50(b) - dark(b);
+    }
+
+    /** 90th percentile after dark-object subtraction. */
+    public double clearP90(Band b) {
+        return p90(b) - dark(b);
     }
 
     public double p2(Band b) {

@@ -229,7 +229,7 @@ public final class SceneCatalog {
         }
     }
 
-    /** Per band {p2, p50, p90} from GDAL's approximate histogram (overviews or a sample of blocks). */
+    /** Per band {p2, p50, p90, p0.1} from GDAL's approximate histogram (overviews or a sample of blocks). */
     static Map<Band, double[]> measure(Scene scene) {
         Map<Band, double[]> out = new EnumMap<>(Band.class);
         for (Map.Entry<Band, BandRef> e : scene.bands().entrySet()) {
@@ -253,7 +253,8 @@ public final class SceneCatalog {
                 out.put(e.getKey(), new double[] {
                     ref.offset() + ref.scale() * percentile(hist, start, hi, 0.02),
                     ref.offset() + ref.scale() * percentile(hist, start, hi, 0.50),
-                    ref.offset() + ref.scale() * percentile(hist, start, hi, 0.90)});
+                    ref.offset() + ref.scale() * percentile(hist, start, hi, 0.90),
+                    ref.offset() + ref.scale() * percentile(hist, start, hi, 0.001)});
             } catch (RuntimeException ex) {
                 throw FarmwatchException.input("scene " + scene.id() + ": band " + e.getKey().commonName + " file "
                         + ref.path() + " cannot be read: " + ex.getMessage(), ex);

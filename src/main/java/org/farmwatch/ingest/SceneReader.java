@@ -33,10 +33,63 @@ public final class SceneReader implements AutoCloseable {
     private final int halo;
     private final Map<String, Dataset> open = new HashMap<>();
 
-    public SceneReader(GridLayout layout, int haloCells) {
+    private final int cloudBufferCells;
+
+    /**
+     * Each band's dark-object level ({@link Scene#dark}, zero where it does not apply) is subtracted,
+     * and the SCL cloud mask is grown by {@code cloudBufferMetres}.
+     */
+    public SceneReader(GridLayout layout, int haloCells, double cloudBufferMetres) {
         Gdal.init();
         this.layout = layout;
         this.halo = haloCells;
+        this.cloudBufferCells = (int) Math.ceil(cloudBufferMetres / layout.cellSizeMetres());
+    }
+
+    /** Grows the true cells of a square mask by {@code r} cells (a square structuring element, in two passes). */
+    static void dilate(boolean[] mask, int size, int r) {
+        if (r <= 0) {
+            return;
+        }
+        boolean[] tmp = new boolean[mask.length];
+        for (int y = 0; y < size; y++) {
+            int run = -1;
+            for (int x = 0; x < size; x++) {
+                if (mask[y * size + x]) {
+                    run = x;
+                }
+                if (run >= 0 && x - run <= r) {
+                    tmp[y * size + x] = true;
+                }
+            }
+            run = -1;
+            for (int x = size - 1; x >= 0; x--) {
+                if (mask[y * size + x]) {
+                    run = x;
+                }
+                if (run >= 0 && run - x <= r) {
+                    tmp[y * size + x] = true;
+                }
+            }
+        }
+        for (int x = 0; x < size; x++) {
+            int run = -1;
+            for (int y = 0; y < size; y++) {
+                if (tmp[y * size + x]) {
+                    run = y;
+                }
+                mask[y * size + x] = run >= 0 && y - run <= r;
+            }
+            run = -1;
+            for (int y = size - 1; y >= 0; y--) {
+                if (tmp[y * size + x]) {
+                    run = y;
+                }
+                if (run >= 0 && run - y <= r) {
+                    mask[y * size + x] = true;
+                }
+            }
+        }
     }
 
     public int windowSize() {
@@ -64,7 +117,8 @@ public final class SceneReader implements AutoCloseable {
                 float[] dst = out.band(b);
                 w.GetRasterBand(ref.index()).ReadRaster(0, 0, size, size, dst);
                 double scale = ref.scale();
-                double offset = ref.offset();
+                // Dark-object subtraction: haze and sensor offsets leave the ratios scale-free.
+                double offset = ref.offset() - scene.dark(b);
                 if (scale != 1 || offset != 0) {
                     for (int i = 0; i < dst.length; i++) {
                         dst[i] = (float) (offset + scale * dst[i]);
@@ -76,8 +130,14 @@ public final class SceneReader implements AutoCloseable {
                 warped.put("#scl", m);
                 byte[] scl = new byte[size * size];
                 m.GetRasterBand(scene.scl().index()).ReadRaster(0, 0, size, size, gdalconstConstants.GDT_Byte, scl);
+                boolean[] masked = new boolean[size * size];
                 for (int i = 0; i < scl.length; i++) {
-                    if (SCL_MASKED[scl[i] & 0xff]) {
+                    masked[i] = SCL_MASKED[scl[i] & 0xff];
+                }
+                // Cloud edges are brighter than the ground but thinner than SCL sees: grow the mask.
+                dilate(masked, size, cloudBufferCells);
+                for (int i = 0; i < masked.length; i++) {
+                    if (masked[i]) {
                         for (float[] band : out.bands) {
                             band[i] = Float.NaN;
                         }

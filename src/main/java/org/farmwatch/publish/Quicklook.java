@@ -83,15 +83,18 @@ public final class Quicklook {
 
     private record BandScale(double lo, double hi) {}
 
-    /** Stretch from the scene's 2nd percentile to 2.5 × its median, in stored units. */
+    /**
+     * One stretch for all three bands, so that colours keep their balance: from the darkest band's
+     * 2nd percentile to three times the mean visible median, in each band's stored units.
+     */
     private static BandScale scale(Scene scene, Band band, String file) {
         var ref = scene.bands().get(band);
-        double lo = (scene.p2(band) - ref.offset()) / ref.scale();
-        double hi = (2.5 * scene.p50(band) - ref.offset()) / ref.scale();
+        double lo = Math.min(scene.p2(Band.RED), Math.min(scene.p2(Band.GREEN), scene.p2(Band.BLUE)));
+        double hi = 3 * (scene.p50(Band.RED) + scene.p50(Band.GREEN) + scene.p50(Band.BLUE)) / 3;
         if (!(hi > lo)) {
             hi = lo + 1;
         }
-        return new BandScale(lo, hi);
+        return new BandScale((lo - ref.offset()) / ref.scale(), (hi - ref.offset()) / ref.scale());
     }
 
     private static String d(double v) {

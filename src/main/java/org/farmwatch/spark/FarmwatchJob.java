@@ -184,7 +184,7 @@ public final class FarmwatchJob {
         ChangeDetector detector = detector(s);
         TileVectorizer vectorizer = new TileVectorizer(layout, s.haloCells(), s.minPatchAreaM2());
         List<PatchFragment> out = new ArrayList<>();
-        try (SceneReader reader = new SceneReader(layout, s.haloCells())) {
+        try (SceneReader reader = new SceneReader(layout, s.haloCells(), s.cloudBufferMetres())) {
             int win = reader.windowSize();
             byte[] beforeClass = new byte[win * win];
             byte[] afterClass = new byte[win * win];

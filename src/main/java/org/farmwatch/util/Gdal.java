@@ -33,6 +33,8 @@ public final class Gdal {
             gdal.SetConfigOption("GDAL_CACHEMAX", System.getProperty("farmwatch.gdalCacheMb", "256"));
             gdal.SetConfigOption("GDAL_NUM_THREADS", "1");
             gdal.SetConfigOption("CPL_LOG", "/dev/null");
+            // Never write .aux.xml side files next to inputs: they may be read-only or shared.
+            gdal.SetConfigOption("GDAL_PAM_ENABLED", "NO");
             ready = true;
         }
     }
