@@ -34,7 +34,7 @@ final class DemoCommand implements Callable<Integer> {
             throw FarmwatchException.input("sample area not found at " + sample + " (regenerate it with: farmwatch sample --out "
                     + sample + ")");
         }
-        new PipelineRun(System.err).execute(new PipelineRun.Request(
+        new PipelineRun(System.err).execute(PipelineRun.Request.scenes(
                 sample.resolve("scenes/20250415").toString(), sample.resolve("scenes/20250920").toString(),
                 sample.resolve("farmland.gpkg").toString(), out, conf, "demo", master));
         return 0;

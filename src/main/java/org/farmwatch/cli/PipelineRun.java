@@ -17,6 +17,8 @@ import org.farmwatch.config.Settings;
 import org.farmwatch.farmland.ParcelSource;
 import org.farmwatch.farmland.ParcelSources;
 import org.farmwatch.flag.FlaggedParcel;
+import org.farmwatch.ingest.Catalogue;
+import org.farmwatch.ingest.Period;
 import org.farmwatch.ingest.Scene;
 import org.farmwatch.ingest.SceneCatalog;
 import org.farmwatch.publish.ChangeRaster;
@@ -41,7 +43,18 @@ import org.locationtech.jts.geom.util.GeometryTransformer;
  */
 final class PipelineRun {
 
-    record Request(String before, String after, String farmland, Path out, Path conf, String runId, String master) {}
+    /**
+     * What to run: either explicit scenes per period ({@code before}, {@code after}), or a catalogue
+     * folder with a date window per period.
+     */
+    record Request(List<String> before, List<String> after, String catalogue, String beforeWindow, String afterWindow,
+                   String farmland, Path out, Path conf, String runId, String master) {
+
+        static Request scenes(String before, String after, String farmland, Path out, Path conf, String runId,
+                              String master) {
+            return new Request(List.of(before), List.of(after), null, null, null, farmland, out, conf, runId, master);
+        }
+    }
 
     private final PrintStream log;
 
@@ -59,11 +72,25 @@ final class PipelineRun {
         // Configuration and inputs are checked before any work starts.
         Settings settings = Settings.load(r.conf());
         log.printf("[farmwatch] run %s: reading scenes%n", runId);
-        Scene before = SceneCatalog.open(r.before()).withDarkObject(settings.darkObject());
-        Scene after = SceneCatalog.open(r.after()).withDarkObject(settings.darkObject());
-        if (!before.date().isBefore(after.date())) {
+        List<Map<String, Object>> rejected = new ArrayList<>();
+        List<String> beforeArgs = r.before();
+        List<String> afterArgs = r.after();
+        Catalogue.Window beforeWindow = null;
+        Catalogue.Window afterWindow = null;
+        if (r.catalogue() != null) {
+            beforeWindow = Catalogue.Window.parse("--before-period", r.beforeWindow());
+            afterWindow = Catalogue.Window.parse("--after-period", r.afterWindow());
+            beforeArgs = Catalogue.scan(Path.of(r.catalogue()));
+            afterArgs = beforeArgs;
+        }
+        Period beforePeriod = period("before", beforeArgs, beforeWindow, settings, rejected);
+        Period afterPeriod = period("after", afterArgs, afterWindow, settings, rejected);
+        Scene before = beforePeriod.latest();
+        Scene after = afterPeriod.latest();
+        if (!beforePeriod.date().isBefore(afterPeriod.scenes().get(0).date())) {
             throw FarmwatchException.input("--before scene " + before.id() + " (" + before.date()
-                    + ") must be earlier than --after scene " + after.id() + " (" + after.date() + ")");
+                    + ") must be earlier than --after scene " + afterPeriod.scenes().get(0).id() + " ("
+                    + afterPeriod.scenes().get(0).date() + ")");
         }
         ParcelSource farmland = ParcelSources.open(r.farmland(), settings.fields());
 
@@ -75,7 +102,7 @@ final class PipelineRun {
         try {
             spark = SparkSessions.create("farmwatch " + runId, r.master());
             FarmwatchJob.Output o = new FarmwatchJob(log).run(spark,
-                    new FarmwatchJob.Inputs(before, after, farmland, settings, runId), stage.resolve(".change-tiles"));
+                    new FarmwatchJob.Inputs(beforePeriod, afterPeriod, farmland, settings, runId), stage.resolve(".change-tiles"));
             Map<String, Double> seconds = new LinkedHashMap<>(o.stageSeconds());
 
             phase = "publishing";
@@ -111,7 +138,8 @@ final class PipelineRun {
             String geoJson = ReportPage.featureCollection(flagged, g -> transform(g, toLonLat));
             ReportPage.write(stage.resolve("report.html"),
                     new ReportPage.ReportSummary(runId, before.date().toString(), after.date().toString(),
-                            List.of(before.id(), after.id()), o.counts().getOrDefault("parcels_read", 0L), written[0],
+                            java.util.stream.Stream.concat(beforePeriod.sceneIds().stream(), afterPeriod.sceneIds().stream())
+                                    .toList(), o.counts().getOrDefault("parcels_read", 0L), written[0],
                             ReportPage.ReportSummary.countByChangeType(flagged)),
                     flagged, ReportPage.MapLayer.overPng(geoJson, ql.png(), ql.boundsLonLat()));
             seconds.put("publish_reports", secs(t0));
@@ -120,12 +148,17 @@ final class PipelineRun {
             manifest.put("status", "succeeded");
             manifest.put("started", Instant.ofEpochMilli(started).toString());
             manifest.put("finished", Instant.now().toString());
-            manifest.put("inputs", Map.of(
-                    "before", sceneJson(before, r.before()),
-                    "after", sceneJson(after, r.after()),
-                    "farmland", farmland.describe()));
-            manifest.put("grid", Map.of("crs", o.layout().crs(), "cell_size_m", o.layout().cellSizeMetres(),
-                    "tile_size", o.layout().tileSize(), "origin", List.of(o.layout().originX(), o.layout().originY())));
+            Map<String, Object> inputs = new LinkedHashMap<>();
+            inputs.put("before", beforePeriod.scenes().stream().map(PipelineRun::sceneJson).toList());
+            inputs.put("after", afterPeriod.scenes().stream().map(PipelineRun::sceneJson).toList());
+            inputs.put("farmland", farmland.describe());
+            manifest.put("inputs", inputs);
+            Map<String, Object> grid = new LinkedHashMap<>();
+            grid.put("crs", o.layout().crs());
+            grid.put("cell_size_m", o.layout().cellSizeMetres());
+            grid.put("tile_size", o.layout().tileSize());
+            grid.put("origin", List.of(o.layout().originX(), o.layout().originY()));
+            manifest.put("grid", grid);
             manifest.put("parameters", settings.echo());
             Map<String, Object> counts = new LinkedHashMap<>(o.counts());
             counts.put("patches_written", written[0]);
@@ -134,10 +167,14 @@ final class PipelineRun {
             flagged.forEach(f -> byType.merge(f.changeType().code, 1L, Long::sum));
             counts.put("flagged_by_type", byType);
             manifest.put("counts", counts);
-            manifest.put("rejected", List.of());
+            manifest.put("rejected", rejected);
             manifest.put("seconds", seconds);
-            manifest.put("versions", Map.of("farmwatch", "0.1.0", "spark", spark.version(),
-                    "gdal", gdal.VersionInfo("RELEASE_NAME"), "java", System.getProperty("java.version")));
+            Map<String, Object> versions = new LinkedHashMap<>();
+            versions.put("farmwatch", "0.1.0");
+            versions.put("spark", spark.version());
+            versions.put("gdal", gdal.VersionInfo("RELEASE_NAME"));
+            versions.put("java", System.getProperty("java.version"));
+            manifest.put("versions", versions);
             manifest.put("outputs", List.of("onemap.gpkg", "change.tif", "inspector/flagged_parcels.csv",
                     "inspector/flagged_parcels.xlsx", "report.html", "run.json"));
             Files.writeString(stage.resolve("run.json"), Json.write(manifest), StandardCharsets.UTF_8);
@@ -157,12 +194,51 @@ final class PipelineRun {
         }
     }
 
-    private static Map<String, Object> sceneJson(Scene s, String arg) {
+    /**
+     * Opens a period's scenes. A scene that cannot be used is listed with its reason and the others go
+     * on; a period left without any scene stops the run with the first scene's error.
+     */
+    private Period period(String name, List<String> args, Catalogue.Window window, Settings settings,
+                          List<Map<String, Object>> rejected) {
+        List<Scene> scenes = new ArrayList<>();
+        FarmwatchException first = null;
+        for (String arg : args) {
+            try {
+                Scene s = SceneCatalog.open(arg).withDarkObject(settings.darkObject());
+                if (window == null || window.contains(s.date())) {
+                    scenes.add(s);
+                }
+            } catch (FarmwatchException e) {
+                if (e.kind() != FarmwatchException.Kind.INPUT) {
+                    throw e;
+                }
+                first = first == null ? e : first;
+                if (window == null || name.equals("before")) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("scene", arg);
+                    m.put("reason", e.getMessage());
+                    rejected.add(m);
+                    log.printf("[farmwatch] rejected scene %s: %s%n", arg, e.getMessage());
+                }
+            }
+        }
+        if (scenes.isEmpty()) {
+            if (first != null && (window == null || args.size() == 1)) {
+                throw first;
+            }
+            throw FarmwatchException.input("no usable scene for the " + name + " period"
+                    + (window == null ? "" : " " + window.start() + "/" + window.end()) + " among " + args.size()
+                    + " candidates" + (first == null ? "" : " (first problem: " + first.getMessage() + ")"));
+        }
+        return new Period(name, scenes);
+    }
+
+    private static Map<String, Object> sceneJson(Scene s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", s.id());
         m.put("date", s.date().toString());
-        m.put("source", arg);
-        m.put("cloud_mask", s.scl() != null ? "SCL" : "none");
+        m.put("source", s.bands().get(org.farmwatch.ingest.Band.RED).path());
+        m.put("cloud_mask", s.scl() != null ? s.maskKind().name() : "spectral test");
         m.put("dark_object_subtraction", s.darkObjectApplied());
         return m;
     }

@@ -1,7 +1,9 @@
 package org.farmwatch.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.farmwatch.util.FarmwatchException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -10,12 +12,24 @@ import picocli.CommandLine.Option;
         description = "Detect conversions between two scenes and flag the farmland parcels they hit.")
 final class RunCommand implements Callable<Integer> {
 
-    @Option(names = "--before", required = true, paramLabel = "SCENE",
-            description = "Baseline scene: a STAC Item JSON file or a folder of Sentinel-2 band files.")
-    String before;
+    @Option(names = "--before", paramLabel = "SCENE", arity = "1..*",
+            description = "Baseline scene(s): STAC Item JSON files or folders of Sentinel-2 or Landsat C2 L2 band files; "
+                    + "several are composited per tile.")
+    List<String> before;
 
-    @Option(names = "--after", required = true, paramLabel = "SCENE", description = "Current scene, as --before.")
-    String after;
+    @Option(names = "--after", paramLabel = "SCENE", arity = "1..*", description = "Current scene(s), as --before.")
+    List<String> after;
+
+    @Option(names = "--catalog", paramLabel = "DIR",
+            description = "Instead of --before/--after: a folder of scenes (STAC items or catalogues, band folders), "
+                    + "split into periods by --before-period and --after-period.")
+    String catalogue;
+
+    @Option(names = "--before-period", paramLabel = "START/END", description = "Baseline date window, e.g. 2025-03-01/2025-05-31.")
+    String beforePeriod;
+
+    @Option(names = "--after-period", paramLabel = "START/END", description = "Current date window.")
+    String afterPeriod;
 
     @Option(names = "--farmland", required = true, paramLabel = "SOURCE",
             description = "GeoPackage, Shapefile (.shp or .zip) or FlatGeobuf (path#layer picks a layer), "
@@ -39,7 +53,18 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        new PipelineRun(System.err).execute(new PipelineRun.Request(before, after, farmland, out, conf, runId, master));
+        boolean scenes = before != null || after != null;
+        if (scenes == (catalogue != null)) {
+            throw FarmwatchException.usage("give either --before and --after scenes, or --catalog with --before-period and --after-period");
+        }
+        if (scenes && (before == null || after == null)) {
+            throw FarmwatchException.usage("missing " + (before == null ? "--before" : "--after") + " scene");
+        }
+        if (!scenes && (beforePeriod == null || afterPeriod == null)) {
+            throw FarmwatchException.usage("--catalog needs --before-period and --after-period");
+        }
+        new PipelineRun(System.err).execute(new PipelineRun.Request(before, after, catalogue, beforePeriod, afterPeriod,
+                farmland, out, conf, runId, master));
         return 0;
     }
 }

@@ -32,12 +32,13 @@ import org.farmwatch.util.FarmwatchException;
  * @param cellSizeMetres  0 means: the finest native resolution among the scenes
  */
 public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int haloCells,
-                       double spectralThreshold, double vegetationThreshold, boolean keepOther, String darkObject, double cloudBufferMetres, double minPatchAreaM2,
+                       double spectralThreshold, double vegetationThreshold, boolean keepOther, String darkObject, double cloudBufferMetres,
+                       org.farmwatch.ingest.Compositor.Method compositeMethod, double minPatchAreaM2,
                        RuleClassifier.Thresholds thresholds, List<ConversionRule> rules, FieldMapping fields,
                        Map<String, String> echo) implements Serializable {
 
     private static final Set<String> SCALAR_KEYS = Set.of("grid.crs", "grid.cellSizeMetres", "grid.tileSize",
-            "grid.haloCells", "cloud.bufferMetres", "classifier", "change.spectralThreshold", "change.vegetationThreshold", "change.keepOther", "patch.minAreaM2", "rules",
+            "grid.haloCells", "cloud.bufferMetres", "composite.method", "classifier", "change.spectralThreshold", "change.vegetationThreshold", "change.keepOther", "patch.minAreaM2", "rules",
             "farmland.field.parcel_id", "farmland.field.admin_code", "farmland.field.township", "farmland.field.land_class",
             "classify.darkObjectSubtraction", "classify.waterMndwi", "classify.vegetationNdvi", "classify.sparseNdvi", "classify.cropNirShare",
             "classify.forestSwirNir", "classify.orchardSwirNir", "classify.bareBrightness", "classify.builtBlueRed",
@@ -136,6 +137,8 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
                 positive(p, "change.vegetationThreshold", where), keepOther,
                 oneOf(p, "classify.darkObjectSubtraction", List.of("auto", "true", "false"), where),
                 nonNegative(p, "cloud.bufferMetres", where),
+                org.farmwatch.ingest.Compositor.Method.valueOf(
+                        oneOf(p, "composite.method", List.of("median", "best"), where).toUpperCase()),
                 number(p, "patch.minAreaM2", where), th, List.copyOf(rules), fm, echo);
     }
 

@@ -6,15 +6,30 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * One acquisition: its date, where each band is, an optional Sentinel-2 scene classification
- * (SCL) band for the cloud mask, and per-band statistics that let classification thresholds
- * adapt to the scene's own radiometry. Immutable; holds no pixels.
+ * One acquisition: its date, where each band is, an optional cloud-mask band (Sentinel-2 scene
+ * classification, SCL, or Landsat QA_PIXEL), and per-band statistics that let classification
+ * thresholds adapt to the scene's own radiometry. Immutable; holds no pixels.
  *
+ * @param scl      the cloud-mask band, or null: then a spectral test finds clouds
+ * @param maskKind how to read {@code scl}
  * @param stats per band: {p2, p50, p90, dark} of the scene's values after scale and offset, where
  *              dark is the 0.1th percentile: the haze and sensor offset that dark-object subtraction removes
  */
-public record Scene(String id, LocalDate date, Map<Band, BandRef> bands, BandRef scl, Map<Band, double[]> stats)
-        implements Serializable {
+public record Scene(String id, LocalDate date, Map<Band, BandRef> bands, BandRef scl, MaskKind maskKind,
+                    Map<Band, double[]> stats) implements Serializable {
+
+    /** The cloud-mask conventions farmwatch reads. */
+    public enum MaskKind {
+        /** Sentinel-2 L2A scene classification: 0 no data, 1 saturated, 3 shadow, 8/9 cloud, 10 cirrus. */
+        SCL,
+        /** Landsat Collection 2 QA_PIXEL bits: 0 fill, 1 dilated cloud, 2 cirrus, 3 cloud, 4 cloud shadow. */
+        QA_PIXEL
+    }
+
+    /** A scene whose mask, if any, is a Sentinel-2 SCL band. */
+    public Scene(String id, LocalDate date, Map<Band, BandRef> bands, BandRef scl, Map<Band, double[]> stats) {
+        this(id, date, bands, scl, MaskKind.SCL, stats);
+    }
 
     public Scene {
         if (date == null) {
@@ -30,7 +45,7 @@ public record Scene(String id, LocalDate date, Map<Band, BandRef> bands, BandRef
     }
 
     public Scene withStats(Map<Band, double[]> newStats) {
-        return new Scene(id, date, new EnumMap<>(bands), scl, newStats);
+        return new Scene(id, date, new EnumMap<>(bands), scl, maskKind, newStats);
     }
 
     public double p50(Band b) {

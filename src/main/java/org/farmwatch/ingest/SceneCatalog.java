@@ -44,7 +44,8 @@ public final class SceneCatalog {
         if (!Files.exists(p)) {
             throw FarmwatchException.input("scene not found: " + arg);
         }
-        Scene scene = Files.isDirectory(p) ? fromSentinel2Folder(p) : fromStacItem(p);
+        Scene scene = Files.isDirectory(p) ? (isLandsatFolder(p) ? fromLandsatFolder(p) : fromSentinel2Folder(p))
+                : fromStacItem(p);
         for (Map.Entry<Band, BandRef> e : scene.bands().entrySet()) {
             checkBand(scene, e.getKey().commonName, e.getValue());
         }
@@ -54,10 +55,93 @@ public final class SceneCatalog {
         return scene.withStats(measure(scene));
     }
 
+    private static final Pattern LANDSAT_SR = Pattern.compile("(?i)(L[CTEO]0\\d)_L2\\w*?_\\d{6}_(\\d{8})_.*_SR_B(\\d)\\.TIF$");
+    private static final Pattern LANDSAT_QA = Pattern.compile("(?i).*_QA_PIXEL\\.TIF$");
+
+    static boolean isLandsatFolder(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.anyMatch(f -> LANDSAT_SR.matcher(f.getFileName().toString()).matches());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * A Landsat Collection 2 Level-2 folder ({@code *_SR_B1..B7.TIF}, {@code *_QA_PIXEL.TIF}): surface
+     * reflectance with the Collection 2 scale 0.0000275 and offset -0.2, masked by QA_PIXEL bits.
+     */
+    static Scene fromLandsatFolder(Path dir) {
+        Map<Band, BandRef> bands = new EnumMap<>(Band.class);
+        BandRef qa = null;
+        LocalDate date = null;
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.sorted().toList();
+        } catch (IOException e) {
+            throw FarmwatchException.input("cannot list scene folder " + dir + ": " + e.getMessage(), e);
+        }
+        for (Path f : files) {
+            String name = f.getFileName().toString();
+            Matcher m = LANDSAT_SR.matcher(name);
+            if (m.matches()) {
+                // OLI (Landsat 8/9) numbers its bands one above TM and ETM+ (Landsat 4-7).
+                boolean oli = m.group(1).toUpperCase().startsWith("LC") || m.group(1).toUpperCase().startsWith("LO");
+                int n = Integer.parseInt(m.group(3));
+                Band b = oli ? switch (n) { case 2 -> Band.BLUE; case 3 -> Band.GREEN; case 4 -> Band.RED; case 5 -> Band.NIR;
+                    case 6 -> Band.SWIR16; case 7 -> Band.SWIR22; default -> null; }
+                        : switch (n) { case 1 -> Band.BLUE; case 2 -> Band.GREEN; case 3 -> Band.RED; case 4 -> Band.NIR;
+                    case 5 -> Band.SWIR16; case 7 -> Band.SWIR22; default -> null; };
+                if (b != null) {
+                    bands.put(b, new BandRef(f.toAbsolutePath().toString(), 1, 0.0000275, -0.2));
+                }
+                if (date == null) {
+                    date = parseDate(m.group(2), name);
+                }
+            } else if (LANDSAT_QA.matcher(name).matches()) {
+                qa = BandRef.of(f.toAbsolutePath().toString());
+            }
+        }
+        for (Band b : Band.values()) {
+            if (!bands.containsKey(b)) {
+                throw FarmwatchException.input("Landsat folder " + dir + " lacks the surface-reflectance band for " + b.commonName);
+            }
+        }
+        return new Scene(dir.getFileName().toString(), date, bands, qa, Scene.MaskKind.QA_PIXEL, null);
+    }
+
+    /**
+     * The BOA offset of Sentinel-2 L2A products from processing baseline 04.00 on: read from the
+     * product's MTD_MSIL2A.xml when the band folder sits inside a SAFE product, else none.
+     */
+    static double l2aOffset(Path dir) {
+        Path cur = dir.toAbsolutePath();
+        for (int up = 0; up < 5 && cur != null; up++, cur = cur.getParent()) {
+            Path mtd = cur.resolve("MTD_MSIL2A.xml");
+            if (Files.isRegularFile(mtd)) {
+                try {
+                    String xml = Files.readString(mtd);
+                    Matcher m = Pattern.compile("<BOA_ADD_OFFSET[^>]*>\\s*(-?\\d+)\\s*<").matcher(xml);
+                    if (m.find()) {
+                        return Double.parseDouble(m.group(1));
+                    }
+                    Matcher pb = Pattern.compile("<PROCESSING_BASELINE>\\s*(\\d+)\\.(\\d+)").matcher(xml);
+                    if (pb.find() && Integer.parseInt(pb.group(1)) >= 4) {
+                        return -1000;
+                    }
+                } catch (IOException e) {
+                    throw FarmwatchException.input("cannot read " + mtd + ": " + e.getMessage(), e);
+                }
+                return 0;
+            }
+        }
+        return 0;
+    }
+
     static Scene fromSentinel2Folder(Path dir) {
         Map<Band, BandRef> bands = new EnumMap<>(Band.class);
         BandRef scl = null;
         LocalDate date = null;
+        double boaOffset = l2aOffset(dir);
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
             files = s.sorted().toList();
@@ -71,7 +155,8 @@ public final class SceneCatalog {
                 continue;
             }
             String id = m.group(1).toUpperCase();
-            BandRef ref = BandRef.of(f.toAbsolutePath().toString());
+            BandRef ref = id.equals("SCL") ? BandRef.of(f.toAbsolutePath().toString())
+                    : new BandRef(f.toAbsolutePath().toString(), 1, 1, boaOffset);
             if (id.equals("SCL")) {
                 scl = ref;
             } else {

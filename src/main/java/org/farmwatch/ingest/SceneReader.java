@@ -29,6 +29,9 @@ public final class SceneReader implements AutoCloseable {
         }
     }
 
+    /** QA_PIXEL bits that hide the ground: fill, dilated cloud, cirrus, cloud, cloud shadow. */
+    private static final int QA_MASKED = 0b11111;
+
     private final GridLayout layout;
     private final int halo;
     private final Map<String, Dataset> open = new HashMap<>();
@@ -126,13 +129,20 @@ public final class SceneReader implements AutoCloseable {
                 }
             }
             if (scene.scl() != null) {
-                Dataset m = warp(scene.scl().path(), win, size, "near", scene);
+                Dataset m = warp(scene.scl().path(), win, size, "near", scene,
+                        scene.maskKind() == Scene.MaskKind.QA_PIXEL ? "UInt16" : "Byte", "1");
                 warped.put("#scl", m);
                 byte[] scl = new byte[size * size];
-                m.GetRasterBand(scene.scl().index()).ReadRaster(0, 0, size, size, gdalconstConstants.GDT_Byte, scl);
+                short[] qaBits = new short[size * size];
+                if (scene.maskKind() == Scene.MaskKind.QA_PIXEL) {
+                    m.GetRasterBand(scene.scl().index()).ReadRaster(0, 0, size, size, gdalconstConstants.GDT_Int16, qaBits);
+                } else {
+                    m.GetRasterBand(scene.scl().index()).ReadRaster(0, 0, size, size, gdalconstConstants.GDT_Byte, scl);
+                }
                 boolean[] masked = new boolean[size * size];
+                boolean qa = scene.maskKind() == Scene.MaskKind.QA_PIXEL;
                 for (int i = 0; i < scl.length; i++) {
-                    masked[i] = SCL_MASKED[scl[i] & 0xff];
+                    masked[i] = qa ? (qaBits[i] & QA_MASKED) != 0 : SCL_MASKED[scl[i] & 0xff];
                 }
                 // Cloud edges are brighter than the ground but thinner than SCL sees: grow the mask.
                 dilate(masked, size, cloudBufferCells);
@@ -146,6 +156,9 @@ public final class SceneReader implements AutoCloseable {
             }
         } finally {
             warped.values().forEach(Dataset::delete);
+        }
+        if (scene.scl() == null) {
+            maskCloudsSpectrally(out, scene);
         }
         // A cell missing in any band is missing in all.
         int n = size * size;
@@ -162,6 +175,46 @@ public final class SceneReader implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Without a mask band: a cell far brighter than the scene in blue, white across the visible
+     * bands and without green canopy is taken for cloud, and the mask is grown as for SCL.
+     */
+    private void maskCloudsSpectrally(TileBands t, Scene scene) {
+        float[] blue = t.band(Band.BLUE);
+        float[] green = t.band(Band.GREEN);
+        float[] red = t.band(Band.RED);
+        float[] nir = t.band(Band.NIR);
+        double blueRef = Math.max(1e-9, scene.clearP90(Band.BLUE));
+        boolean[] cloud = new boolean[blue.length];
+        boolean any = false;
+        for (int i = 0; i < blue.length; i++) {
+            float b = blue[i];
+            if (Float.isNaN(b)) {
+                continue;
+            }
+            double ndvi = (nir[i] - red[i]) / (nir[i] + red[i] + 1e-9);
+            double whiteness = Math.max(Math.abs(green[i] - b), Math.abs(red[i] - b)) / (b + 1e-9);
+            if (b > CLOUD_BLUE * blueRef && ndvi < 0.25 && whiteness < 0.3) {
+                cloud[i] = true;
+                any = true;
+            }
+        }
+        if (!any) {
+            return;
+        }
+        dilate(cloud, t.width, cloudBufferCells);
+        for (int i = 0; i < cloud.length; i++) {
+            if (cloud[i]) {
+                for (float[] band : t.bands) {
+                    band[i] = Float.NaN;
+                }
+            }
+        }
+    }
+
+    /** How many times the scene's 90th-percentile blue a cell must reach to be taken for cloud. */
+    private static final double CLOUD_BLUE = 3.0;
+
     private Dataset source(String path, Scene scene) {
         return open.computeIfAbsent(path, p -> {
             Dataset ds = SceneCatalog.openQuietly(p);
@@ -173,14 +226,17 @@ public final class SceneReader implements AutoCloseable {
     }
 
     private Dataset warp(String path, Envelope win, int size, String resampling, Scene scene) {
+        return warp(path, win, size, resampling, scene, "Float32", "nan");
+    }
+
+    private Dataset warp(String path, Envelope win, int size, String resampling, Scene scene, String type, String nodata) {
         Dataset src = source(path, scene);
         Vector<String> opts = new Vector<>();
         String[] args = {
             "-of", "MEM", "-t_srs", layout.crs(),
             "-te", fmt(win.getMinX()), fmt(win.getMinY()), fmt(win.getMaxX()), fmt(win.getMaxY()),
             "-ts", Integer.toString(size), Integer.toString(size),
-            "-r", resampling, "-ot", resampling.equals("near") ? "Byte" : "Float32",
-            "-dstnodata", resampling.equals("near") ? "0" : "nan",
+            "-r", resampling, "-ot", type, "-dstnodata", nodata,
             "-wo", "NUM_THREADS=1", "-multi", "-q"
         };
         for (String a : args) {

@@ -20,7 +20,8 @@ import org.gdal.gdalconst.gdalconstConstants;
 
 /**
  * The change raster: each executor writes its tiles as small GeoTIFFs (band 1 change type: 0 none,
- * 1 non-agricultural, 2 non-grain, 3 other; band 2 baseline class; band 3 current class), and the
+ * 1 non-agricultural, 2 non-grain, 3 other; band 2 baseline class; band 3 current class; bands 4 and
+ * 5 the clear observations per cell in each period), and the
  * driver stitches them through a VRT into one Cloud-Optimized GeoTIFF, GDAL streaming block by block.
  */
 public final class ChangeRaster {
@@ -28,13 +29,16 @@ public final class ChangeRaster {
 
     /** Writes the tile core of {@code code} and both class rasters; returns the number of changed cells. */
     public static long writeTile(Path dir, GridLayout layout, TileKey key, int halo, byte[] code, byte[] beforeClass,
-                                 byte[] afterClass, ChangeDetector detector, List<ConversionRule> rules) {
+                                 byte[] afterClass, short[] beforeValid, short[] afterValid, ChangeDetector detector,
+                                 List<ConversionRule> rules) {
         Gdal.init();
         int size = layout.tileSize();
         int win = size + 2 * halo;
         byte[] type = new byte[size * size];
         byte[] from = new byte[size * size];
         byte[] to = new byte[size * size];
+        byte[] obsBefore = new byte[size * size];
+        byte[] obsAfter = new byte[size * size];
         long changed = 0;
         for (int r = 0; r < size; r++) {
             for (int c = 0; c < size; c++) {
@@ -42,6 +46,8 @@ public final class ChangeRaster {
                 int i = r * size + c;
                 from[i] = beforeClass[w];
                 to[i] = afterClass[w];
+                obsBefore[i] = (byte) Math.min(255, beforeValid[w]);
+                obsAfter[i] = (byte) Math.min(255, afterValid[w]);
                 int v = code[w] & 255;
                 if (v != 0) {
                     int rule = detector.ruleOf(v);
@@ -58,13 +64,15 @@ public final class ChangeRaster {
         }
         Vector<String> co = new Vector<>(List.of("COMPRESS=DEFLATE", "TILED=YES"));
         Dataset ds = gdal.GetDriverByName("GTiff").Create(dir.resolve(key.col() + "_" + key.row() + ".tif").toString(),
-                size, size, 3, gdalconstConstants.GDT_Byte, co);
+                size, size, 5, gdalconstConstants.GDT_Byte, co);
         try {
             ds.SetGeoTransform(layout.geoTransformOf(key));
             ds.SetProjection(org.farmwatch.ingest.SceneCatalog.srs(layout.crs()).ExportToWkt());
             ds.GetRasterBand(1).WriteRaster(0, 0, size, size, type);
             ds.GetRasterBand(2).WriteRaster(0, 0, size, size, from);
             ds.GetRasterBand(3).WriteRaster(0, 0, size, size, to);
+            ds.GetRasterBand(4).WriteRaster(0, 0, size, size, obsBefore);
+            ds.GetRasterBand(5).WriteRaster(0, 0, size, size, obsAfter);
         } finally {
             ds.delete();
         }
@@ -93,6 +101,8 @@ public final class ChangeRaster {
             v.GetRasterBand(1).SetDescription("change_type: 0 none, 1 non_agricultural, 2 non_grain, 3 other");
             v.GetRasterBand(2).SetDescription("baseline land-cover class id");
             v.GetRasterBand(3).SetDescription("current land-cover class id");
+            v.GetRasterBand(4).SetDescription("clear observations in the baseline period");
+            v.GetRasterBand(5).SetDescription("clear observations in the current period");
             Dataset cog = gdal.Translate(out.toString(), v, new TranslateOptions(new Vector<>(List.of(
                     "-of", "COG", "-co", "COMPRESS=DEFLATE", "-co", "OVERVIEW_RESAMPLING=NEAREST", "-co", "BLOCKSIZE=512",
                     "-q"))));

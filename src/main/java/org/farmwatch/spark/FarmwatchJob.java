@@ -30,6 +30,8 @@ import org.farmwatch.flag.ParcelHit;
 import org.farmwatch.flag.ParcelOverlay;
 import org.farmwatch.grid.GridLayout;
 import org.farmwatch.grid.TileKey;
+import org.farmwatch.ingest.Compositor;
+import org.farmwatch.ingest.Period;
 import org.farmwatch.ingest.Scene;
 import org.farmwatch.ingest.SceneCatalog;
 import org.farmwatch.ingest.SceneReader;
@@ -52,7 +54,7 @@ import scala.Tuple2;
 public final class FarmwatchJob {
 
     /** What one run compares: two scenes, the farmland, the settings. */
-    public record Inputs(Scene before, Scene after, ParcelSource farmland, Settings settings, String runId)
+    public record Inputs(Period before, Period after, ParcelSource farmland, Settings settings, String runId)
             implements java.io.Serializable {}
 
     /** What the job computed, as Spark datasets still to be consumed, plus counts and timings. */
@@ -74,12 +76,11 @@ public final class FarmwatchJob {
         Settings s = in.settings();
 
         long t0 = System.nanoTime();
-        GridLayout layout = WorkingGrid.choose(s, in.before(), in.after());
-        Envelope overlap = SceneCatalog.footprint(in.before(), layout.crs());
-        Envelope after = SceneCatalog.footprint(in.after(), layout.crs());
-        Envelope area = overlap.intersection(after);
+        GridLayout layout = WorkingGrid.choose(s, in.before().latest(), in.after().latest());
+        Envelope area = footprint(in.before(), layout.crs()).intersection(footprint(in.after(), layout.crs()));
         if (area.isNull() || area.getArea() <= 0) {
-            throw FarmwatchException.input("scenes " + in.before().id() + " and " + in.after().id() + " do not overlap");
+            throw FarmwatchException.input("scenes " + in.before().sceneIds() + " and " + in.after().sceneIds()
+                    + " do not overlap");
         }
         ParcelSource.SourceSummary farmland = in.farmland().check(layout.crs());
         area = area.intersection(farmland.extent());
@@ -125,6 +126,7 @@ public final class FarmwatchJob {
         Broadcast<Map<String, String>> group = jsc.broadcast(new HashMap<>(PatchMerger.groups(joins)));
         ChangeDetector detector = detector(s);
         String beforeDate = in.before().date().toString();
+        // (A period's date is its latest acquisition.)
         String afterDate = in.after().date().toString();
         double mmu = s.minPatchAreaM2();
         JavaRDD<ChangePatch> patches = fragments
@@ -172,6 +174,13 @@ public final class FarmwatchJob {
         return new Output(layout, keys.size(), patches, flagged, seconds, counts, List.of());
     }
 
+    /** The union of a period's scene footprints in {@code crs}. */
+    static Envelope footprint(Period p, String crs) {
+        Envelope e = new Envelope();
+        p.scenes().forEach(sc -> e.expandToInclude(SceneCatalog.footprint(sc, crs)));
+        return e;
+    }
+
     static ChangeDetector detector(Settings s) {
         return new ChangeDetector(s.rules(), s.spectralThreshold(), s.vegetationThreshold(), s.keepOther());
     }
@@ -184,27 +193,41 @@ public final class FarmwatchJob {
         ChangeDetector detector = detector(s);
         TileVectorizer vectorizer = new TileVectorizer(layout, s.haloCells(), s.minPatchAreaM2());
         List<PatchFragment> out = new ArrayList<>();
+        Scene beforeStats = in.before().statistics();
+        Scene afterStats = in.after().statistics();
         try (SceneReader reader = new SceneReader(layout, s.haloCells(), s.cloudBufferMetres())) {
             int win = reader.windowSize();
             byte[] beforeClass = new byte[win * win];
             byte[] afterClass = new byte[win * win];
             byte[] code = new byte[win * win];
             float[] conf = new float[win * win];
+            short[] beforeValid = new short[win * win];
+            short[] afterValid = new short[win * win];
             while (keys.hasNext()) {
                 TileKey key = keys.next();
-                TileBands before = reader.read(in.before(), key);
-                TileBands after = reader.read(in.after(), key);
-                classifier.classify(before, in.before(), beforeClass);
-                classifier.classify(after, in.after(), afterClass);
-                detector.detect(before, in.before(), beforeClass, after, in.after(), afterClass, code, conf);
+                TileBands before = composite(reader, in.before(), key, s.compositeMethod(), beforeValid);
+                TileBands after = composite(reader, in.after(), key, s.compositeMethod(), afterValid);
+                classifier.classify(before, beforeStats, beforeClass);
+                classifier.classify(after, afterStats, afterClass);
+                detector.detect(before, beforeStats, beforeClass, after, afterStats, afterClass, code, conf);
                 clear.add(after.clearCount());
                 out.addAll(vectorizer.vectorize(key, code, conf));
                 long n = ChangeRaster.writeTile(Path.of(tileDir), layout, key, s.haloCells(), code, beforeClass, afterClass,
-                        detector, s.rules());
+                        beforeValid, afterValid, detector, s.rules());
                 changed.add(n);
             }
         }
         return out.iterator();
+    }
+
+    /** One period's clear-sky window of a tile: every scene read and masked, then composited. */
+    private static TileBands composite(SceneReader reader, Period period, TileKey key, Compositor.Method method,
+                                       short[] validCount) {
+        List<TileBands> windows = new ArrayList<>(period.scenes().size());
+        for (Scene scene : period.scenes()) {
+            windows.add(reader.read(scene, key));
+        }
+        return Compositor.composite(windows, method, validCount);
     }
 
     private static Iterator<ParcelHit> overlay(Iterator<Tuple2<TileKey, Iterable<ChangePatch>>> groups, Inputs in,

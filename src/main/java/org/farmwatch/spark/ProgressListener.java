@@ -34,7 +34,8 @@ final class ProgressListener extends SparkListener {
     public void onTaskEnd(SparkListenerTaskEnd e) {
         done++;
         long now = System.nanoTime();
-        if (total > 1 && now - lastPrint > 2_000_000_000L) {
+        // Quiet for short stages; then at most a line every two seconds.
+        if (total > 1 && now - started > 2_000_000_000L && now - lastPrint > 2_000_000_000L) {
             lastPrint = now;
             double secs = (now - started) / 1e9;
             double eta = done > 0 ? secs / done * (total - done) : 0;

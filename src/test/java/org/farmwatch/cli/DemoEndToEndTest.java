@@ -129,7 +129,7 @@ class DemoEndToEndTest {
         Dataset d = gdal.Open(out.resolve("change.tif").toString());
         try {
             assertEquals("COG", d.GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE"));
-            assertEquals(3, d.getRasterCount());
+            assertEquals(5, d.getRasterCount());
             assertTrue(d.GetRasterBand(1).GetOverviewCount() >= 1);
             double[] minMax = new double[2];
             d.GetRasterBand(1).ComputeRasterMinMax(minMax, 0);

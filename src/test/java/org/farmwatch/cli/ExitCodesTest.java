@@ -49,7 +49,7 @@ class ExitCodesTest {
 
     @Test
     void missingRequiredOptionIsUsage() throws Exception {
-        Cli r = Cli.run("run", "--before", BEFORE, "--out", out.toString());
+        Cli r = Cli.run("run", "--before", BEFORE, "--farmland", FARMLAND, "--out", out.toString());
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--after"), r.err());
     }

@@ -1,0 +1,118 @@
+package org.farmwatch.ingest;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.farmwatch.util.FarmwatchException;
+import org.farmwatch.util.Json;
+
+/**
+ * Finds the scenes in a catalogue folder: STAC items, static STAC catalogues and collections
+ * (followed through their {@code item} and {@code child} links, which must stay inside the folder),
+ * Sentinel-2 band folders and Landsat Collection 2 Level-2 folders. Reads metadata only.
+ */
+public final class Catalogue {
+    private Catalogue() {}
+
+    /** A date window, both ends inclusive, written {@code 2025-03-01/2025-05-31}. */
+    public record Window(LocalDate start, LocalDate end) {
+        public Window {
+            if (end.isBefore(start)) {
+                throw FarmwatchException.usage("period " + start + "/" + end + " ends before it starts");
+            }
+        }
+
+        public static Window parse(String option, String text) {
+            String[] p = text == null ? new String[0] : text.split("/");
+            try {
+                if (p.length == 2) {
+                    return new Window(LocalDate.parse(p[0].trim()), LocalDate.parse(p[1].trim()));
+                }
+            } catch (DateTimeParseException e) {
+                // reported below
+            }
+            throw FarmwatchException.usage(option + " must be START/END dates such as 2025-03-01/2025-05-31, got: " + text);
+        }
+
+        public boolean contains(LocalDate d) {
+            return !d.isBefore(start) && !d.isAfter(end);
+        }
+    }
+
+    /** Every scene argument (item file or band folder) under {@code root}, in a stable order. */
+    public static List<String> scan(Path root) {
+        if (!Files.isDirectory(root)) {
+            throw FarmwatchException.input("catalogue folder not found: " + root);
+        }
+        Set<String> out = new LinkedHashSet<>();
+        walk(root.toAbsolutePath().normalize(), root.toAbsolutePath().normalize(), 0, out);
+        return new ArrayList<>(out);
+    }
+
+    private static void walk(Path root, Path dir, int depth, Set<String> out) {
+        List<Path> entries;
+        try (Stream<Path> s = Files.list(dir)) {
+            entries = s.sorted().toList();
+        } catch (IOException e) {
+            throw FarmwatchException.input("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        boolean bandFolder = entries.stream().anyMatch(p -> {
+            String n = p.getFileName().toString().toUpperCase();
+            return n.matches(".*_B0[2348](_\\d+M)?\\.(TIF|TIFF|JP2)$") || n.matches(".*_SR_B\\d\\.TIF$");
+        });
+        if (bandFolder) {
+            out.add(dir.toString());
+            return;
+        }
+        for (Path p : entries) {
+            if (Files.isDirectory(p) && depth < 4) {
+                walk(root, p, depth + 1, out);
+            } else if (p.toString().endsWith(".json")) {
+                json(root, p, out, 0);
+            }
+        }
+    }
+
+    private static void json(Path root, Path file, Set<String> out, int depth) {
+        Map<String, Object> obj;
+        try {
+            obj = Json.parseObject(Files.readString(file));
+        } catch (IOException | IllegalArgumentException e) {
+            return; // not JSON we know: the run lists only scenes
+        }
+        Object type = obj.get("type");
+        if ("Feature".equals(type)) {
+            out.add(file.toString());
+        } else if (("Catalog".equals(type) || "Collection".equals(type)) && depth < 8) {
+            List<Object> links = Json.array(obj.get("links"));
+            if (links == null) {
+                return;
+            }
+            for (Object l : links) {
+                Map<String, Object> link = Json.object(l);
+                if (link == null || !(link.get("href") instanceof String href)) {
+                    continue;
+                }
+                Object rel = link.get("rel");
+                if (!"item".equals(rel) && !"child".equals(rel)) {
+                    continue;
+                }
+                Path target = file.getParent().resolve(href).normalize();
+                if (!target.startsWith(root) || href.contains("://")) {
+                    continue; // links that leave the catalogue are not followed
+                }
+                if (Files.isRegularFile(target)) {
+                    json(root, target, out, depth + 1);
+                }
+            }
+        }
+    }
+}
