@@ -24,7 +24,10 @@ import org.farmwatch.ingest.SceneCatalog;
 import org.farmwatch.publish.ChangeRaster;
 import org.farmwatch.publish.InspectorLists;
 import org.farmwatch.publish.OneMapGeoPackage;
+import org.farmwatch.publish.PostgisOneMap;
+import org.farmwatch.publish.QgisProject;
 import org.farmwatch.publish.Quicklook;
+import org.farmwatch.publish.TrueColourCog;
 import org.farmwatch.publish.ReportPage;
 import org.farmwatch.spark.FarmwatchJob;
 import org.farmwatch.spark.SparkSessions;
@@ -48,11 +51,13 @@ final class PipelineRun {
      * folder with a date window per period.
      */
     record Request(List<String> before, List<String> after, String catalogue, String beforeWindow, String afterWindow,
-                   String farmland, Path out, Path conf, String runId, String master) {
+                   String farmland, Path out, Path conf, String runId, String master, String onemap,
+                   String onemapSchema) {
 
         static Request scenes(String before, String after, String farmland, Path out, Path conf, String runId,
                               String master) {
-            return new Request(List.of(before), List.of(after), null, null, null, farmland, out, conf, runId, master);
+            return new Request(List.of(before), List.of(after), null, null, null, farmland, out, conf, runId, master, null,
+                    null);
         }
     }
 
@@ -93,6 +98,12 @@ final class PipelineRun {
                     + afterPeriod.scenes().get(0).date() + ")");
         }
         ParcelSource farmland = ParcelSources.open(r.farmland(), settings.fields());
+        PostgisOneMap onemap = null;
+        if (r.onemap() != null) {
+            // Checked before any work: an unreachable one map fails the run at once with exit 4.
+            onemap = PostgisOneMap.at(r.onemap(), r.onemapSchema());
+            onemap.check("auto".equalsIgnoreCase(settings.gridCrs()) ? null : settings.gridCrs());
+        }
 
         OutputDir out = new OutputDir(r.out(), runId);
         Path stage = out.open();
@@ -121,7 +132,8 @@ final class PipelineRun {
             seconds.put("publish_gpkg", secs(t0));
 
             t0 = System.nanoTime();
-            ChangeRaster.buildCog(stage.resolve(".change-tiles"), stage.resolve("change.tif"));
+            ChangeRaster.buildCog(stage.resolve(".change-tiles"), stage.resolve("change.tif"),
+                    stage.resolve("change_detail.tif"));
             OutputDir.deleteTree(stage.resolve(".change-tiles"));
             seconds.put("publish_cog", secs(t0));
 
@@ -144,10 +156,20 @@ final class PipelineRun {
                     flagged, ReportPage.MapLayer.overPng(geoJson, ql.png(), ql.boundsLonLat()));
             seconds.put("publish_reports", secs(t0));
 
+            t0 = System.nanoTime();
+            // QGIS: before/after true-colour COGs on the working grid, then onemap.qgz referencing every layer.
+            TrueColourCog.write(before, area, o.layout().crs(), o.layout().cellSizeMetres(),
+                    stage.resolve(QgisProject.BEFORE_TRUE_COLOUR));
+            TrueColourCog.write(after, area, o.layout().crs(), o.layout().cellSizeMetres(),
+                    stage.resolve(QgisProject.AFTER_TRUE_COLOUR));
+            QgisProject.write(stage, o.layout().crs(), before.date().toString(), after.date().toString());
+            seconds.put("publish_qgis", secs(t0));
+
             manifest.put("run_id", runId);
             manifest.put("status", "succeeded");
             manifest.put("started", Instant.ofEpochMilli(started).toString());
-            manifest.put("finished", Instant.now().toString());
+            Instant finished = Instant.now();
+            manifest.put("finished", finished.toString());
             Map<String, Object> inputs = new LinkedHashMap<>();
             inputs.put("before", beforePeriod.scenes().stream().map(PipelineRun::sceneJson).toList());
             inputs.put("after", afterPeriod.scenes().stream().map(PipelineRun::sceneJson).toList());
@@ -168,6 +190,23 @@ final class PipelineRun {
             counts.put("flagged_by_type", byType);
             manifest.put("counts", counts);
             manifest.put("rejected", rejected);
+            if (onemap != null) {
+                phase = "publishing to the one map";
+                t0 = System.nanoTime();
+                PostgisOneMap.Result pub = onemap.publish(
+                        PostgisOneMap.RunRecord.of(runId, Instant.ofEpochMilli(started), finished, "succeeded",
+                                settings.echo(), inputs, counts),
+                        o.patches().toLocalIterator(), flagged, o.layout().crs());
+                seconds.put("publish_onemap", secs(t0));
+                Map<String, Object> om = new LinkedHashMap<>();
+                om.put("target", onemap.describe());
+                om.put("patches", pub.patches());
+                om.put("parcels", pub.parcels());
+                om.put("new_parcels", pub.newParcels());
+                manifest.put("onemap", om);
+                log.printf("[farmwatch] run %s: one map %s: %d patches, %d parcels (%d new) in %.1f s%n", runId,
+                        onemap.describe(), pub.patches(), pub.parcels(), pub.newParcels(), pub.seconds());
+            }
             manifest.put("seconds", seconds);
             Map<String, Object> versions = new LinkedHashMap<>();
             versions.put("farmwatch", "0.1.0");
@@ -175,8 +214,9 @@ final class PipelineRun {
             versions.put("gdal", gdal.VersionInfo("RELEASE_NAME"));
             versions.put("java", System.getProperty("java.version"));
             manifest.put("versions", versions);
-            manifest.put("outputs", List.of("onemap.gpkg", "change.tif", "inspector/flagged_parcels.csv",
-                    "inspector/flagged_parcels.xlsx", "report.html", "run.json"));
+            manifest.put("outputs", List.of("onemap.gpkg", "change.tif", "change_detail.tif",
+                    QgisProject.BEFORE_TRUE_COLOUR, QgisProject.AFTER_TRUE_COLOUR, QgisProject.FILE_NAME,
+                    "inspector/flagged_parcels.csv", "inspector/flagged_parcels.xlsx", "report.html", "run.json"));
             Files.writeString(stage.resolve("run.json"), Json.write(manifest), StandardCharsets.UTF_8);
             spark.stop();
             spark = null;

@@ -39,6 +39,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
     Path out;
 
+    @Option(names = "--onemap", paramLabel = "URL", description = "Also publish to the PostGIS one map: "
+            + "postgresql://user@host:port/db (password from PGPASSWORD or ~/.pgpass).")
+    String onemap;
+
+    @Option(names = "--onemap-schema", paramLabel = "NAME", defaultValue = org.farmwatch.publish.PostgisOneMap.DEFAULT_SCHEMA,
+            description = "Schema of the one map (default: ${DEFAULT-VALUE}).")
+    String onemapSchema;
+
     @Option(names = "--conf", paramLabel = "FILE", description = "Configuration over the defaults in conf/farmwatch.conf.")
     Path conf;
 
@@ -64,7 +72,7 @@ final class RunCommand implements Callable<Integer> {
             throw FarmwatchException.usage("--catalog needs --before-period and --after-period");
         }
         new PipelineRun(System.err).execute(new PipelineRun.Request(before, after, catalogue, beforePeriod, afterPeriod,
-                farmland, out, conf, runId, master));
+                farmland, out, conf, runId, master, onemap, onemapSchema));
         return 0;
     }
 }

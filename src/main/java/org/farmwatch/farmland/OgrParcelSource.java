@@ -34,7 +34,9 @@ public final class OgrParcelSource implements ParcelSource {
 
     public OgrParcelSource(String spec, FieldMapping mapping) {
         int hash = spec.lastIndexOf('#');
-        this.path = hash > 0 ? spec.substring(0, hash) : spec;
+        String file = hash > 0 ? spec.substring(0, hash) : spec;
+        // Executors resolve paths from their own working folders: ship an absolute path.
+        this.path = file.startsWith("/vsi") ? file : Path.of(file).toAbsolutePath().normalize().toString();
         this.layerName = hash > 0 ? spec.substring(hash + 1) : null;
         this.mapping = mapping;
     }

@@ -21,8 +21,8 @@ import org.gdal.gdalconst.gdalconstConstants;
 /**
  * The change raster: each executor writes its tiles as small GeoTIFFs (band 1 change type: 0 none,
  * 1 non-agricultural, 2 non-grain, 3 other; band 2 baseline class; band 3 current class; bands 4 and
- * 5 the clear observations per cell in each period), and the
- * driver stitches them through a VRT into one Cloud-Optimized GeoTIFF, GDAL streaming block by block.
+ * 5 the clear observations per cell in each period), and the driver stitches them through VRTs
+ * into Cloud-Optimized GeoTIFFs, GDAL streaming block by block.
  */
 public final class ChangeRaster {
     private ChangeRaster() {}
@@ -79,8 +79,12 @@ public final class ChangeRaster {
         return changed;
     }
 
-    /** Stitches every tile in {@code dir} into a COG at {@code out}, with a colour table on the change-type band. */
-    public static void buildCog(Path dir, Path out) throws java.io.IOException {
+    /**
+     * Stitches every tile in {@code dir} into two COGs: {@code change} holds the change type alone
+     * with its colour table (GeoTIFF keeps a palette only on single-band files, and analysts open this
+     * one), {@code detail} the baseline and current classes and the clear-observation counts.
+     */
+    public static void buildCog(Path dir, Path change, Path detail) throws java.io.IOException {
         Gdal.init();
         String[] files;
         try (Stream<Path> s = Files.list(dir)) {
@@ -89,8 +93,8 @@ public final class ChangeRaster {
         if (files.length == 0) {
             throw new IllegalStateException("no change tiles in " + dir);
         }
-        Path vrt = dir.resolve("change.vrt");
-        Dataset v = gdal.BuildVRT(vrt.toString(), new Vector<>(List.of(files)), new BuildVRTOptions(new Vector<>(List.of("-q"))));
+        Dataset v = gdal.BuildVRT(dir.resolve("change.vrt").toString(), new Vector<>(List.of(files)),
+                new BuildVRTOptions(new Vector<>(List.of("-q", "-b", "1"))));
         try {
             ColorTable ct = new ColorTable(gdalconstConstants.GPI_RGB);
             ct.SetColorEntry(0, new java.awt.Color(0, 0, 0, 0));
@@ -99,16 +103,27 @@ public final class ChangeRaster {
             ct.SetColorEntry(3, new java.awt.Color(150, 150, 150));
             v.GetRasterBand(1).SetColorTable(ct);
             v.GetRasterBand(1).SetDescription("change_type: 0 none, 1 non_agricultural, 2 non_grain, 3 other");
-            v.GetRasterBand(2).SetDescription("baseline land-cover class id");
-            v.GetRasterBand(3).SetDescription("current land-cover class id");
-            v.GetRasterBand(4).SetDescription("clear observations in the baseline period");
-            v.GetRasterBand(5).SetDescription("clear observations in the current period");
-            Dataset cog = gdal.Translate(out.toString(), v, new TranslateOptions(new Vector<>(List.of(
-                    "-of", "COG", "-co", "COMPRESS=DEFLATE", "-co", "OVERVIEW_RESAMPLING=NEAREST", "-co", "BLOCKSIZE=512",
-                    "-q"))));
-            cog.delete();
+            translate(v, change);
         } finally {
             v.delete();
         }
+        Dataset d = gdal.BuildVRT(dir.resolve("detail.vrt").toString(), new Vector<>(List.of(files)),
+                new BuildVRTOptions(new Vector<>(List.of("-q", "-b", "2", "-b", "3", "-b", "4", "-b", "5"))));
+        try {
+            d.GetRasterBand(1).SetDescription("baseline land-cover class id");
+            d.GetRasterBand(2).SetDescription("current land-cover class id");
+            d.GetRasterBand(3).SetDescription("clear observations in the baseline period");
+            d.GetRasterBand(4).SetDescription("clear observations in the current period");
+            translate(d, detail);
+        } finally {
+            d.delete();
+        }
+    }
+
+    private static void translate(Dataset src, Path out) {
+        Dataset cog = gdal.Translate(out.toString(), src, new TranslateOptions(new Vector<>(List.of(
+                "-of", "COG", "-co", "COMPRESS=DEFLATE", "-co", "OVERVIEW_RESAMPLING=NEAREST", "-co", "BLOCKSIZE=512",
+                "-q"))));
+        cog.delete();
     }
 }

@@ -100,7 +100,7 @@ class CompositeRunTest {
         assertEquals(0, r.exit(), r.err());
         int[] b = score(both);
         assertTrue(b[0] >= 0.95 * b[2] && b[0] >= 0.95 * b[1], "composite: " + b[0] + " right of " + b[1] + ", truth " + b[2]);
-        int[] obs = clearCounts(both.resolve("change.tif"), 5);
+        int[] obs = clearCounts(both.resolve("change_detail.tif"), 4);
         assertTrue(obs[2] > 0 && obs[1] > 40_000, "cells seen twice and, under the square cloud, once: " + java.util.Arrays.toString(obs));
     }
 

@@ -124,19 +124,30 @@ class DemoEndToEndTest {
     }
 
     @Test
-    void theChangeRasterIsACloudOptimizedGeoTiff() {
+    void theChangeRastersAreCloudOptimizedGeoTiffs() {
         Gdal.init();
         Dataset d = gdal.Open(out.resolve("change.tif").toString());
         try {
             assertEquals("COG", d.GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE"));
-            assertEquals(5, d.getRasterCount());
+            assertEquals(1, d.getRasterCount());
             assertTrue(d.GetRasterBand(1).GetOverviewCount() >= 1);
+            assertEquals(4, d.GetRasterBand(1).GetColorTable().GetCount() >= 4 ? 4 : -1, "a palette for the change types");
             double[] minMax = new double[2];
             d.GetRasterBand(1).ComputeRasterMinMax(minMax, 0);
             assertEquals(0, minMax[0]);
             assertTrue(minMax[1] >= 2, "both conversion types appear in the raster");
         } finally {
             d.delete();
+        }
+        Dataset detail = gdal.Open(out.resolve("change_detail.tif").toString());
+        try {
+            assertEquals("COG", detail.GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE"));
+            assertEquals(4, detail.getRasterCount());
+        } finally {
+            detail.delete();
+        }
+        for (String f : List.of("before_truecolour.tif", "after_truecolour.tif", "onemap.qgz")) {
+            assertTrue(java.nio.file.Files.exists(out.resolve(f)), f);
         }
     }
 

@@ -132,7 +132,7 @@ class RealDataAccuracyTest {
                 "--master", "local[2]", "--run-id", "slovenia-accuracy");
         assertEquals(0, r.exit(), r.err());
         Path lulc = REAL.resolve("slovenia-s2-eolearn/geotiff/LULC.tif");
-        byte[] classes = onReferenceGrid(out.resolve("change.tif"), lulc, 3);
+        byte[] classes = onReferenceGrid(out.resolve("change_detail.tif"), lulc, 2);
         Dataset d = gdal.Open(lulc.toString());
         int w = d.getRasterXSize();
         int h = d.getRasterYSize();

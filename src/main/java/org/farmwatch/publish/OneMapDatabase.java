@@ -1,0 +1,341 @@
+package org.farmwatch.publish;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import org.farmwatch.util.FarmwatchException;
+
+/**
+ * The PostgreSQL database that holds the one map, named by a URL:
+ * <pre>
+ * postgresql://user[:password]@host[:port]/database[?sslmode=mode]
+ * </pre>
+ * The same form as {@code farmland.PostgisParcelSource} reads, without its {@code table} and {@code geom}
+ * parameters: the one map's schema is given apart ({@code --onemap-schema}). {@code postgres://} is accepted too;
+ * the port defaults to 5432, the user to {@code $PGUSER} or the OS user. Without a password in the URL it comes
+ * from {@code $PGPASSWORD}, else from the first matching line of {@code $PGPASSFILE} or {@code ~/.pgpass} (a file
+ * that group or others may read is ignored, as libpq does), else none. {@link #describe()} and
+ * {@link #toString()} never show the password, and neither does any message this class makes. Immutable.
+ *
+ * <p>The URL parsing is a copy of {@code PostgisParcelSource}'s, whose helpers are private to its package.
+ */
+final class OneMapDatabase {
+
+    private static final Set<String> SSL_MODES = Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+    private static final int DEFAULT_PORT = 5432;
+    private static final int TIMEOUT_SECONDS = 10;
+
+    private final String user;
+    /** Null when there is none. Never logged, never in {@link #describe()}. */
+    private final String password;
+    private final String host;
+    private final int port;
+    private final String database;
+    /** Null: the driver's default. */
+    private final String sslMode;
+
+    private OneMapDatabase(String user, String password, String host, int port, String database, String sslMode) {
+        this.user = user;
+        this.password = password;
+        this.host = host;
+        this.port = port;
+        this.database = database;
+        this.sslMode = sslMode;
+    }
+
+    /**
+     * Parses a one-map URL (see the class comment), resolving the password from the environment and
+     * {@code ~/.pgpass} when the URL has none.
+     *
+     * @throws FarmwatchException of kind USAGE naming what is wrong with the URL
+     */
+    static OneMapDatabase parse(String url) {
+        return parse(url, System.getenv(), Path.of(System.getProperty("user.home", "/")));
+    }
+
+    /** {@link #parse(String)} with the environment and home directory given, for tests. */
+    static OneMapDatabase parse(String url, Map<String, String> env, Path home) {
+        if (url == null || url.isBlank()) {
+            throw FarmwatchException.usage("--onemap is empty; expected postgresql://user@host:port/database");
+        }
+        String rest;
+        if (url.startsWith("postgresql://")) {
+            rest = url.substring("postgresql://".length());
+        } else if (url.startsWith("postgres://")) {
+            rest = url.substring("postgres://".length());
+        } else {
+            throw FarmwatchException.usage("--onemap must be a postgresql:// URL, got: " + redact(url));
+        }
+        int slash = rest.indexOf('/');
+        if (slash < 0) {
+            throw FarmwatchException.usage("--onemap URL has no /database: " + redact(url));
+        }
+        String authority = rest.substring(0, slash);
+        String pathAndQuery = rest.substring(slash + 1);
+
+        int at = authority.lastIndexOf('@');
+        String user = null;
+        String password = null;
+        if (at >= 0) {
+            String userInfo = authority.substring(0, at);
+            int colon = userInfo.indexOf(':');
+            user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon), "user name", url);
+            if (colon >= 0) {
+                password = decode(userInfo.substring(colon + 1), "password", url);
+            }
+        }
+        String hostPort = authority.substring(at + 1);
+        String host;
+        String portText = null;
+        if (hostPort.startsWith("[")) {
+            int close = hostPort.indexOf(']');
+            if (close < 0) {
+                throw FarmwatchException.usage("--onemap URL has an unclosed [IPv6 host]: " + redact(url));
+            }
+            host = hostPort.substring(0, close + 1);
+            String after = hostPort.substring(close + 1);
+            if (!after.isEmpty()) {
+                if (!after.startsWith(":")) {
+                    throw FarmwatchException.usage("--onemap URL has junk after the host: " + redact(url));
+                }
+                portText = after.substring(1);
+            }
+        } else {
+            int colon = hostPort.lastIndexOf(':');
+            host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+            portText = colon < 0 ? null : hostPort.substring(colon + 1);
+        }
+        if (host.isEmpty() || host.contains(",") || host.contains("/")) {
+            throw FarmwatchException.usage("--onemap URL needs one host name: " + redact(url));
+        }
+        int port = DEFAULT_PORT;
+        if (portText != null) {
+            try {
+                port = Integer.parseInt(portText);
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            if (port < 1 || port > 65535) {
+                throw FarmwatchException.usage("--onemap URL port must be 1..65535, got: " + portText);
+            }
+        }
+
+        int question = pathAndQuery.indexOf('?');
+        String database = decode(question < 0 ? pathAndQuery : pathAndQuery.substring(0, question), "database", url);
+        if (database.isEmpty() || database.contains("/")) {
+            throw FarmwatchException.usage("--onemap URL needs a database name after the host: " + redact(url));
+        }
+        String sslMode = null;
+        if (question >= 0) {
+            for (String pair : pathAndQuery.substring(question + 1).split("&")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                int eq = pair.indexOf('=');
+                String key = eq < 0 ? pair : pair.substring(0, eq);
+                String value = eq < 0 ? "" : decode(pair.substring(eq + 1), key, url);
+                if (!key.equals("sslmode")) {
+                    throw FarmwatchException.usage("--onemap URL has an unknown parameter '" + key
+                            + "' (known: sslmode; the schema is --onemap-schema)");
+                }
+                if (!SSL_MODES.contains(value)) {
+                    throw FarmwatchException.usage("--onemap URL sslmode must be one of "
+                            + String.join(", ", new TreeSet<>(SSL_MODES)) + ", got: " + value);
+                }
+                sslMode = value;
+            }
+        }
+
+        if (user == null || user.isEmpty()) {
+            String envUser = env.get("PGUSER");
+            user = envUser != null && !envUser.isEmpty() ? envUser : System.getProperty("user.name", "postgres");
+        }
+        if (password == null) {
+            password = env.get("PGPASSWORD");
+        }
+        if (password == null) {
+            String passFile = env.get("PGPASSFILE");
+            Path file = passFile != null && !passFile.isEmpty() ? Path.of(passFile) : home.resolve(".pgpass");
+            password = pgpassPassword(file, host, port, database, user);
+        }
+        return new OneMapDatabase(user, password, host, port, database, sslMode);
+    }
+
+    /** {@code postgresql://user@host:port/database}, with {@code sslmode} when given; never the password. */
+    String describe() {
+        return "postgresql://" + user + '@' + host + ':' + port + '/' + database
+                + (sslMode != null ? "?sslmode=" + sslMode : "");
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+
+    /**
+     * A new connection (10 s connect and login timeouts) in auto-commit mode.
+     *
+     * @param applicationName what {@code pg_stat_activity.application_name} shows for it
+     * @throws FarmwatchException of kind SERVICE when the server cannot be reached or refuses the login
+     */
+    Connection connect(String applicationName) {
+        Properties props = new Properties();
+        props.setProperty("user", user);
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        props.setProperty("connectTimeout", Integer.toString(TIMEOUT_SECONDS));
+        props.setProperty("loginTimeout", Integer.toString(TIMEOUT_SECONDS));
+        props.setProperty("tcpKeepAlive", "true");
+        props.setProperty("ApplicationName", applicationName);
+        if (sslMode != null) {
+            props.setProperty("sslmode", sslMode);
+        }
+        String jdbcUrl = "jdbc:postgresql://" + host + ":" + port + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8);
+        try {
+            // The driver directly rather than DriverManager, which misses drivers on Spark's class loaders.
+            Connection c = new org.postgresql.Driver().connect(jdbcUrl, props);
+            if (c == null) {
+                throw FarmwatchException.usage("--onemap URL not understood by the JDBC driver: " + describe());
+            }
+            return c;
+        } catch (SQLException e) {
+            throw FarmwatchException.service("PostGIS one map unavailable at " + describe() + ": " + reason(e), e);
+        }
+    }
+
+    /** The SQL error as one line. PostgreSQL's messages do not repeat the password. */
+    static String reason(SQLException e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return message.replace('\n', ' ').trim();
+    }
+
+    // ---- URL text ----------------------------------------------------------------------------------------------
+
+    /** Percent-decodes a URL part as UTF-8 ('+' stays '+'). */
+    private static String decode(String s, String what, String url) {
+        if (s.indexOf('%') < 0) {
+            return s;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch != '%') {
+                out.writeBytes(String.valueOf(ch).getBytes(StandardCharsets.UTF_8));
+                continue;
+            }
+            int hi = i + 2 < s.length() ? Character.digit(s.charAt(i + 1), 16) : -1;
+            int lo = i + 2 < s.length() ? Character.digit(s.charAt(i + 2), 16) : -1;
+            if (hi < 0 || lo < 0) {
+                throw FarmwatchException.usage("--onemap URL has a bad %-escape in the " + what + ": " + redact(url));
+            }
+            out.write(hi * 16 + lo);
+            i += 2;
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The URL with any password replaced by ***, for error messages. */
+    static String redact(String url) {
+        int scheme = url.indexOf("://");
+        if (scheme < 0) {
+            return url;
+        }
+        int start = scheme + 3;
+        int slash = url.indexOf('/', start);
+        int end = slash < 0 ? url.length() : slash;
+        int at = url.lastIndexOf('@', end - 1);
+        if (at < start) {
+            return url;
+        }
+        int colon = url.indexOf(':', start);
+        if (colon < 0 || colon > at) {
+            return url;
+        }
+        return url.substring(0, colon + 1) + "***" + url.substring(at);
+    }
+
+    // ---- ~/.pgpass ---------------------------------------------------------------------------------------------
+
+    /**
+     * The password of the first line of a libpq password file matching the connection, or null. Lines are
+     * {@code host:port:database:user:password}, {@code *} matches anything, {@code \:} and {@code \\} escape.
+     * A file that group or others may read is ignored.
+     */
+    static String pgpassPassword(Path file, String host, int port, String database, String user) {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+            Set<PosixFilePermission> open = EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+                    PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
+                    PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+            if (!Collections.disjoint(perms, open)) {
+                return null;
+            }
+        } catch (UnsupportedOperationException e) {
+            // Not a POSIX file system: no permission check, as on Windows.
+        } catch (IOException e) {
+            return null;
+        }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        String[] wanted = {host, Integer.toString(port), database, user};
+        for (String line : lines) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            List<String> fields = pgpassFields(line);
+            if (fields.size() < 5) {
+                continue;
+            }
+            boolean match = true;
+            for (int i = 0; i < 4 && match; i++) {
+                String f = fields.get(i);
+                match = f.equals("*") || f.equals(wanted[i]);
+            }
+            if (match) {
+                return fields.get(4);
+            }
+        }
+        return null;
+    }
+
+    /** Splits a .pgpass line on unescaped ':', the fifth field taking the rest of the line. */
+    private static List<String> pgpassFields(String line) {
+        List<String> fields = new ArrayList<>(5);
+        StringBuilder field = new StringBuilder();
+        for (int i = 0; i < line.length(); i++) {
+            char ch = line.charAt(i);
+            if (ch == '\\' && i + 1 < line.length()) {
+                field.append(line.charAt(++i));
+            } else if (ch == ':' && fields.size() < 4) {
+                fields.add(field.toString());
+                field.setLength(0);
+            } else {
+                field.append(ch);
+            }
+        }
+        fields.add(field.toString());
+        return fields;
+    }
+}

@@ -1,0 +1,690 @@
+package org.farmwatch.publish;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.farmwatch.change.ChangePatch;
+import org.farmwatch.flag.FlaggedParcel;
+import org.farmwatch.util.FarmwatchException;
+import org.farmwatch.util.Json;
+import org.locationtech.jts.geom.Geometry;
+import org.locationtech.jts.geom.GeometryFactory;
+import org.locationtech.jts.geom.MultiPolygon;
+import org.locationtech.jts.geom.Polygon;
+import org.locationtech.jts.geom.util.PolygonExtracter;
+import org.locationtech.jts.io.WKBWriter;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyManager;
+
+/**
+ * Publishes a run into the shared PostGIS one map: a schema (default {@value #DEFAULT_SCHEMA}) of the tables
+ * {@code runs}, {@code change_patches}, {@code flagged_parcels} (with {@code first_seen}/{@code last_seen} across
+ * runs and a {@code status}), {@code flagged_parcel_history} and {@code verdicts}, plus QGIS's default styles in
+ * {@code public.layer_styles}. See {@link OneMapSql} for the tables.
+ *
+ * <p>Publishing is atomic and idempotent. The patches and parcels are streamed with COPY into temporary staging
+ * tables, and then, in the same single transaction, the run row is upserted, the run's earlier patches and
+ * findings are replaced by the staged ones, the flagged parcels they touch are rebuilt from their history, and the
+ * style rows replaced. Until the commit nothing is visible to others; a process or server killed at any point
+ * leaves the previous state whole, and publishing the same run id again replaces that run without duplicates.
+ * Publishers to the same schema take turns (an advisory lock, waited for up to {@link #LOCK_WAIT_SECONDS} s).
+ *
+ * <p>Geometries are in the working CRS; the tables' geometry columns are {@code MultiPolygon} with its SRID, and
+ * a schema created for one SRID refuses another. Areas are square metres and mu (亩, 10000/15 m²), rounded as in
+ * {@code onemap.gpkg}. Errors: a bad URL, schema name or CRS is USAGE, an unreachable or lost server SERVICE, bad
+ * patch or parcel values INPUT, a schema held by another publisher for too long LOCKED. No message shows the
+ * password. Immutable and thread-safe; every call opens its own connection.
+ */
+public final class PostgisOneMap {
+
+    public static final String DEFAULT_SCHEMA = "onemap";
+    /** How long a publish waits for another publisher to the same schema before failing LOCKED. */
+    public static final int LOCK_WAIT_SECONDS = 600;
+
+    private static final Pattern EPSG = Pattern.compile("(?i)EPSG:(\\d{1,9})");
+    private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    private static final int COPY_BUFFER_BYTES = 1 << 16;
+
+    /**
+     * What a run says about itself in {@code runs}. Immutable.
+     *
+     * @param runId          1-64 letters, digits, '.', '_' or '-', as {@code --run-id}
+     * @param finished       null while unknown
+     * @param status         such as "succeeded"
+     * @param parametersJson a JSON object: the configuration echo
+     * @param inputsJson     a JSON object: the input scenes and farmland source
+     * @param countsJson     a JSON object: the run's counts
+     */
+    public record RunRecord(String runId, Instant started, Instant finished, String status, String parametersJson,
+                            String inputsJson, String countsJson) {
+        public RunRecord {
+            if (runId == null || !RUN_ID.matcher(runId).matches()) {
+                throw new IllegalArgumentException("runId must be 1-64 letters, digits, '.', '_' or '-', got: " + runId);
+            }
+            Objects.requireNonNull(started, "started");
+            if (finished != null && finished.isBefore(started)) {
+                throw new IllegalArgumentException("finished " + finished + " is before started " + started);
+            }
+            if (status == null || status.isBlank()) {
+                throw new IllegalArgumentException("status must not be blank");
+            }
+            jsonObject("parametersJson", parametersJson);
+            jsonObject("inputsJson", inputsJson);
+            jsonObject("countsJson", countsJson);
+        }
+
+        /** A record from the run manifest's maps (written as JSON with {@link Json#write}). */
+        public static RunRecord of(String runId, Instant started, Instant finished, String status,
+                Map<String, ?> parameters, Map<String, ?> inputs, Map<String, ?> counts) {
+            return new RunRecord(runId, started, finished, status, Json.write(parameters), Json.write(inputs),
+                    Json.write(counts));
+        }
+
+        private static void jsonObject(String name, String text) {
+            if (text == null) {
+                throw new IllegalArgumentException(name + " must not be null (use \"{}\")");
+            }
+            try {
+                Json.parseObject(text);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(name + " must be a JSON object: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * What one publish did. Immutable.
+     *
+     * @param patches    change patches the run now has in the one map
+     * @param parcels    flagged parcels the run reported
+     * @param newParcels of those, the parcels whose first finding is this run's (first_seen_run_id); publishing a run
+     *                   again counts the parcels it found first again
+     * @param seconds    wall time of the publish, connection included
+     */
+    public record Result(String runId, long patches, long parcels, long newParcels, double seconds) {}
+
+    /** Milestones of a publish, in order; {@link #MERGED} is the last moment before the commit. */
+    public enum Step {
+        /** Patches and parcels are in the staging tables; nothing else has changed. */
+        STAGED,
+        /** Every change is made, not yet committed. */
+        MERGED,
+        /** Committed: others see the new state. */
+        COMMITTED
+    }
+
+    /**
+     * Told of each {@link Step}, with the server process id of the publishing connection (for logs and for
+     * {@code pg_stat_activity}). It runs on the publishing thread, inside the transaction up to {@link Step#MERGED}:
+     * a listener that throws there aborts the publish, which is rolled back.
+     */
+    @FunctionalInterface
+    public interface Listener {
+        void reached(Step step, int backendPid);
+    }
+
+    private static final Listener SILENT = (step, pid) -> { };
+
+    private final OneMapDatabase db;
+    private final String schema;
+
+    private PostgisOneMap(OneMapDatabase db, String schema) {
+        this.db = db;
+        this.schema = schema;
+    }
+
+    /**
+     * The one map at a URL ({@code postgresql://user[:password]@host[:port]/database[?sslmode=mode]}) in a schema.
+     * Checks the arguments only; nothing is connected.
+     *
+     * @param schema null for {@value #DEFAULT_SCHEMA}
+     * @throws FarmwatchException of kind USAGE for a bad URL or schema name
+     */
+    public static PostgisOneMap at(String url, String schema) {
+        String name = schema == null ? DEFAULT_SCHEMA : schema;
+        if (!OneMapSql.SCHEMA_NAME.matcher(name).matches()) {
+            throw FarmwatchException.usage("--onemap-schema must match " + OneMapSql.SCHEMA_NAME.pattern()
+                    + " (letters, digits and '_', not starting with a digit or pg_, at most 63), got: " + name);
+        }
+        return new PostgisOneMap(OneMapDatabase.parse(url), name);
+    }
+
+    /** {@link #at} then {@link #publish(RunRecord, Iterator, List, String)}. */
+    public static Result publish(String url, String schema, RunRecord run, Iterator<ChangePatch> patches,
+            List<FlaggedParcel> flagged, String workingCrs) {
+        return at(url, schema).publish(run, patches, flagged, workingCrs);
+    }
+
+    /** {@code postgresql://user@host:port/database schema=name}, never the password. */
+    public String describe() {
+        return db.describe() + " schema=" + schema;
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+
+    public String schema() {
+        return schema;
+    }
+
+    /**
+     * Connects, checks that PostGIS is installed and knows the working CRS, creates the schema's tables if they are
+     * missing, and checks that they and {@code public.layer_styles} take this run. Call it before a long run to fail
+     * fast; {@link #publish} does the same. With a null CRS (the grid's is not known yet: {@code grid.crs = auto})
+     * it only connects and checks that PostGIS is installed.
+     *
+     * @throws FarmwatchException SERVICE when the server cannot be reached, USAGE when PostGIS, the CRS, the
+     *                            schema's SRID or the user's privileges do not fit
+     */
+    public void check(String workingCrs) {
+        OneMapSql sql = workingCrs == null ? null : new OneMapSql(schema, srid(workingCrs));
+        try (Connection c = db.connect(applicationName())) {
+            if (sql == null) {
+                requirePostgis(c);
+            } else {
+                prepare(c, sql, workingCrs);
+            }
+        } catch (SQLException e) {
+            throw failure("checking", e, "");
+        }
+    }
+
+    /** {@link #publish(RunRecord, Iterator, List, String, Listener)} without a listener. */
+    public Result publish(RunRecord run, Iterator<ChangePatch> patches, List<FlaggedParcel> flagged, String workingCrs) {
+        return publish(run, patches, flagged, workingCrs, SILENT);
+    }
+
+    /**
+     * Publishes one run (see the class comment). {@code patches} is read once, as it streams; geometries of both
+     * are in {@code workingCrs}.
+     *
+     * @throws FarmwatchException of the kinds in the class comment. Whatever the failure, the one map is as before;
+     *                            only when the connection breaks during the commit itself can the outcome be either
+     *                            (the message says so), and publishing the run again is safe either way
+     */
+    public Result publish(RunRecord run, Iterator<ChangePatch> patches, List<FlaggedParcel> flagged, String workingCrs,
+            Listener listener) {
+        Objects.requireNonNull(run, "run");
+        Objects.requireNonNull(patches, "patches");
+        Objects.requireNonNull(flagged, "flagged");
+        Objects.requireNonNull(listener, "listener");
+        int srid = srid(workingCrs);
+        long t0 = System.nanoTime();
+        OneMapSql sql = new OneMapSql(schema, srid);
+        try (Connection c = db.connect(applicationName())) {
+            prepare(c, sql, workingCrs);
+            int pid = c.unwrap(PGConnection.class).getBackendPID();
+            c.setAutoCommit(false);
+            long[] counts;
+            try {
+                counts = publishIn(c, sql, run, patches, flagged, pid, listener);
+            } catch (SQLException | RuntimeException | Error e) {
+                rollbackQuietly(c);
+                throw e;
+            }
+            try {
+                c.commit();
+            } catch (SQLException e) {
+                // The server may have committed before the connection broke: only a new look can tell.
+                throw failure("committing run " + run.runId() + " to", e,
+                        " (whether the commit took effect is unknown; publishing the run again is safe)");
+            }
+            listener.reached(Step.COMMITTED, pid);
+            return new Result(run.runId(), counts[0], counts[1], counts[2], (System.nanoTime() - t0) / 1e9);
+        } catch (SQLException e) {
+            throw failure("publishing run " + run.runId() + " to", e, " (the one map is unchanged)");
+        }
+    }
+
+    /** Returns {patches, parcels, new parcels}. Runs inside the caller's transaction. */
+    private long[] publishIn(Connection c, OneMapSql sql, RunRecord run, Iterator<ChangePatch> patches,
+            List<FlaggedParcel> flagged, int pid, Listener listener) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            for (String ddl : sql.staging()) {
+                st.execute(ddl);
+            }
+        }
+        CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+        long staged = copyPatches(copy, sql, patches);
+        long parcels = copyParcels(copy, sql, flagged);
+        try (Statement st = c.createStatement()) {
+            st.execute("ANALYZE pg_temp.stage_patches");
+            st.execute("ANALYZE pg_temp.stage_parcels");
+        }
+        listener.reached(Step.STAGED, pid);
+
+        try (Statement st = c.createStatement()) {
+            st.execute("SET LOCAL lock_timeout = '" + LOCK_WAIT_SECONDS + "s'");
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
+            ps.setInt(1, OneMapSql.LOCK_CLASS);
+            ps.setInt(2, sql.lockKey());
+            ps.executeQuery().close();
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql.upsertRun())) {
+            ps.setString(1, run.runId());
+            ps.setObject(2, OffsetDateTime.ofInstant(run.started(), ZoneOffset.UTC));
+            if (run.finished() != null) {
+                ps.setObject(3, OffsetDateTime.ofInstant(run.finished(), ZoneOffset.UTC));
+            } else {
+                ps.setNull(3, Types.TIMESTAMP_WITH_TIMEZONE);
+            }
+            ps.setString(4, run.status());
+            ps.setString(5, run.parametersJson());
+            ps.setString(6, run.inputsJson());
+            ps.setString(7, run.countsJson());
+            ps.executeUpdate();
+        }
+        long inserted;
+        try {
+            runWithId(c, sql.deletePatches(), run.runId());
+            inserted = runWithId(c, sql.insertPatches(), run.runId());
+        } catch (SQLException e) {
+            throw duplicateOr(e, "patch", run.runId());
+        }
+        try {
+            runWithId(c, sql.affected(), run.runId());
+            runWithId(c, sql.deleteHistory(), run.runId());
+            runWithId(c, sql.insertHistory(), run.runId());
+        } catch (SQLException e) {
+            throw duplicateOr(e, "parcel", run.runId());
+        }
+        try (Statement st = c.createStatement()) {
+            st.executeUpdate(sql.mergeParcels());
+            st.executeUpdate(sql.dropUnflagged());
+        }
+        long fresh;
+        try (PreparedStatement ps = c.prepareStatement(sql.countNewParcels())) {
+            ps.setString(1, run.runId());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                fresh = rs.getLong(1);
+            }
+        }
+        writeStyles(c);
+        if (inserted != staged) {
+            throw new IllegalStateException("staged " + staged + " patches but inserted " + inserted);
+        }
+        listener.reached(Step.MERGED, pid);
+        return new long[] {inserted, parcels, fresh};
+    }
+
+    // ---- schema ------------------------------------------------------------------------------------------------
+
+    /** PostGIS present, SRID known, tables created (under the DDL lock), SRIDs of existing tables matching. */
+    private void prepare(Connection c, OneMapSql sql, String workingCrs) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            requirePostgis(c);
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM spatial_ref_sys WHERE srid = ?")) {
+                ps.setInt(1, srid(workingCrs));
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw FarmwatchException.usage("working CRS " + workingCrs + " is not in spatial_ref_sys at "
+                                + db.describe());
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
+                ps.setInt(1, OneMapSql.LOCK_CLASS);
+                ps.setInt(2, OneMapSql.LOCK_DDL);
+                ps.executeQuery().close();
+            }
+            boolean complete;
+            try (PreparedStatement ps = c.prepareStatement(OneMapSql.ALL_EXIST)) {
+                ps.setArray(1, c.createArrayOf("text", sql.relations().toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    complete = rs.next() && rs.getBoolean(1);
+                }
+            }
+            if (!complete) {
+                try (Statement st = c.createStatement()) {
+                    for (String ddl : sql.ddl()) {
+                        st.execute(ddl);
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(OneMapSql.GEOMETRY_SRIDS)) {
+                ps.setString(1, schema);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        int have = rs.getInt(2);
+                        if (have != srid(workingCrs)) {
+                            throw FarmwatchException.usage("one map schema " + schema + " at " + db.describe()
+                                    + " holds " + rs.getString(1) + " in EPSG:" + have + ", but this run's working CRS is "
+                                    + workingCrs + "; publish it to another --onemap-schema");
+                        }
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(OneMapSql.MAY_WRITE_STYLES)) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        throw FarmwatchException.usage("user " + rs.getString(2) + " may not insert into and delete "
+                                + "from public.layer_styles at " + db.describe() + ", where the one map's QGIS styles go");
+                    }
+                }
+            }
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c);
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    private void requirePostgis(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT to_regtype('geometry') IS NOT NULL")) {
+            rs.next();
+            if (!rs.getBoolean(1)) {
+                throw FarmwatchException.usage("PostGIS is not installed in " + db.describe()
+                        + " (CREATE EXTENSION postgis)");
+            }
+        }
+    }
+
+    private void writeStyles(Connection c) throws SQLException {
+        String[][] layers = {
+            {"change_patches", String.join(",", OneMapSql.PATCH_FIELDS), "变化图斑 change patches"},
+            {"flagged_parcels", String.join(",", OneMapSql.PARCEL_FIELDS), "疑似问题地块 flagged parcels"},
+        };
+        try (PreparedStatement del = c.prepareStatement(OneMapSql.DELETE_STYLES);
+                PreparedStatement ins = c.prepareStatement(OneMapSql.INSERT_STYLE)) {
+            for (String[] l : layers) {
+                del.setString(1, schema);
+                del.setString(2, l[0]);
+                del.executeUpdate();
+                ins.setString(1, schema);
+                ins.setString(2, l[0]);
+                ins.setString(3, QgisStyle.qml(l[1].split(",")));
+                ins.setString(4, QgisStyle.sld(l[0]));
+                ins.setString(5, "farmwatch default style: " + l[2]);
+                ins.executeUpdate();
+            }
+        }
+    }
+
+    // ---- COPY --------------------------------------------------------------------------------------------------
+
+    private static long copyPatches(CopyManager copy, OneMapSql sql, Iterator<ChangePatch> patches) throws SQLException {
+        CopyIn in = copy.copyIn(sql.copyPatches());
+        try {
+            CopyRows rows = new CopyRows(in);
+            WKBWriter wkb = new WKBWriter(2);
+            while (patches.hasNext()) {
+                ChangePatch p = patches.next();
+                String what = "change patch " + (p == null ? "null" : p.patchId());
+                if (p == null || p.patchId() == null || p.patchId().isEmpty() || p.changeType() == null) {
+                    throw FarmwatchException.input(what + " has no id or change type");
+                }
+                rows.text(p.patchId()).text(p.changeType().code)
+                        .text(p.fromClass() == null ? null : p.fromClass().key())
+                        .text(p.toClass() == null ? null : p.toClass().key())
+                        .number(round(p.areaM2(), 2)).number(round(p.areaM2() / FlaggedParcel.M2_PER_MU, 4))
+                        .date(p.beforeDate(), what).date(p.afterDate(), what)
+                        .number(round(p.confidence(), 3)).text(p.rule())
+                        .bytes(wkb.write(multiPolygon(p.geometry(), what))).end();
+            }
+            rows.flush();
+            return in.endCopy();
+        } finally {
+            if (in.isActive()) {
+                in.cancelCopy();
+            }
+        }
+    }
+
+    private static long copyParcels(CopyManager copy, OneMapSql sql, List<FlaggedParcel> flagged) throws SQLException {
+        CopyIn in = copy.copyIn(sql.copyParcels());
+        try {
+            CopyRows rows = new CopyRows(in);
+            WKBWriter wkb = new WKBWriter(2);
+            for (FlaggedParcel p : flagged) {
+                String what = "flagged parcel " + (p == null ? "null" : p.parcelId());
+                if (p == null || p.parcelId() == null || p.parcelId().isEmpty() || p.changeType() == null) {
+                    throw FarmwatchException.input(what + " has no parcel id or change type");
+                }
+                rows.text(p.parcelId()).text(p.adminCode()).text(p.township()).text(p.landClass())
+                        .text(p.changeType().code).text(p.rule()).number(round(p.parcelAreaM2(), 2))
+                        .number(round(p.changedAreaM2(), 2)).number(round(p.changedAreaMu(), 4))
+                        .number(round(p.changedShare(), 4)).number(p.patchCount()).textArray(p.patchIds())
+                        .text(p.fromClasses()).text(p.toClasses())
+                        .date(p.beforeDate(), what).date(p.afterDate(), what)
+                        .number(round(p.priority(), 3)).number(p.centroidLon()).number(p.centroidLat())
+                        .bytes(wkb.write(multiPolygon(p.geometry(), what))).end();
+            }
+            rows.flush();
+            return in.endCopy();
+        } finally {
+            if (in.isActive()) {
+                in.cancelCopy();
+            }
+        }
+    }
+
+    /**
+     * Rows in COPY's text format: tab-separated, {@code \N} for null, backslash escapes, bytea as escaped hex,
+     * arrays as array literals. Written to the server in 64 KiB pieces.
+     */
+    private static final class CopyRows {
+        private final CopyIn in;
+        private final StringBuilder line = new StringBuilder();
+        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(COPY_BUFFER_BYTES + 4096);
+        private boolean first = true;
+
+        CopyRows(CopyIn in) {
+            this.in = in;
+        }
+
+        private StringBuilder field() {
+            if (!first) {
+                line.append('\t');
+            }
+            first = false;
+            return line;
+        }
+
+        CopyRows text(String v) {
+            if (v == null) {
+                field().append("\\N");
+            } else {
+                escape(field(), v);
+            }
+            return this;
+        }
+
+        CopyRows number(double v) {
+            field().append(Double.isNaN(v) ? "NaN" : Double.isInfinite(v) ? (v > 0 ? "Infinity" : "-Infinity")
+                    : Double.toString(v));
+            return this;
+        }
+
+        CopyRows number(long v) {
+            field().append(v);
+            return this;
+        }
+
+        /** An ISO date, or null when blank. */
+        CopyRows date(String v, String what) {
+            if (v == null || v.isBlank()) {
+                return text(null);
+            }
+            try {
+                return text(LocalDate.parse(v.trim()).toString());
+            } catch (DateTimeParseException e) {
+                throw FarmwatchException.input(what + " has a date that is not YYYY-MM-DD: " + v);
+            }
+        }
+
+        CopyRows textArray(List<String> values) {
+            if (values == null) {
+                return text(null);
+            }
+            StringBuilder a = new StringBuilder("{");
+            for (int i = 0; i < values.size(); i++) {
+                if (i > 0) {
+                    a.append(',');
+                }
+                String v = values.get(i);
+                if (v == null) {
+                    a.append("NULL");
+                } else {
+                    a.append('"').append(v.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+                }
+            }
+            return text(a.append('}').toString());
+        }
+
+        CopyRows bytes(byte[] v) {
+            // bytea hex input is \x...; COPY's text format wants the backslash doubled.
+            field().append("\\\\x").append(WKBWriter.toHex(v));
+            return this;
+        }
+
+        void end() throws SQLException {
+            line.append('\n');
+            buffer.writeBytes(line.toString().getBytes(StandardCharsets.UTF_8));
+            line.setLength(0);
+            first = true;
+            if (buffer.size() >= COPY_BUFFER_BYTES) {
+                flush();
+            }
+        }
+
+        void flush() throws SQLException {
+            if (buffer.size() > 0) {
+                byte[] b = buffer.toByteArray();
+                in.writeToCopy(b, 0, b.length);
+                buffer.reset();
+            }
+        }
+
+        private static void escape(StringBuilder b, String v) {
+            for (int i = 0; i < v.length(); i++) {
+                char ch = v.charAt(i);
+                switch (ch) {
+                    case '\\' -> b.append("\\\\");
+                    case '\t' -> b.append("\\t");
+                    case '\n' -> b.append("\\n");
+                    case '\r' -> b.append("\\r");
+                    case '\0' -> { } // PostgreSQL text cannot hold NUL
+                    default -> b.append(ch);
+                }
+            }
+        }
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------------------
+
+    /** The polygons of a geometry as one MultiPolygon; INPUT when there are none. */
+    static Geometry multiPolygon(Geometry g, String what) {
+        if (g instanceof MultiPolygon) {
+            return g;
+        }
+        if (g instanceof Polygon p) {
+            return g.getFactory().createMultiPolygon(new Polygon[] {p});
+        }
+        if (g != null) {
+            @SuppressWarnings("unchecked")
+            List<Polygon> polygons = PolygonExtracter.getPolygons(g);
+            if (!polygons.isEmpty()) {
+                GeometryFactory f = g.getFactory();
+                return f.createMultiPolygon(polygons.toArray(new Polygon[0]));
+            }
+        }
+        throw FarmwatchException.input(what + " has no polygon geometry: "
+                + (g == null ? "null" : g.getGeometryType()));
+    }
+
+    private static long runWithId(Connection c, String statement, String runId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(statement)) {
+            ps.setString(1, runId);
+            return ps.executeUpdate();
+        }
+    }
+
+    private static double round(double v, int digits) {
+        if (!Double.isFinite(v)) {
+            return v;
+        }
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+
+    private static int srid(String workingCrs) {
+        Matcher m = workingCrs == null ? null : EPSG.matcher(workingCrs.trim());
+        if (m == null || !m.matches()) {
+            throw FarmwatchException.usage("the one map needs the working CRS as EPSG:<code>, got: " + workingCrs);
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
+    /** What pg_stat_activity shows for the publishing connection (the server cuts it to 63 bytes). */
+    String applicationName() {
+        return "farmwatch onemap " + schema;
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            if (!c.isClosed() && !c.getAutoCommit()) {
+                c.rollback();
+            }
+        } catch (SQLException ignored) {
+            // The transaction dies with the connection anyway.
+        }
+    }
+
+    /** A primary key violation from the staged rows means the run lists an id twice: INPUT. */
+    private static SQLException duplicateOr(SQLException e, String what, String runId) {
+        if ("23505".equals(e.getSQLState())) {
+            throw FarmwatchException.input("run " + runId + " lists the same " + what + " id twice: "
+                    + OneMapDatabase.reason(e), e);
+        }
+        return e;
+    }
+
+    /**
+     * A lost or refused connection is SERVICE; a lock wait timeout LOCKED; bad values INPUT; missing privileges
+     * USAGE; anything else INTERNAL. The message names the server, never the password.
+     */
+    private FarmwatchException failure(String doing, SQLException e, String unchanged) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        String where = " one map " + describe() + ": " + OneMapDatabase.reason(e);
+        if (state.startsWith("08") || state.startsWith("57P") || state.startsWith("53") || state.equals("40P01")) {
+            return FarmwatchException.service("PostGIS one map unavailable while " + doing + where + unchanged, e);
+        }
+        if (state.equals("55P03")) {
+            return new FarmwatchException(FarmwatchException.Kind.LOCKED, "another publisher held the one map for over "
+                    + LOCK_WAIT_SECONDS + " s while " + doing + where + unchanged, e);
+        }
+        if (state.startsWith("22") || state.startsWith("23")) {
+            return FarmwatchException.input("bad values while " + doing + where + unchanged, e);
+        }
+        if (state.equals("42501")) {
+            return FarmwatchException.usage("missing privileges while " + doing + where + unchanged);
+        }
+        return new FarmwatchException(FarmwatchException.Kind.INTERNAL, doing + where + unchanged, e);
+    }
+}
