@@ -52,12 +52,12 @@ final class PipelineRun {
      */
     record Request(List<String> before, List<String> after, String catalogue, String beforeWindow, String afterWindow,
                    String farmland, Path out, Path conf, String runId, String master, String onemap,
-                   String onemapSchema) {
+                   String onemapSchema, String ownConfPrefix) {
 
         static Request scenes(String before, String after, String farmland, Path out, Path conf, String runId,
                               String master) {
             return new Request(List.of(before), List.of(after), null, null, null, farmland, out, conf, runId, master, null,
-                    null);
+                    null, null);
         }
     }
 
@@ -75,7 +75,7 @@ final class PipelineRun {
             throw FarmwatchException.usage("--run-id must be 1-64 letters, digits, '.', '_' or '-', got: " + runId);
         }
         // Configuration and inputs are checked before any work starts.
-        Settings settings = Settings.load(r.conf());
+        Settings settings = Settings.load(r.conf(), r.ownConfPrefix());
         log.printf("[farmwatch] run %s: reading scenes%n", runId);
         List<Map<String, Object>> rejected = new ArrayList<>();
         List<String> beforeArgs = r.before();

@@ -72,7 +72,7 @@ final class RunCommand implements Callable<Integer> {
             throw FarmwatchException.usage("--catalog needs --before-period and --after-period");
         }
         new PipelineRun(System.err).execute(new PipelineRun.Request(before, after, catalogue, beforePeriod, afterPeriod,
-                farmland, out, conf, runId, master, onemap, onemapSchema));
+                farmland, out, conf, runId, master, onemap, onemapSchema, null));
         return 0;
     }
 }

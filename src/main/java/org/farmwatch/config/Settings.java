@@ -52,6 +52,11 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
 
     /** Loads {@code file} over the defaults; {@code file} may be null. */
     public static Settings load(Path file) {
+        return load(file, null);
+    }
+
+    /** As {@link #load(Path)}, leaving out keys that start with {@code ownPrefix} (a command's own keys). */
+    public static Settings load(Path file, String ownPrefix) {
         Properties p = new Properties();
         try (Reader r = new java.io.InputStreamReader(
                 Settings.class.getResourceAsStream("/farmwatch.conf"), StandardCharsets.UTF_8)) {
@@ -68,6 +73,9 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
                 user.load(r);
             } catch (IOException | IllegalArgumentException e) {
                 throw FarmwatchException.usage("cannot read configuration " + file + ": " + e.getMessage());
+            }
+            if (ownPrefix != null) {
+                user.keySet().removeIf(k -> k.toString().startsWith(ownPrefix));
             }
             // A user's rules list replaces the default one, and with it the default rules.
             if (user.containsKey("rules")) {

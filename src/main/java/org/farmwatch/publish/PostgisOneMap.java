@@ -208,6 +208,80 @@ public final class PostgisOneMap {
         }
     }
 
+    /**
+     * The latest current-period acquisition date of any succeeded run in this one map: scenes up to it
+     * have been processed. Empty when no run has succeeded yet (or the tables do not exist yet).
+     */
+    public java.util.Optional<java.time.LocalDate> watermark() {
+        try (Connection c = db.connect(applicationName());
+             java.sql.Statement st = c.createStatement()) {
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT to_regclass('" + schema + ".runs') IS NOT NULL")) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    return java.util.Optional.empty();
+                }
+            }
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT max((a->>'date')::date) FROM \"" + schema + "\".runs r, "
+                    + "jsonb_array_elements(CASE WHEN jsonb_typeof(r.inputs->'after') = 'array' THEN r.inputs->'after' "
+                    + "ELSE '[]'::jsonb END) a WHERE r.status = 'succeeded'")) {
+                rs.next();
+                java.sql.Date d = rs.getDate(1);
+                return d == null ? java.util.Optional.empty() : java.util.Optional.of(d.toLocalDate());
+            }
+        } catch (SQLException e) {
+            throw failure("reading the watermark of", e, "");
+        }
+    }
+
+    /** A held PostgreSQL advisory lock; closing it releases the lock and its connection. */
+    public interface RegionLock extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Takes the advisory lock of a region without waiting, on a connection held until {@link RegionLock#close}:
+     * a second nightly run for the same region is refused at once, and the lock goes with a crashed process.
+     *
+     * @throws FarmwatchException LOCKED (exit 5) when another session holds it
+     */
+    public RegionLock lockRegion(String region) {
+        Connection c = db.connect(applicationName());
+        String key = "farmwatch-nightly:" + schema + ":" + region;
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(hashtext(?))")) {
+            ps.setString(1, key);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    c.close();
+                    throw new FarmwatchException(FarmwatchException.Kind.LOCKED, "another nightly run for region '" + region
+                            + "' is in progress (advisory lock on " + describe() + "); this one stops");
+                }
+            }
+        } catch (SQLException e) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // the lock query failed already; that is the error to report
+            }
+            throw failure("locking", e, "");
+        }
+        return () -> {
+            try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(hashtext(?))")) {
+                ps.setString(1, key);
+                ps.execute();
+            } catch (SQLException ignored) {
+                // closing the connection below releases the lock anyway
+            } finally {
+                try {
+                    c.close();
+                } catch (SQLException ignored) {
+                    // nothing more to release
+                }
+            }
+        };
+    }
+
     /** {@link #publish(RunRecord, Iterator, List, String, Listener)} without a listener. */
     public Result publish(RunRecord run, Iterator<ChangePatch> patches, List<FlaggedParcel> flagged, String workingCrs) {
         return publish(run, patches, flagged, workingCrs, SILENT);

@@ -1,0 +1,80 @@
+package org.farmwatch.cli;
+
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.farmwatch.ingest.Catalogue;
+import org.farmwatch.ingest.SceneCatalog;
+import org.farmwatch.publish.PostgisOneMap;
+import org.farmwatch.util.FarmwatchException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code farmwatch nightly}: one scheduled run for a region. It takes the region's advisory lock
+ * (a second run at the same time stops with exit 5), reads the watermark (the latest current-period
+ * date already published), and runs only when the catalogue holds a newer scene in the current
+ * period. The run id is derived from the region and the newest scene, so a run restarted after a
+ * crash replaces its own partial attempt instead of adding another.
+ */
+@Command(name = "nightly", mixinStandardHelpOptions = true,
+        description = "Process what is new in the catalogue since the last successful run and publish it to the one map.")
+final class NightlyCommand implements Callable<Integer> {
+
+    @Option(names = "--conf", required = true, paramLabel = "FILE", description = "Nightly configuration (see conf/nightly.conf).")
+    Path conf;
+
+    @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: spark-submit's, else local[*]).")
+    String master;
+
+    @Option(names = "--verbose", description = "Print stack traces with errors.")
+    boolean verbose;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        NightlyConfig nc = NightlyConfig.load(conf);
+        // The run settings in the same file are checked now too, before the lock or any work.
+        org.farmwatch.config.Settings.load(conf, NightlyConfig.PREFIX);
+        PostgisOneMap onemap = PostgisOneMap.at(nc.onemap(), nc.onemapSchema());
+        onemap.check(null);
+        try (PostgisOneMap.RegionLock lock = onemap.lockRegion(nc.region())) {
+            Optional<LocalDate> watermark = onemap.watermark();
+            LocalDate newest = null;
+            for (String arg : Catalogue.scan(nc.catalogue())) {
+                LocalDate d;
+                try {
+                    d = SceneCatalog.open(arg).date();
+                } catch (FarmwatchException e) {
+                    continue; // the run lists bad scenes under "rejected"
+                }
+                if (nc.afterPeriod().contains(d) && (watermark.isEmpty() || d.isAfter(watermark.get()))
+                        && (newest == null || d.isAfter(newest))) {
+                    newest = d;
+                }
+            }
+            java.io.PrintWriter err = spec.commandLine().getErr();
+            if (newest == null) {
+                err.printf("[farmwatch] nightly %s: nothing new in %s since %s%n", nc.region(), nc.catalogue(),
+                        watermark.map(LocalDate::toString).orElse("the start"));
+                err.flush();
+                return 0;
+            }
+            String runId = "nightly-" + nc.region() + "-" + newest.toString().replace("-", "");
+            err.printf("[farmwatch] nightly %s: new scenes up to %s (watermark %s): run %s%n", nc.region(), newest,
+                    watermark.map(LocalDate::toString).orElse("none"), runId);
+            err.flush();
+            new PipelineRun(System.err).execute(new PipelineRun.Request(null, null, nc.catalogue().toString(),
+                    window(nc.beforePeriod()), window(nc.afterPeriod()), nc.farmland(), nc.out().resolve(runId), conf, runId,
+                    master, nc.onemap(), nc.onemapSchema(), NightlyConfig.PREFIX));
+            return 0;
+        }
+    }
+
+    private static String window(Catalogue.Window w) {
+        return w.start() + "/" + w.end();
+    }
+}

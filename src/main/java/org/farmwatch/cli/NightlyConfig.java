@@ -1,0 +1,70 @@
+package org.farmwatch.cli;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.Set;
+import org.farmwatch.ingest.Catalogue;
+import org.farmwatch.util.FarmwatchException;
+
+/**
+ * The {@code nightly.*} keys of a nightly configuration: what to read, where to publish, which
+ * periods to compare. The file's other keys are run settings, validated by {@link
+ * org.farmwatch.config.Settings}. Immutable.
+ */
+record NightlyConfig(String region, Path catalogue, String farmland, String onemap, String onemapSchema, Path out,
+                     Catalogue.Window beforePeriod, Catalogue.Window afterPeriod) {
+
+    static final String PREFIX = "nightly.";
+    private static final Set<String> KEYS = Set.of("nightly.region", "nightly.catalog", "nightly.farmland", "nightly.onemap",
+            "nightly.onemapSchema", "nightly.out", "nightly.beforePeriod", "nightly.afterPeriod");
+
+    static NightlyConfig load(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw FarmwatchException.usage("configuration file not found: " + file);
+        }
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (IOException | IllegalArgumentException e) {
+            throw FarmwatchException.usage("cannot read configuration " + file + ": " + e.getMessage());
+        }
+        for (String k : p.stringPropertyNames()) {
+            if (k.startsWith(PREFIX) && !KEYS.contains(k)) {
+                throw FarmwatchException.usage(file + ": unknown configuration key '" + k + "'");
+            }
+        }
+        String region = required(p, "nightly.region", file);
+        if (!region.matches("[A-Za-z0-9_.-]{1,64}")) {
+            throw FarmwatchException.usage(file + ": nightly.region must be 1-64 letters, digits, '.', '_' or '-', got: " + region);
+        }
+        Path catalogue = Path.of(required(p, "nightly.catalog", file));
+        if (!Files.isDirectory(catalogue)) {
+            throw FarmwatchException.usage(file + ": nightly.catalog is not a folder: " + catalogue);
+        }
+        // The one map's URL may come from the environment, so that no password sits in the file.
+        String onemap = System.getenv().getOrDefault("FARMWATCH_ONEMAP", p.getProperty("nightly.onemap", "").trim());
+        if (onemap.isEmpty()) {
+            throw FarmwatchException.usage(file + ": nightly.onemap (or FARMWATCH_ONEMAP) must name the PostGIS one map");
+        }
+        Catalogue.Window before = Catalogue.Window.parse("nightly.beforePeriod", required(p, "nightly.beforePeriod", file));
+        Catalogue.Window after = Catalogue.Window.parse("nightly.afterPeriod", required(p, "nightly.afterPeriod", file));
+        if (!before.end().isBefore(after.start())) {
+            throw FarmwatchException.usage(file + ": nightly.beforePeriod must end before nightly.afterPeriod starts");
+        }
+        return new NightlyConfig(region, catalogue, required(p, "nightly.farmland", file), onemap,
+                p.getProperty("nightly.onemapSchema", "onemap").trim(), Path.of(p.getProperty("nightly.out", "out/nightly").trim()),
+                before, after);
+    }
+
+    private static String required(Properties p, String key, Path file) {
+        String v = p.getProperty(key);
+        if (v == null || v.isBlank()) {
+            throw FarmwatchException.usage(file + ": missing key " + key);
+        }
+        return v.trim();
+    }
+}
