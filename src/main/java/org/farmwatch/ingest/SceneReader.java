@@ -116,9 +116,15 @@ public final class SceneReader implements AutoCloseable {
         try {
             for (Band b : Band.values()) {
                 BandRef ref = scene.bands().get(b);
-                Dataset w = warped.computeIfAbsent(ref.path(), p -> warp(p, win, size, "bilinear", scene));
                 float[] dst = out.band(b);
-                w.GetRasterBand(ref.index()).ReadRaster(0, 0, size, size, dst);
+                Dataset src = source(ref.path(), scene);
+                AlignedWindow aligned = aligned(ref.path(), src, win, size);
+                if (aligned != null) {
+                    aligned.readContinuous(src, ref.index(), size, dst);
+                } else {
+                    Dataset w = warped.computeIfAbsent(ref.path(), p -> warp(p, win, size, "bilinear", scene));
+                    w.GetRasterBand(ref.index()).ReadRaster(0, 0, size, size, dst);
+                }
                 double scale = ref.scale();
                 // Dark-object subtraction: haze and sensor offsets leave the ratios scale-free.
                 double offset = ref.offset() - scene.dark(b);
@@ -129,20 +135,22 @@ public final class SceneReader implements AutoCloseable {
                 }
             }
             if (scene.scl() != null) {
-                Dataset m = warp(scene.scl().path(), win, size, "near", scene,
-                        scene.maskKind() == Scene.MaskKind.QA_PIXEL ? "UInt16" : "Byte", "1");
-                warped.put("#scl", m);
-                byte[] scl = new byte[size * size];
-                short[] qaBits = new short[size * size];
-                if (scene.maskKind() == Scene.MaskKind.QA_PIXEL) {
-                    m.GetRasterBand(scene.scl().index()).ReadRaster(0, 0, size, size, gdalconstConstants.GDT_Int16, qaBits);
+                boolean qa = scene.maskKind() == Scene.MaskKind.QA_PIXEL;
+                short[] maskValues = new short[size * size];
+                Dataset src = source(scene.scl().path(), scene);
+                AlignedWindow aligned = aligned(scene.scl().path(), src, win, size);
+                if (aligned != null) {
+                    // Outside the file: SCL 0 (no data) or QA fill bit, both masked.
+                    aligned.readMask(src, scene.scl().index(), size, maskValues, (short) 1);
                 } else {
-                    m.GetRasterBand(scene.scl().index()).ReadRaster(0, 0, size, size, gdalconstConstants.GDT_Byte, scl);
+                    Dataset m = warp(scene.scl().path(), win, size, "near", scene, qa ? "UInt16" : "Byte", "1");
+                    warped.put("#scl", m);
+                    m.GetRasterBand(scene.scl().index()).ReadRaster(0, 0, size, size, gdalconstConstants.GDT_Int16,
+                            maskValues);
                 }
                 boolean[] masked = new boolean[size * size];
-                boolean qa = scene.maskKind() == Scene.MaskKind.QA_PIXEL;
-                for (int i = 0; i < scl.length; i++) {
-                    masked[i] = qa ? (qaBits[i] & QA_MASKED) != 0 : SCL_MASKED[scl[i] & 0xff];
+                for (int i = 0; i < maskValues.length; i++) {
+                    masked[i] = qa ? (maskValues[i] & QA_MASKED) != 0 : SCL_MASKED[maskValues[i] & 0xff];
                 }
                 // Cloud edges are brighter than the ground but thinner than SCL sees: grow the mask.
                 dilate(masked, size, cloudBufferCells);
@@ -214,6 +222,20 @@ public final class SceneReader implements AutoCloseable {
 
     /** How many times the scene's 90th-percentile blue a cell must reach to be taken for cloud. */
     private static final double CLOUD_BLUE = 3.0;
+
+    private final Map<String, Boolean> sameCrs = new HashMap<>();
+
+    /** The fast-path alignment of a file with the window, or null when it must be warped. */
+    private AlignedWindow aligned(String path, Dataset src, Envelope win, int size) {
+        boolean same = sameCrs.computeIfAbsent(path, p -> {
+            String wkt = src.GetProjectionRef();
+            if (wkt == null || wkt.isBlank()) {
+                return false;
+            }
+            return new org.gdal.osr.SpatialReference(wkt).IsSame(SceneCatalog.srs(layout.crs())) == 1;
+        });
+        return same ? AlignedWindow.of(src, win, size, layout.cellSizeMetres()) : null;
+    }
 
     private Dataset source(String path, Scene scene) {
         return open.computeIfAbsent(path, p -> {

@@ -1,0 +1,295 @@
+package org.farmwatch.farmland;
+
+import java.io.ByteArrayOutputStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.farmwatch.util.FarmwatchException;
+
+/**
+ * The PostGIS table an import writes to, named by a URL:
+ * <pre>
+ * postgresql://user[:password]@host[:port]/database?table=[schema.]table[&amp;sslmode=mode]
+ * </pre>
+ * The same form {@link PostgisParcelSource} reads, without its {@code geom} parameter: an import always writes
+ * column {@code geom}. {@code postgres://} is accepted too; the port defaults to 5432, the schema to
+ * {@code public}, the user to {@code $PGUSER} or the OS user. Without a password in the URL it comes from
+ * {@code $PGPASSWORD}, else from the first matching line of {@code $PGPASSFILE} or {@code ~/.pgpass}, else none.
+ * {@link #describe()} and {@link #toString()} never show the password. Immutable.
+ */
+public final class PostgisTarget {
+
+    /** Schema and table names: unquoted-identifier syntax, double-quoted in SQL all the same. */
+    static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    /** PostgreSQL truncates identifiers beyond 63 bytes; the rejects table adds {@value #REJECTS_SUFFIX}. */
+    private static final int MAX_IDENTIFIER = 63;
+    static final String REJECTS_SUFFIX = "_rejects";
+    private static final Set<String> SSL_MODES = Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+    private static final int DEFAULT_PORT = 5432;
+    private static final int TIMEOUT_SECONDS = 10;
+
+    private final String user;
+    /** Null when there is none. Never logged, never in {@link #describe()}. */
+    private final String password;
+    private final String host;
+    private final int port;
+    private final String database;
+    private final String schema;
+    private final String table;
+    /** Null: the driver's default. */
+    private final String sslMode;
+
+    private PostgisTarget(String user, String password, String host, int port, String database, String schema,
+            String table, String sslMode) {
+        this.user = user;
+        this.password = password;
+        this.host = host;
+        this.port = port;
+        this.database = database;
+        this.schema = schema;
+        this.table = table;
+        this.sslMode = sslMode;
+    }
+
+    /**
+     * Parses an import target URL (see the class comment).
+     *
+     * @throws FarmwatchException of kind USAGE naming what is wrong with the URL
+     */
+    public static PostgisTarget parse(String url) {
+        return parse(url, System.getenv(), Path.of(System.getProperty("user.home", "/")));
+    }
+
+    /** {@link #parse(String)} with the environment and home directory given, for tests. */
+    static PostgisTarget parse(String url, Map<String, String> env, Path home) {
+        if (url == null || url.isBlank()) {
+            throw FarmwatchException.usage("--to is empty; expected postgresql://user@host:port/db?table=schema.table");
+        }
+        String rest;
+        if (url.startsWith("postgresql://")) {
+            rest = url.substring("postgresql://".length());
+        } else if (url.startsWith("postgres://")) {
+            rest = url.substring("postgres://".length());
+        } else {
+            throw FarmwatchException.usage("--to must be a postgresql:// URL, got: " + PostgisParcelSource.redact(url));
+        }
+        int slash = rest.indexOf('/');
+        if (slash < 0) {
+            throw FarmwatchException.usage("PostGIS URL has no /database: " + PostgisParcelSource.redact(url));
+        }
+        String authority = rest.substring(0, slash);
+        String pathAndQuery = rest.substring(slash + 1);
+
+        int at = authority.lastIndexOf('@');
+        String user = null;
+        String password = null;
+        if (at >= 0) {
+            String userInfo = authority.substring(0, at);
+            int colon = userInfo.indexOf(':');
+            user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon), "user name", url);
+            if (colon >= 0) {
+                password = decode(userInfo.substring(colon + 1), "password", url);
+            }
+        }
+        String hostPort = authority.substring(at + 1);
+        String host;
+        String portText = null;
+        if (hostPort.startsWith("[")) {
+            int close = hostPort.indexOf(']');
+            if (close < 0) {
+                throw FarmwatchException.usage("PostGIS URL has an unclosed [IPv6 host]: " + PostgisParcelSource.redact(url));
+            }
+            host = hostPort.substring(0, close + 1);
+            String after = hostPort.substring(close + 1);
+            if (!after.isEmpty()) {
+                if (!after.startsWith(":")) {
+                    throw FarmwatchException.usage("PostGIS URL has junk after the host: " + PostgisParcelSource.redact(url));
+                }
+                portText = after.substring(1);
+            }
+        } else {
+            int colon = hostPort.lastIndexOf(':');
+            host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+            portText = colon < 0 ? null : hostPort.substring(colon + 1);
+        }
+        if (host.isEmpty() || host.contains(",") || host.contains("/")) {
+            throw FarmwatchException.usage("PostGIS URL needs one host name: " + PostgisParcelSource.redact(url));
+        }
+        int port = DEFAULT_PORT;
+        if (portText != null) {
+            try {
+                port = Integer.parseInt(portText);
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            if (port < 1 || port > 65535) {
+                throw FarmwatchException.usage("PostGIS URL port must be 1..65535, got: " + portText);
+            }
+        }
+
+        int question = pathAndQuery.indexOf('?');
+        String database = decode(question < 0 ? pathAndQuery : pathAndQuery.substring(0, question), "database", url);
+        if (database.isEmpty() || database.contains("/")) {
+            throw FarmwatchException.usage("PostGIS URL needs a database name after the host: " + PostgisParcelSource.redact(url));
+        }
+        String tableParam = null;
+        String sslMode = null;
+        if (question >= 0) {
+            for (String pair : pathAndQuery.substring(question + 1).split("&")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                int eq = pair.indexOf('=');
+                String key = eq < 0 ? pair : pair.substring(0, eq);
+                String value = eq < 0 ? "" : decode(pair.substring(eq + 1), key, url);
+                switch (key) {
+                    case "table" -> tableParam = value;
+                    case "sslmode" -> {
+                        if (!SSL_MODES.contains(value)) {
+                            throw FarmwatchException.usage("PostGIS URL sslmode must be one of "
+                                    + String.join(", ", new TreeSet<>(SSL_MODES)) + ", got: " + value);
+                        }
+                        sslMode = value;
+                    }
+                    case "geom" -> throw FarmwatchException.usage(
+                            "import-farmland always writes geometry column geom; drop &geom= from the --to URL");
+                    default -> throw FarmwatchException.usage(
+                            "PostGIS URL has an unknown parameter '" + key + "' (known: table, sslmode)");
+                }
+            }
+        }
+        if (tableParam == null || tableParam.isEmpty()) {
+            throw FarmwatchException.usage("PostGIS URL needs ?table=schema.table: " + PostgisParcelSource.redact(url));
+        }
+        String schema = "public";
+        String table = tableParam;
+        int dot = tableParam.indexOf('.');
+        if (dot >= 0) {
+            schema = tableParam.substring(0, dot);
+            table = tableParam.substring(dot + 1);
+        }
+        if (!IDENTIFIER.matcher(schema).matches() || !IDENTIFIER.matcher(table).matches()) {
+            throw FarmwatchException.usage("PostGIS table must be [schema.]table, each matching "
+                    + IDENTIFIER.pattern() + ", got: " + tableParam);
+        }
+        if (schema.length() > MAX_IDENTIFIER || table.length() + REJECTS_SUFFIX.length() > MAX_IDENTIFIER) {
+            throw FarmwatchException.usage("PostGIS table name too long: the schema may have " + MAX_IDENTIFIER
+                    + " characters and the table " + (MAX_IDENTIFIER - REJECTS_SUFFIX.length())
+                    + " (its rejects table adds " + REJECTS_SUFFIX + "), got: " + tableParam);
+        }
+
+        if (user == null || user.isEmpty()) {
+            String envUser = env.get("PGUSER");
+            user = envUser != null && !envUser.isEmpty() ? envUser : System.getProperty("user.name", "postgres");
+        }
+        if (password == null) {
+            password = env.get("PGPASSWORD");
+        }
+        if (password == null) {
+            String passFile = env.get("PGPASSFILE");
+            Path file = passFile != null && !passFile.isEmpty() ? Path.of(passFile) : home.resolve(".pgpass");
+            password = PostgisParcelSource.pgpassPassword(file, host, port, database, user);
+        }
+        return new PostgisTarget(user, password, host, port, database, schema, table, sslMode);
+    }
+
+    /** {@code postgresql://user@host:port/db?table=schema.table}, with {@code sslmode} when given; no password. */
+    public String describe() {
+        return "postgresql://" + user + '@' + host + ':' + port + '/' + database + "?table=" + schema + '.' + table
+                + (sslMode == null ? "" : "&sslmode=" + sslMode);
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+
+    public String schema() {
+        return schema;
+    }
+
+    public String table() {
+        return table;
+    }
+
+    /** The rejects table's name: the table's with {@value #REJECTS_SUFFIX}. */
+    public String rejectsTable() {
+        return table + REJECTS_SUFFIX;
+    }
+
+    /** {@code "schema"."table"}. */
+    String qualified() {
+        return quote(schema) + "." + quote(table);
+    }
+
+    /** {@code "schema"."table_rejects"}. */
+    String qualifiedRejects() {
+        return quote(schema) + "." + quote(rejectsTable());
+    }
+
+    static String quote(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
+
+    /**
+     * Opens a connection with autocommit on.
+     *
+     * @throws FarmwatchException of kind SERVICE when the server cannot be reached or refuses the login
+     */
+    Connection connect() {
+        Properties props = new Properties();
+        props.setProperty("user", user);
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        props.setProperty("connectTimeout", Integer.toString(TIMEOUT_SECONDS));
+        props.setProperty("loginTimeout", Integer.toString(TIMEOUT_SECONDS));
+        props.setProperty("tcpKeepAlive", "true");
+        props.setProperty("ApplicationName", "farmwatch import-farmland");
+        if (sslMode != null) {
+            props.setProperty("sslmode", sslMode);
+        }
+        String jdbcUrl = "jdbc:postgresql://" + host + ":" + port + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8);
+        try {
+            Connection c = new org.postgresql.Driver().connect(jdbcUrl, props);
+            if (c == null) {
+                throw FarmwatchException.usage("PostGIS URL not understood by the JDBC driver: " + describe());
+            }
+            return c;
+        } catch (SQLException e) {
+            String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().replace('\n', ' ');
+            throw FarmwatchException.service("PostGIS unavailable at " + describe() + ": " + message, e);
+        }
+    }
+
+    /** Percent-decodes a URL part as UTF-8 ('+' stays '+'). */
+    private static String decode(String s, String what, String url) {
+        if (s.indexOf('%') < 0) {
+            return s;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch != '%') {
+                out.writeBytes(String.valueOf(ch).getBytes(StandardCharsets.UTF_8));
+                continue;
+            }
+            int hi = i + 2 < s.length() ? Character.digit(s.charAt(i + 1), 16) : -1;
+            int lo = i + 2 < s.length() ? Character.digit(s.charAt(i + 2), 16) : -1;
+            if (hi < 0 || lo < 0) {
+                throw FarmwatchException.usage("PostGIS URL has a bad %-escape in the " + what + ": "
+                        + PostgisParcelSource.redact(url));
+            }
+            out.write(hi * 16 + lo);
+            i += 2;
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+}

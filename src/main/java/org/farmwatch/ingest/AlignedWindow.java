@@ -1,0 +1,145 @@
+package org.farmwatch.ingest;
+
+import org.gdal.gdal.Dataset;
+import org.gdal.gdalconst.gdalconstConstants;
+import org.locationtech.jts.geom.Envelope;
+
+/**
+ * The fast path of {@link SceneReader}: when a band file is already in the grid's CRS, north-up,
+ * with cells an integer multiple of the grid's and edges on the grid, a tile window is read straight
+ * from the file and upsampled in Java (bilinear for reflectance, nearest for masks), with no warp.
+ * Sentinel-2 bands on their own UTM or Gauss–Krüger grid take this path; anything else is warped.
+ */
+final class AlignedWindow {
+
+    /** Source cells per target cell along each axis, and the window's first source column and row. */
+    final int factor;
+    final int col0;
+    final int row0;
+
+    private AlignedWindow(int factor, int col0, int row0) {
+        this.factor = factor;
+        this.col0 = col0;
+        this.row0 = row0;
+    }
+
+    /** The alignment of {@code ds} with a window of {@code size} cells over {@code win}, or null when not aligned. */
+    static AlignedWindow of(Dataset ds, Envelope win, int size, double cell) {
+        double[] gt = ds.GetGeoTransform();
+        if (gt[2] != 0 || gt[4] != 0 || gt[1] <= 0 || gt[5] >= 0 || Math.abs(gt[1] + gt[5]) > 1e-9 * gt[1]) {
+            return null;
+        }
+        double k = gt[1] / cell;
+        int factor = (int) Math.round(k);
+        if (factor < 1 || Math.abs(k - factor) > 1e-9) {
+            return null;
+        }
+        // The window's top-left corner must fall on a source cell edge.
+        double c = (win.getMinX() - gt[0]) / gt[1];
+        double r = (gt[3] - win.getMaxY()) / -gt[5];
+        if (Math.abs(c - Math.rint(c)) > 1e-6 || Math.abs(r - Math.rint(r)) > 1e-6 || size % factor != 0) {
+            return null;
+        }
+        return new AlignedWindow(factor, (int) Math.rint(c), (int) Math.rint(r));
+    }
+
+    /**
+     * Reads band {@code index} into {@code dst} (size × size, row-major): bilinear between source cell
+     * centres, NaN outside the file and at its no-data value.
+     */
+    void readContinuous(Dataset ds, int index, int size, float[] dst) {
+        org.gdal.gdal.Band band = ds.GetRasterBand(index);
+        int n = size / factor;
+        // One source cell of margin on each side feeds the interpolation at the window's edges.
+        int sc0 = col0 - 1;
+        int sr0 = row0 - 1;
+        int sw = n + 2;
+        float[] src = new float[sw * sw];
+        java.util.Arrays.fill(src, Float.NaN);
+        readClipped(ds, band, sc0, sr0, sw, gdalconstConstants.GDT_Float32, src, null);
+        Double[] nd = new Double[1];
+        band.GetNoDataValue(nd);
+        if (nd[0] != null) {
+            float v = nd[0].floatValue();
+            for (int i = 0; i < src.length; i++) {
+                if (src[i] == v) {
+                    src[i] = Float.NaN;
+                }
+            }
+        }
+        if (factor == 1) {
+            for (int r = 0; r < size; r++) {
+                System.arraycopy(src, (r + 1) * sw + 1, dst, r * size, size);
+            }
+            return;
+        }
+        double inv = 1.0 / factor;
+        for (int r = 0; r < size; r++) {
+            // Target cell centre in source cell coordinates of the margin-padded array.
+            double v = (r + 0.5) * inv - 0.5 + 1;
+            int y0 = (int) Math.floor(v);
+            double fy = v - y0;
+            for (int c = 0; c < size; c++) {
+                double u = (c + 0.5) * inv - 0.5 + 1;
+                int x0 = (int) Math.floor(u);
+                double fx = u - x0;
+                float a = src[y0 * sw + x0];
+                float b = src[y0 * sw + x0 + 1];
+                float d = src[(y0 + 1) * sw + x0];
+                float e = src[(y0 + 1) * sw + x0 + 1];
+                float out;
+                if (Float.isNaN(a) || Float.isNaN(b) || Float.isNaN(d) || Float.isNaN(e)) {
+                    // At an edge of the data the nearest cell stands in, as a warp with no-data does.
+                    int nx = fx < 0.5 ? x0 : x0 + 1;
+                    int ny = fy < 0.5 ? y0 : y0 + 1;
+                    out = src[ny * sw + nx];
+                } else {
+                    out = (float) ((a * (1 - fx) + b * fx) * (1 - fy) + (d * (1 - fx) + e * fx) * fy);
+                }
+                dst[r * size + c] = out;
+            }
+        }
+    }
+
+    /** Reads a mask band by nearest neighbour; cells outside the file get {@code outside}. */
+    void readMask(Dataset ds, int index, int size, short[] dst, short outside) {
+        org.gdal.gdal.Band band = ds.GetRasterBand(index);
+        int n = size / factor;
+        short[] src = new short[n * n];
+        java.util.Arrays.fill(src, outside);
+        readClipped(ds, band, col0, row0, n, gdalconstConstants.GDT_Int16, null, src);
+        for (int r = 0; r < size; r++) {
+            int sr = r / factor;
+            for (int c = 0; c < size; c++) {
+                dst[r * size + c] = src[sr * n + c / factor];
+            }
+        }
+    }
+
+    /** Reads the part of a square source window that lies inside the raster into its place in the array. */
+    private static void readClipped(Dataset ds, org.gdal.gdal.Band band, int c0, int r0, int w, int type, float[] f,
+                                    short[] s) {
+        int cx0 = Math.max(0, c0);
+        int cy0 = Math.max(0, r0);
+        int cx1 = Math.min(ds.getRasterXSize(), c0 + w);
+        int cy1 = Math.min(ds.getRasterYSize(), r0 + w);
+        if (cx1 <= cx0 || cy1 <= cy0) {
+            return;
+        }
+        int rw = cx1 - cx0;
+        int rh = cy1 - cy0;
+        if (f != null) {
+            float[] part = new float[rw * rh];
+            band.ReadRaster(cx0, cy0, rw, rh, rw, rh, type, part);
+            for (int y = 0; y < rh; y++) {
+                System.arraycopy(part, y * rw, f, (cy0 - r0 + y) * w + (cx0 - c0), rw);
+            }
+        } else {
+            short[] part = new short[rw * rh];
+            band.ReadRaster(cx0, cy0, rw, rh, rw, rh, type, part);
+            for (int y = 0; y < rh; y++) {
+                System.arraycopy(part, y * rw, s, (cy0 - r0 + y) * w + (cx0 - c0), rw);
+            }
+        }
+    }
+}
