@@ -30,6 +30,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Masters.check(master);
         if (!Files.isDirectory(sample.resolve("scenes"))) {
             throw FarmwatchException.input("sample area not found at " + sample + " (regenerate it with: farmwatch sample --out "
                     + sample + ")");

@@ -36,6 +36,7 @@ final class NightlyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Masters.check(master);
         NightlyConfig nc = NightlyConfig.load(conf);
         // The run settings in the same file are checked now too, before the lock or any work.
         org.farmwatch.config.Settings.load(conf, NightlyConfig.PREFIX);

@@ -28,6 +28,35 @@ final class OutputDir {
         return staging;
     }
 
+    /**
+     * Refuses a target that is not a farmwatch output: a regular file, a non-empty folder without a
+     * run.json, or a folder that holds or lies inside an input.
+     */
+    void refuseUnsafe(java.util.List<String> inputs) {
+        if (Files.isRegularFile(target)) {
+            throw FarmwatchException.usage("--out " + target + " is a file, not an output folder");
+        }
+        if (Files.isDirectory(target) && !Files.exists(target.resolve("run.json"))) {
+            try (var s = Files.list(target)) {
+                if (s.findAny().isPresent()) {
+                    throw FarmwatchException.usage("--out " + target
+                            + " is a folder that holds something other than a farmwatch output; it would be replaced");
+                }
+            } catch (IOException e) {
+                throw FarmwatchException.usage("--out " + target + " cannot be read: " + e.getMessage());
+            }
+        }
+        for (String in : inputs) {
+            if (in == null || in.startsWith("postgres")) {
+                continue;
+            }
+            Path p = Path.of(in.contains("#") ? in.substring(0, in.lastIndexOf('#')) : in).toAbsolutePath().normalize();
+            if (p.startsWith(target) || target.startsWith(p)) {
+                throw FarmwatchException.usage("--out " + target + " would replace the input " + in);
+            }
+        }
+    }
+
     Path open() {
         try {
             Files.createDirectories(target.getParent());

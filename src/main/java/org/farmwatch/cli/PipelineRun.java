@@ -106,6 +106,14 @@ final class PipelineRun {
         }
 
         OutputDir out = new OutputDir(r.out(), runId);
+        List<String> inputPaths = new ArrayList<>();
+        beforePeriod.scenes().forEach(sc -> sc.bands().values().forEach(b -> inputPaths.add(b.path())));
+        afterPeriod.scenes().forEach(sc -> sc.bands().values().forEach(b -> inputPaths.add(b.path())));
+        inputPaths.add(r.farmland());
+        if (r.conf() != null) {
+            inputPaths.add(r.conf().toString());
+        }
+        out.refuseUnsafe(inputPaths);
         Path stage = out.open();
         Map<String, Object> manifest = new LinkedHashMap<>();
         SparkSession spark = null;

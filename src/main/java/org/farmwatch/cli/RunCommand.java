@@ -61,6 +61,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Masters.check(master);
         boolean scenes = before != null || after != null;
         if (scenes == (catalogue != null)) {
             throw FarmwatchException.usage("give either --before and --after scenes, or --catalog with --before-period and --after-period");

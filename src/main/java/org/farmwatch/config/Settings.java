@@ -109,13 +109,16 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
         if (!crs.equals("auto") && !crs.matches("(?i)EPSG:\\d{4,5}")) {
             throw FarmwatchException.usage(where + ": grid.crs must be 'auto' or an EPSG code such as EPSG:4527, got: " + crs);
         }
+        if (!crs.equals("auto")) {
+            requireProjectedMetres(crs, where);
+        }
         String cs = p.getProperty("grid.cellSizeMetres", "auto").trim();
         double cell = cs.equals("auto") ? 0 : positive(p, "grid.cellSizeMetres", where);
-        int tile = (int) positive(p, "grid.tileSize", where);
+        int tile = integer(p, "grid.tileSize", where);
         if (Integer.bitCount(tile) != 1 || tile < 64 || tile > 4096) {
             throw FarmwatchException.usage(where + ": grid.tileSize must be a power of 2 within 64..4096, got: " + tile);
         }
-        int halo = (int) number(p, "grid.haloCells", where);
+        int halo = integer(p, "grid.haloCells", where);
         if (halo < 0 || halo > tile / 4) {
             throw FarmwatchException.usage(where + ": grid.haloCells must be within 0.." + tile / 4 + ", got: " + halo);
         }
@@ -140,14 +143,14 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
                 listOr(p, "farmland.field.land_class", FieldMapping.DEFAULT.landClass()));
         Map<String, String> echo = new LinkedHashMap<>();
         new TreeSet<>(p.stringPropertyNames()).forEach(k -> echo.put(k, p.getProperty(k).trim()));
-        boolean keepOther = Boolean.parseBoolean(p.getProperty("change.keepOther", "false").trim());
+        boolean keepOther = Boolean.parseBoolean(oneOf(p, "change.keepOther", List.of("false", "true"), where));
         return new Settings(crs.toUpperCase(), cell, tile, halo, positive(p, "change.spectralThreshold", where),
                 positive(p, "change.vegetationThreshold", where), keepOther,
                 oneOf(p, "classify.darkObjectSubtraction", List.of("auto", "true", "false"), where),
                 nonNegative(p, "cloud.bufferMetres", where),
                 org.farmwatch.ingest.Compositor.Method.valueOf(
                         oneOf(p, "composite.method", List.of("median", "best"), where).toUpperCase()),
-                number(p, "patch.minAreaM2", where), th, List.copyOf(rules), fm, echo);
+                nonNegative(p, "patch.minAreaM2", where), th, List.copyOf(rules), fm, echo);
     }
 
     private static ConversionRule rule(Properties p, String name, String where) {
@@ -235,6 +238,29 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
 
     private static double opt(Properties p, String key, double dflt, String where) {
         return p.containsKey(key) ? number(p, key, where) : dflt;
+    }
+
+    /** The working grid measures areas: its CRS must exist and be projected in metres. */
+    private static void requireProjectedMetres(String crs, String where) {
+        org.farmwatch.util.Gdal.init();
+        org.gdal.osr.SpatialReference srs = new org.gdal.osr.SpatialReference();
+        try {
+            srs.SetFromUserInput(crs);
+        } catch (RuntimeException e) {
+            throw FarmwatchException.usage(where + ": grid.crs " + crs + " is not a known CRS");
+        }
+        if (srs.IsProjected() != 1 || Math.abs(srs.GetLinearUnits() - 1.0) > 1e-9) {
+            throw FarmwatchException.usage(where + ": grid.crs must be a projected CRS in metres (such as EPSG:4527), got: "
+                    + crs);
+        }
+    }
+
+    private static int integer(Properties p, String key, String where) {
+        double d = number(p, key, where);
+        if (d != Math.rint(d)) {
+            throw FarmwatchException.usage(where + ": " + key + " must be a whole number, got: " + p.getProperty(key).trim());
+        }
+        return (int) d;
     }
 
     private static double nonNegative(Properties p, String key, String where) {

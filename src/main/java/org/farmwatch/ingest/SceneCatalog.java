@@ -249,7 +249,11 @@ public final class SceneCatalog {
                         offset = n.doubleValue();
                     }
                 }
-                bands.put(b, new BandRef(path, i + 1, scale, offset));
+                try {
+                    bands.put(b, new BandRef(path, i + 1, scale, offset));
+                } catch (IllegalArgumentException e) {
+                    throw FarmwatchException.input("STAC item " + item + " asset " + a.getKey() + ": " + e.getMessage());
+                }
             }
         }
         for (Band b : Band.values()) {
@@ -307,10 +311,46 @@ public final class SceneCatalog {
     }
 
     static Dataset openQuietly(String path) {
+        Dataset ds;
         try {
-            return gdal.Open(path, gdalconstConstants.GA_ReadOnly);
+            ds = gdal.Open(path, gdalconstConstants.GA_ReadOnly);
         } catch (RuntimeException e) {
             return null;
+        }
+        if (ds != null) {
+            refuseRemote(ds, path);
+        }
+        return ds;
+    }
+
+    /**
+     * A local file may still reach out: a VRT can name a /vsicurl/ or /vsis3/ source. Only local files
+     * (and zips of them) are read, so such a file is refused before GDAL reads a pixel.
+     */
+    private static void refuseRemote(Dataset ds, String path) {
+        String driver = ds.GetDriver().getShortName();
+        java.util.Vector<?> files = ds.GetFileList();
+        boolean remote = false;
+        if (files != null) {
+            for (Object f : files) {
+                String name = String.valueOf(f);
+                if (name.startsWith("/vsi") && !name.startsWith("/vsizip/") && !name.startsWith("/vsimem/")) {
+                    remote = true;
+                }
+            }
+        }
+        if (driver.equals("VRT")) {
+            try {
+                String text = Files.readString(Path.of(path));
+                remote |= text.contains("/vsicurl") || text.contains("/vsis3") || text.contains("/vsigs")
+                        || text.contains("/vsiaz") || text.contains("/vsihttp") || text.contains("://");
+            } catch (IOException | RuntimeException e) {
+                remote = true;
+            }
+        }
+        if (remote) {
+            ds.delete();
+            throw FarmwatchException.input("band file " + path + " refers to remote data; only local files are read");
         }
     }
 

@@ -268,17 +268,22 @@ public final class SceneReader implements AutoCloseable {
         try {
             Dataset out = gdal.Warp("", new Dataset[] {src}, wo);
             if (out == null) {
-                throw FarmwatchException.input("scene " + scene.id() + ": warping " + path + " failed: " + gdal.GetLastErrorMsg());
+                throw FarmwatchException.input("scene " + scene.id() + ": warping " + path + " failed: " + reason(gdal.GetLastErrorMsg()));
             }
             return out;
         } catch (RuntimeException e) {
             if (e instanceof FarmwatchException) {
                 throw e;
             }
-            throw FarmwatchException.input("scene " + scene.id() + ": reading " + path + " failed: " + e.getMessage(), e);
+            throw FarmwatchException.input("scene " + scene.id() + ": reading " + path + " failed: " + reason(e.getMessage()), e);
         } finally {
             wo.delete();
         }
+    }
+
+    /** GDAL sometimes fails without a message; a decoding failure is then the likely cause. */
+    private static String reason(String gdalMessage) {
+        return gdalMessage == null || gdalMessage.isBlank() ? "cannot decode the file (truncated or corrupt?)" : gdalMessage;
     }
 
     private static String fmt(double v) {

@@ -107,6 +107,11 @@ public final class FarmwatchJob {
         JavaRDD<PatchFragment> fragments = tiles.mapPartitions(it -> detect(it, bin.value(), layout, tileDir,
                 clearCells, changedCells)).persist(StorageLevel.MEMORY_AND_DISK());
         long fragmentCount = fragments.count();
+        if (clearCells.value() == 0) {
+            // All masked: "no change" would read like a clear scene with nothing found.
+            throw FarmwatchException.input("--after scenes " + in.after().sceneIds()
+                    + " have no clear observation over the farmland (all cells cloud-masked or outside the scenes)");
+        }
         counts.put("fragments", fragmentCount);
         counts.put("clear_cells", clearCells.value());
         counts.put("changed_cells", changedCells.value());

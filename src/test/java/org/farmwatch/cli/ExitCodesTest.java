@@ -28,6 +28,7 @@ class ExitCodesTest {
         Files.createDirectories(out);
         marker = out.resolve("onemap.gpkg");
         Files.writeString(marker, "an earlier run's output");
+        Files.writeString(out.resolve("run.json"), "{\"run_id\": \"earlier\", \"status\": \"succeeded\"}\n");
     }
 
     private void assertUntouched(Cli r) throws Exception {
@@ -112,6 +113,16 @@ class ExitCodesTest {
         assertEquals(3, r.exit(), r.err());
         assertTrue(r.err().contains("does not overlap"), r.err());
         assertUntouched(r);
+    }
+
+    @Test
+    void anOutFolderHoldingSomethingElseIsRefused() throws Exception {
+        Path other = tmp.resolve("documents");
+        Files.createDirectories(other);
+        Files.writeString(other.resolve("notes.txt"), "keep me");
+        Cli r = Cli.run("run", "--before", BEFORE, "--after", AFTER, "--farmland", FARMLAND, "--out", other.toString());
+        assertEquals(2, r.exit(), r.err());
+        assertEquals("keep me", Files.readString(other.resolve("notes.txt")));
     }
 
     @Test

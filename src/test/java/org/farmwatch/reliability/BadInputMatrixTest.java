@@ -229,8 +229,6 @@ class BadInputMatrixTest {
     }
 
     @Test
-    @Disabled("bug: a truncated or corrupt band ends in 'scene X: warping FILE failed: ' with an empty reason "
-            + "(SceneReader.warp: gdal.Warp returned null and GetLastErrorMsg() is empty); see report")
     void aTruncatedBandSaysWhatIsWrong() throws Exception {
         Path after = Fixtures.copyScene(smallAfter, tmp.resolve("CUT_20250920"));
         Path b08 = Fixtures.band(after, "B08");
@@ -388,8 +386,6 @@ class BadInputMatrixTest {
     }
 
     @Test
-    @Disabled("bug: a fully clouded --after scene exits 0 with '0 patches, 0 flagged parcels' like a clear scene "
-            + "without change; only run.json counts.clear_cells = 0 tells it was never seen; see report")
     void aFullyCloudedAfterSceneIsReportedAsSuch() throws Exception {
         Path after = overcastAfter();
         FarmwatchRun r = FarmwatchRun.run(withOut(scenes(smallBefore, after, SAMPLE_FARMLAND), tmp.resolve("o-out")));
@@ -609,8 +605,6 @@ class BadInputMatrixTest {
     }
 
     @Test
-    @Disabled("bug: a local band file that is a GDAL VRT pointing at /vsicurl/http://... is opened and fetched "
-            + "remotely: the no-remote-access rule is checked on hrefs only, not on what GDAL opens; see report")
     void aBandFileThatIsAVrtFetchingARemoteUrlIsRefused() throws Exception {
         try (HttpProbe probe = HttpProbe.start()) {
             Path after = Fixtures.copyScene(smallAfter, tmp.resolve("VRT_20250920"));
@@ -625,8 +619,6 @@ class BadInputMatrixTest {
     }
 
     @Test
-    @Disabled("bug: a STAC asset inside the item's folder that is a GDAL VRT pointing at /vsicurl/http://... is "
-            + "fetched remotely although remote hrefs are refused; see report")
     void aStacAssetVrtFetchingARemoteUrlIsRefused() throws Exception {
         try (HttpProbe probe = HttpProbe.start()) {
             Path item = stacItem(DATED, Map.of("red", "red.vrt"));
@@ -638,8 +630,6 @@ class BadInputMatrixTest {
     }
 
     @Test
-    @Disabled("bug: a STAC raster:bands scale of 0 ends in exit 1 with an IllegalArgumentException message "
-            + "from BandRef instead of exit 3 naming the item; see report")
     void aStacItemWithAZeroScaleIsInput() throws Exception {
         Path dir = tmp.resolve("stac");
         stacItem(DATED, Map.of());
@@ -732,8 +722,6 @@ class BadInputMatrixTest {
     }
 
     @Test
-    @Disabled("bug: --master with a URL Spark cannot parse ends in exit 1 (\"Could not parse Master URL\") "
-            + "instead of exit 2 naming --master; see report")
     void aBadSparkMasterIsUsage() throws Exception {
         List<String> a = new ArrayList<>(List.of(scenes(smallBefore, smallAfter, SAMPLE_FARMLAND)));
         a.addAll(List.of("--out", out.toString(), "--master", "bogus://nowhere"));
@@ -745,7 +733,6 @@ class BadInputMatrixTest {
     }
 
     @Test
-    @Disabled("bug: --out naming an existing regular file replaces that file with the output folder; see report")
     void outThatIsAnExistingFileIsUsage() throws Exception {
         Path notes = tmp.resolve("notes.txt");
         Files.writeString(notes, "field notes");
@@ -756,7 +743,6 @@ class BadInputMatrixTest {
     }
 
     @Test
-    @Disabled("bug: --out naming an input scene folder replaces the scene with the output; see report")
     void outThatIsAnInputSceneIsUsage() throws Exception {
         Path after = Fixtures.copyScene(smallAfter, tmp.resolve("OWN_20250920"));
         Path b04 = Fixtures.band(after, "B04");
@@ -830,33 +816,26 @@ class BadInputMatrixTest {
     }
 
     @Test
-    @Disabled("bug: patch.minAreaM2 = -5 is accepted (Settings reads it with number(), not nonNegative()); see report")
     void negativeMinimumMappingUnitIsUsage() throws Exception {
         badConf("patch.minAreaM2 = -5\n", "patch.minAreaM2", "-5");
     }
 
     @Test
-    @Disabled("bug: change.keepOther = yes is silently read as false (Boolean.parseBoolean); see report")
     void nonBooleanKeepOtherIsUsage() throws Exception {
         badConf("change.keepOther = yes\n", "change.keepOther", "yes");
     }
 
     @Test
-    @Disabled("bug: grid.haloCells = 2.5 is silently truncated to 2 (cast of a double); see report")
     void fractionalCellCountIsUsage() throws Exception {
         badConf("grid.haloCells = 2.5\n", "grid.haloCells", "2.5");
     }
 
     @Test
-    @Disabled("bug: grid.crs = EPSG:4326 is accepted: the run uses 10-degree cells ('grid EPSG:4326, 10 m cells'), "
-            + "finds 0 patches and exits 0; see report")
     void geographicGridCrsIsUsage() throws Exception {
         badConf("grid.crs = EPSG:4326\n", "grid.crs", "EPSG:4326");
     }
 
     @Test
-    @Disabled("bug: grid.crs = EPSG:99999 passes validation; the run then fails with exit 1 'OGR Error: General "
-            + "Error', naming neither grid.crs nor the code; see report")
     void unknownGridCrsIsUsage() throws Exception {
         badConf("grid.crs = EPSG:99999\n", "grid.crs", "EPSG:99999");
     }
