@@ -145,13 +145,21 @@ final class PipelineRun {
             OutputDir.deleteTree(stage.resolve(".change-tiles"));
             seconds.put("publish_cog", secs(t0));
 
+            Envelope area = SceneCatalog.footprint(after, o.layout().crs())
+                    .intersection(SceneCatalog.footprint(before, o.layout().crs()));
+            t0 = System.nanoTime();
+            // QGIS: before/after true-colour COGs on the working grid, then onemap.qgz referencing every layer.
+            TrueColourCog.write(before, area, o.layout().crs(), o.layout().cellSizeMetres(),
+                    stage.resolve(QgisProject.BEFORE_TRUE_COLOUR));
+            TrueColourCog.write(after, area, o.layout().crs(), o.layout().cellSizeMetres(),
+                    stage.resolve(QgisProject.AFTER_TRUE_COLOUR));
+            QgisProject.write(stage, o.layout().crs(), before.date().toString(), after.date().toString());
+            seconds.put("publish_qgis", secs(t0));
             t0 = System.nanoTime();
             Path inspector = stage.resolve("inspector");
             Files.createDirectories(inspector);
             InspectorLists.write(flagged, inspector);
-            Envelope area = SceneCatalog.footprint(after, o.layout().crs())
-                    .intersection(SceneCatalog.footprint(before, o.layout().crs()));
-            Quicklook.Image ql = Quicklook.of(after, area, o.layout().crs(), stage.resolve(".quicklook"), 1024);
+            Quicklook.Image ql = Quicklook.ofCog(stage.resolve(QgisProject.AFTER_TRUE_COLOUR), stage.resolve(".quicklook"), 1024);
             OutputDir.deleteTree(stage.resolve(".quicklook"));
             CoordinateTransformation toLonLat = CoordinateTransformation.CreateCoordinateTransformation(
                     SceneCatalog.srs(o.layout().crs()), SceneCatalog.srs("EPSG:4326"));
@@ -164,14 +172,6 @@ final class PipelineRun {
                     flagged, ReportPage.MapLayer.overPng(geoJson, ql.png(), ql.boundsLonLat()));
             seconds.put("publish_reports", secs(t0));
 
-            t0 = System.nanoTime();
-            // QGIS: before/after true-colour COGs on the working grid, then onemap.qgz referencing every layer.
-            TrueColourCog.write(before, area, o.layout().crs(), o.layout().cellSizeMetres(),
-                    stage.resolve(QgisProject.BEFORE_TRUE_COLOUR));
-            TrueColourCog.write(after, area, o.layout().crs(), o.layout().cellSizeMetres(),
-                    stage.resolve(QgisProject.AFTER_TRUE_COLOUR));
-            QgisProject.write(stage, o.layout().crs(), before.date().toString(), after.date().toString());
-            seconds.put("publish_qgis", secs(t0));
 
             manifest.put("run_id", runId);
             manifest.put("status", "succeeded");

@@ -88,12 +88,14 @@ public final class TrueColourCog {
             // GDAL streams both in chunks, the sources are decoded once.
             warped = gdal.Warp(work.resolve("warped.tif").toString(), new Dataset[] {scaled}, new WarpOptions(new Vector<>(
                     List.of("-of", "GTiff", "-t_srs", areaCrs, "-te", d(x0), d(y0), d(x1), d(y1), "-tr", d(c), d(c),
-                            "-r", "average", "-srcnodata", "0", "-dstnodata", "0", "-wm", "64",
-                            "-co", "TILED=YES", "-co", "COMPRESS=LZW", "-co", "BIGTIFF=IF_SAFER", "-q"))));
+                            // Same cell size as the source: nearest copies cells; otherwise average them.
+                            "-r", sameCell(scene, c) ? "near" : "average", "-srcnodata", "0", "-dstnodata", "0",
+                            "-wm", "256", "-multi", "-wo", "NUM_THREADS=ALL_CPUS",
+                            "-co", "TILED=YES", "-co", "COMPRESS=NONE", "-co", "BIGTIFF=IF_SAFER", "-q"))));
             Vector<String> opts = new Vector<>(List.of("-of", "COG", "-a_nodata", "0",
                     "-colorinterp", "red,green,blue", "-co", "COMPRESS=DEFLATE", "-co", "PREDICTOR=YES",
                     "-co", "BLOCKSIZE=256", "-co", "OVERVIEWS=IGNORE_EXISTING", "-co", "OVERVIEW_RESAMPLING=AVERAGE",
-                    "-co", "BIGTIFF=IF_SAFER", "-co", "NUM_THREADS=1", "-q"));
+                    "-co", "BIGTIFF=IF_SAFER", "-co", "NUM_THREADS=ALL_CPUS", "-q"));
             Dataset cog = gdal.Translate(target.toString(), warped, new TranslateOptions(opts));
             if (cog == null) {
                 throw new IOException("GDAL could not write " + target + ": " + gdal.GetLastErrorMsg());
@@ -129,6 +131,17 @@ public final class TrueColourCog {
             hi = lo + 1;
         }
         return new double[] {lo, hi};
+    }
+
+    private static boolean sameCell(Scene scene, double cell) {
+        Dataset ds = gdal.Open(scene.bands().get(org.farmwatch.ingest.Band.RED).path());
+        try {
+            return ds != null && Math.abs(Math.abs(ds.GetGeoTransform()[1]) - cell) < 1e-9 * cell;
+        } finally {
+            if (ds != null) {
+                ds.delete();
+            }
+        }
     }
 
     private static String d(double v) {
