@@ -22,6 +22,7 @@ import org.farmwatch.ingest.Period;
 import org.farmwatch.ingest.Scene;
 import org.farmwatch.ingest.SceneCatalog;
 import org.farmwatch.publish.ChangeRaster;
+import org.farmwatch.publish.ImageChips;
 import org.farmwatch.publish.InspectorLists;
 import org.farmwatch.publish.OneMapGeoPackage;
 import org.farmwatch.publish.PostgisOneMap;
@@ -169,7 +170,9 @@ final class PipelineRun {
                             java.util.stream.Stream.concat(beforePeriod.sceneIds().stream(), afterPeriod.sceneIds().stream())
                                     .toList(), o.counts().getOrDefault("parcels_read", 0L), written[0],
                             ReportPage.ReportSummary.countByChangeType(flagged)),
-                    flagged, ReportPage.MapLayer.overPng(geoJson, ql.png(), ql.boundsLonLat()));
+                    flagged, ReportPage.MapLayer.overPng(geoJson, ql.png(), ql.boundsLonLat()),
+                    ImageChips.of(flagged, stage.resolve(QgisProject.BEFORE_TRUE_COLOUR),
+                            stage.resolve(QgisProject.AFTER_TRUE_COLOUR), stage.resolve(".quicklook"), 500, 96));
             seconds.put("publish_reports", secs(t0));
 
 

@@ -159,6 +159,9 @@ class DemoEndToEndTest {
         assertTrue(Files.size(out.resolve("inspector/flagged_parcels.xlsx")) > 1000);
         String html = Files.readString(out.resolve("report.html"));
         assertTrue(html.contains("leaflet") && html.contains("data:image/png;base64,"));
+        // The map background plus a before and an after chip per flagged parcel.
+        int images = html.split("data:image/png;base64,", -1).length - 1;
+        assertTrue(images >= 1 + 2 * (lines.size() - 1), images + " images for " + (lines.size() - 1) + " parcels");
         Map<String, Object> run = Json.parseObject(Files.readString(out.resolve("run.json")));
         assertEquals("succeeded", run.get("status"));
         Map<String, Object> counts = Json.object(run.get("counts"));
