@@ -192,14 +192,4 @@ public final class OgrParcelSource implements ParcelSource {
     private static String text(Feature f, int idx) {
         return idx >= 0 && f.IsFieldSetAndNotNull(idx) ? f.GetFieldAsString(idx).trim() : "";
     }
-
-    /** Whether the file has the parcel id field the mapping asks for (else feature ids are used). */
-    public boolean hasIdField() {
-        DataSource ds = open();
-        try {
-            return fields(layer(ds)).id() >= 0;
-        } finally {
-            ds.delete();
-        }
-    }
 }

@@ -22,10 +22,6 @@ public record Period(String name, List<Scene> scenes) implements Serializable {
         scenes = scenes.stream().sorted(Comparator.comparing(Scene::date)).toList();
     }
 
-    public static Period of(String name, Scene... scenes) {
-        return new Period(name, List.of(scenes));
-    }
-
     /** The period's date as patches report it: its latest acquisition. */
     public LocalDate date() {
         return scenes.get(scenes.size() - 1).date();

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -471,11 +470,5 @@ public final class SceneCatalog {
         } finally {
             ds.delete();
         }
-    }
-
-    public static List<String> bandFiles(Scene s) {
-        List<String> out = new ArrayList<>();
-        s.bands().values().forEach(b -> out.add(b.path()));
-        return out;
     }
 }

@@ -7,16 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Vector;
-import org.farmwatch.util.Gdal;
 import org.farmwatch.util.Json;
-import org.gdal.ogr.DataSource;
-import org.gdal.ogr.Feature;
-import org.gdal.ogr.FieldDefn;
-import org.gdal.ogr.Geometry;
-import org.gdal.ogr.Layer;
-import org.gdal.ogr.ogr;
-import org.gdal.osr.SpatialReference;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,31 +48,8 @@ class RealDataSmokeTest {
 
     /** A farmland layer of 300 m square parcels over an area, in the given CRS. */
     private Path gridFarmland(String epsg, double minX, double minY, double maxX, double maxY, double step) {
-        Gdal.init();
         Path gpkg = tmp.resolve("farmland-" + epsg.replace(':', '_') + ".gpkg");
-        DataSource ds = ogr.GetDriverByName("GPKG").CreateDataSource(gpkg.toString());
-        SpatialReference srs = new SpatialReference();
-        srs.SetFromUserInput(epsg);
-        Layer l = ds.CreateLayer("parcels", srs, ogr.wkbPolygon, new Vector<>());
-        for (String f : List.of("TBBH", "ZLDWMC", "DLBM")) {
-            l.CreateField(new FieldDefn(f, ogr.OFTString));
-        }
-        int n = 0;
-        l.StartTransaction();
-        for (double x = minX; x + step <= maxX; x += step) {
-            for (double y = minY; y + step <= maxY; y += step) {
-                Feature f = new Feature(l.GetLayerDefn());
-                f.SetField("TBBH", String.format("T%05d", n++));
-                f.SetField("ZLDWMC", x < (minX + maxX) / 2 ? "west" : "east");
-                f.SetField("DLBM", "0103");
-                f.SetGeometry(Geometry.CreateFromWkt(String.format(java.util.Locale.ROOT,
-                        "POLYGON((%f %f,%f %f,%f %f,%f %f,%f %f))", x, y, x + step, y, x + step, y + step, x, y + step, x, y)));
-                l.CreateFeature(f);
-                f.delete();
-            }
-        }
-        l.CommitTransaction();
-        ds.delete();
+        RealDataSmokeTestAccess.gridFarmland(gpkg, epsg, minX, minY, maxX, maxY, step);
         return gpkg;
     }
 
