@@ -232,7 +232,9 @@ public final class SceneReader implements AutoCloseable {
             if (wkt == null || wkt.isBlank()) {
                 return false;
             }
-            return new org.gdal.osr.SpatialReference(wkt).IsSame(SceneCatalog.srs(layout.crs())) == 1;
+            // Axis-order conventions differ between a file's WKT and an EPSG lookup; the CRS is what counts.
+            return new org.gdal.osr.SpatialReference(wkt).IsSame(SceneCatalog.srs(layout.crs()),
+                    new java.util.Vector<>(java.util.List.of("IGNORE_DATA_AXIS_TO_SRS_AXIS_MAPPING=YES"))) == 1;
         });
         return same ? AlignedWindow.of(src, win, size, layout.cellSizeMetres()) : null;
     }
