@@ -84,29 +84,19 @@ public final class TrueColourCog {
             double y0 = Math.floor(area.getMinY() / c) * c;
             double x1 = Math.ceil(area.getMaxX() / c) * c;
             double y1 = Math.ceil(area.getMaxY() / c) * c;
-            Dataset source;
-            if (onGrid(scene, areaCrs, c)) {
-                // Already on the grid: cut the window straight into the COG, no warp and no scratch copy.
-                source = scaled;
-            } else {
-                // Warped once into a scratch GeoTIFF, which the COG driver then reads twice (overviews, copy):
-                // GDAL streams both in chunks, the sources are decoded once.
-                warped = gdal.Warp(work.resolve("warped.tif").toString(), new Dataset[] {scaled}, new WarpOptions(new Vector<>(
-                        List.of("-of", "GTiff", "-t_srs", areaCrs, "-te", d(x0), d(y0), d(x1), d(y1), "-tr", d(c), d(c),
-                                // Same cell size as the source: nearest copies cells; otherwise average them.
-                                "-r", sameCell(scene, c) ? "near" : "average", "-srcnodata", "0", "-dstnodata", "0",
-                                "-wm", "256", "-multi", "-wo", "NUM_THREADS=ALL_CPUS",
-                                "-co", "TILED=YES", "-co", "COMPRESS=NONE", "-co", "BIGTIFF=IF_SAFER", "-q"))));
-                source = warped;
-            }
+            // Warped once into a scratch GeoTIFF, which the COG driver then reads twice (overviews, copy):
+            // GDAL streams both in chunks, the sources are decoded once.
+            warped = gdal.Warp(work.resolve("warped.tif").toString(), new Dataset[] {scaled}, new WarpOptions(new Vector<>(
+                    List.of("-of", "GTiff", "-t_srs", areaCrs, "-te", d(x0), d(y0), d(x1), d(y1), "-tr", d(c), d(c),
+                            // Same cell size as the source: nearest copies cells; otherwise average them.
+                            "-r", sameCell(scene, c) ? "near" : "average", "-srcnodata", "0", "-dstnodata", "0",
+                            "-wm", "256", "-multi", "-wo", "NUM_THREADS=ALL_CPUS",
+                            "-co", "TILED=YES", "-co", "COMPRESS=NONE", "-co", "BIGTIFF=IF_SAFER", "-q"))));
             Vector<String> opts = new Vector<>(List.of("-of", "COG", "-a_nodata", "0",
                     "-colorinterp", "red,green,blue", "-co", "COMPRESS=DEFLATE", "-co", "PREDICTOR=YES",
                     "-co", "BLOCKSIZE=256", "-co", "OVERVIEWS=IGNORE_EXISTING", "-co", "OVERVIEW_RESAMPLING=AVERAGE",
                     "-co", "BIGTIFF=IF_SAFER", "-co", "NUM_THREADS=ALL_CPUS", "-q"));
-            if (source == scaled) {
-                opts.addAll(List.of("-projwin", d(x0), d(y1), d(x1), d(y0)));
-            }
-            Dataset cog = gdal.Translate(target.toString(), source, new TranslateOptions(opts));
+            Dataset cog = gdal.Translate(target.toString(), warped, new TranslateOptions(opts));
             if (cog == null) {
                 throw new IOException("GDAL could not write " + target + ": " + gdal.GetLastErrorMsg());
             }
@@ -141,28 +131,6 @@ public final class TrueColourCog {
             hi = lo + 1;
         }
         return new double[] {lo, hi};
-    }
-
-    /** True when the scene's red band is in {@code crs} with {@code cell}-sized cells whose edges lie on the grid. */
-    private static boolean onGrid(Scene scene, String crs, double cell) {
-        Dataset ds = gdal.Open(scene.bands().get(org.farmwatch.ingest.Band.RED).path());
-        try {
-            if (ds == null) {
-                return false;
-            }
-            double[] gt = ds.GetGeoTransform();
-            org.gdal.osr.SpatialReference srs = new org.gdal.osr.SpatialReference(ds.GetProjectionRef());
-            boolean same = srs.IsSame(org.farmwatch.ingest.SceneCatalog.srs(crs),
-                    new Vector<>(List.of("IGNORE_DATA_AXIS_TO_SRS_AXIS_MAPPING=YES"))) == 1;
-            return same && gt[2] == 0 && gt[4] == 0 && Math.abs(gt[1] - cell) < 1e-9 * cell
-                    && Math.abs(gt[5] + cell) < 1e-9 * cell
-                    && Math.abs(gt[0] / cell - Math.rint(gt[0] / cell)) < 1e-6
-                    && Math.abs(gt[3] / cell - Math.rint(gt[3] / cell)) < 1e-6;
-        } finally {
-            if (ds != null) {
-                ds.delete();
-            }
-        }
     }
 
     private static boolean sameCell(Scene scene, double cell) {
