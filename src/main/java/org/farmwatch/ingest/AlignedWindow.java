@@ -116,6 +116,17 @@ final class AlignedWindow {
         }
     }
 
+    /** GDAL's Java reads report failure by return code, not by exception: a corrupt block must not pass as no data. */
+    private static void check(int err, Dataset ds) {
+        if (err != gdalconstConstants.CE_None) {
+            String msg = org.gdal.gdal.gdal.GetLastErrorMsg();
+            java.util.Vector<?> files = ds.GetFileList();
+            String file = files == null || files.isEmpty() ? ds.GetDescription() : String.valueOf(files.get(0));
+            throw org.farmwatch.util.FarmwatchException.input("reading " + file + " failed: "
+                    + (msg == null || msg.isBlank() ? "cannot decode the file (truncated or corrupt?)" : msg));
+        }
+    }
+
     /** Reads the part of a square source window that lies inside the raster into its place in the array. */
     private static void readClipped(Dataset ds, org.gdal.gdal.Band band, int c0, int r0, int w, int type, float[] f,
                                     short[] s) {
@@ -130,13 +141,13 @@ final class AlignedWindow {
         int rh = cy1 - cy0;
         if (f != null) {
             float[] part = new float[rw * rh];
-            band.ReadRaster(cx0, cy0, rw, rh, rw, rh, type, part);
+            check(band.ReadRaster(cx0, cy0, rw, rh, rw, rh, type, part), ds);
             for (int y = 0; y < rh; y++) {
                 System.arraycopy(part, y * rw, f, (cy0 - r0 + y) * w + (cx0 - c0), rw);
             }
         } else {
             short[] part = new short[rw * rh];
-            band.ReadRaster(cx0, cy0, rw, rh, rw, rh, type, part);
+            check(band.ReadRaster(cx0, cy0, rw, rh, rw, rh, type, part), ds);
             for (int y = 0; y < rh; y++) {
                 System.arraycopy(part, y * rw, s, (cy0 - r0 + y) * w + (cx0 - c0), rw);
             }
