@@ -1,6 +1,5 @@
 package org.farmwatch.farmland;
 
-import java.io.ByteArrayOutputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -269,27 +268,7 @@ public final class PostgisTarget {
         }
     }
 
-    /** Percent-decodes a URL part as UTF-8 ('+' stays '+'). */
     private static String decode(String s, String what, String url) {
-        if (s.indexOf('%') < 0) {
-            return s;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            if (ch != '%') {
-                out.writeBytes(String.valueOf(ch).getBytes(StandardCharsets.UTF_8));
-                continue;
-            }
-            int hi = i + 2 < s.length() ? Character.digit(s.charAt(i + 1), 16) : -1;
-            int lo = i + 2 < s.length() ? Character.digit(s.charAt(i + 2), 16) : -1;
-            if (hi < 0 || lo < 0) {
-                throw FarmwatchException.usage("PostGIS URL has a bad %-escape in the " + what + ": "
-                        + PostgisParcelSource.redact(url));
-            }
-            out.write(hi * 16 + lo);
-            i += 2;
-        }
-        return out.toString(StandardCharsets.UTF_8);
+        return org.farmwatch.util.PgUrlText.decode(s, what, url, "PostGIS URL");
     }
 }

@@ -1,18 +1,10 @@
 package org.farmwatch.publish;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.EnumSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -226,116 +218,17 @@ final class OneMapDatabase {
 
     // ---- URL text ----------------------------------------------------------------------------------------------
 
-    /** Percent-decodes a URL part as UTF-8 ('+' stays '+'). */
     private static String decode(String s, String what, String url) {
-        if (s.indexOf('%') < 0) {
-            return s;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            if (ch != '%') {
-                out.writeBytes(String.valueOf(ch).getBytes(StandardCharsets.UTF_8));
-                continue;
-            }
-            int hi = i + 2 < s.length() ? Character.digit(s.charAt(i + 1), 16) : -1;
-            int lo = i + 2 < s.length() ? Character.digit(s.charAt(i + 2), 16) : -1;
-            if (hi < 0 || lo < 0) {
-                throw FarmwatchException.usage("--onemap URL has a bad %-escape in the " + what + ": " + redact(url));
-            }
-            out.write(hi * 16 + lo);
-            i += 2;
-        }
-        return out.toString(StandardCharsets.UTF_8);
+        return org.farmwatch.util.PgUrlText.decode(s, what, url, "--onemap URL");
     }
 
     /** The URL with any password replaced by ***, for error messages. */
     static String redact(String url) {
-        int scheme = url.indexOf("://");
-        if (scheme < 0) {
-            return url;
-        }
-        int start = scheme + 3;
-        int slash = url.indexOf('/', start);
-        int end = slash < 0 ? url.length() : slash;
-        int at = url.lastIndexOf('@', end - 1);
-        if (at < start) {
-            return url;
-        }
-        int colon = url.indexOf(':', start);
-        if (colon < 0 || colon > at) {
-            return url;
-        }
-        return url.substring(0, colon + 1) + "***" + url.substring(at);
+        return org.farmwatch.util.PgUrlText.redact(url);
     }
 
-    // ---- ~/.pgpass ---------------------------------------------------------------------------------------------
-
-    /**
-     * The password of the first line of a libpq password file matching the connection, or null. Lines are
-     * {@code host:port:database:user:password}, {@code *} matches anything, {@code \:} and {@code \\} escape.
-     * A file that group or others may read is ignored.
-     */
+    /** The password of the first matching line of a libpq password file, or null. */
     static String pgpassPassword(Path file, String host, int port, String database, String user) {
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
-        try {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-            Set<PosixFilePermission> open = EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
-                    PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
-                    PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
-            if (!Collections.disjoint(perms, open)) {
-                return null;
-            }
-        } catch (UnsupportedOperationException e) {
-            // Not a POSIX file system: no permission check, as on Windows.
-        } catch (IOException e) {
-            return null;
-        }
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-        String[] wanted = {host, Integer.toString(port), database, user};
-        for (String line : lines) {
-            if (line.isBlank() || line.startsWith("#")) {
-                continue;
-            }
-            List<String> fields = pgpassFields(line);
-            if (fields.size() < 5) {
-                continue;
-            }
-            boolean match = true;
-            for (int i = 0; i < 4 && match; i++) {
-                String f = fields.get(i);
-                match = f.equals("*") || f.equals(wanted[i]);
-            }
-            if (match) {
-                return fields.get(4);
-            }
-        }
-        return null;
-    }
-
-    /** Splits a .pgpass line on unescaped ':', the fifth field taking the rest of the line. */
-    private static List<String> pgpassFields(String line) {
-        List<String> fields = new ArrayList<>(5);
-        StringBuilder field = new StringBuilder();
-        for (int i = 0; i < line.length(); i++) {
-            char ch = line.charAt(i);
-            if (ch == '\\' && i + 1 < line.length()) {
-                field.append(line.charAt(++i));
-            } else if (ch == ':' && fields.size() < 4) {
-                fields.add(field.toString());
-                field.setLength(0);
-            } else {
-                field.append(ch);
-            }
-        }
-        fields.add(field.toString());
-        return fields;
+        return org.farmwatch.util.PgUrlText.pgpassPassword(file, host, port, database, user);
     }
 }
