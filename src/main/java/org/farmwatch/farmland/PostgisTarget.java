@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.farmwatch.util.FarmwatchException;
+import org.farmwatch.util.PgUrlText;
 
 /**
  * The PostGIS table an import writes to, named by a URL:
@@ -31,7 +32,6 @@ public final class PostgisTarget {
     private static final int MAX_IDENTIFIER = 63;
     static final String REJECTS_SUFFIX = "_rejects";
     private static final Set<String> SSL_MODES = Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
-    private static final int DEFAULT_PORT = 5432;
     private static final int TIMEOUT_SECONDS = 10;
 
     private final String user;
@@ -79,89 +79,25 @@ public final class PostgisTarget {
         } else {
             throw FarmwatchException.usage("--to must be a postgresql:// URL, got: " + PostgisParcelSource.redact(url));
         }
-        int slash = rest.indexOf('/');
-        if (slash < 0) {
-            throw FarmwatchException.usage("PostGIS URL has no /database: " + PostgisParcelSource.redact(url));
-        }
-        String authority = rest.substring(0, slash);
-        String pathAndQuery = rest.substring(slash + 1);
-
-        int at = authority.lastIndexOf('@');
-        String user = null;
-        String password = null;
-        if (at >= 0) {
-            String userInfo = authority.substring(0, at);
-            int colon = userInfo.indexOf(':');
-            user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon), "user name", url);
-            if (colon >= 0) {
-                password = decode(userInfo.substring(colon + 1), "password", url);
-            }
-        }
-        String hostPort = authority.substring(at + 1);
-        String host;
-        String portText = null;
-        if (hostPort.startsWith("[")) {
-            int close = hostPort.indexOf(']');
-            if (close < 0) {
-                throw FarmwatchException.usage("PostGIS URL has an unclosed [IPv6 host]: " + PostgisParcelSource.redact(url));
-            }
-            host = hostPort.substring(0, close + 1);
-            String after = hostPort.substring(close + 1);
-            if (!after.isEmpty()) {
-                if (!after.startsWith(":")) {
-                    throw FarmwatchException.usage("PostGIS URL has junk after the host: " + PostgisParcelSource.redact(url));
-                }
-                portText = after.substring(1);
-            }
-        } else {
-            int colon = hostPort.lastIndexOf(':');
-            host = colon < 0 ? hostPort : hostPort.substring(0, colon);
-            portText = colon < 0 ? null : hostPort.substring(colon + 1);
-        }
-        if (host.isEmpty() || host.contains(",") || host.contains("/")) {
-            throw FarmwatchException.usage("PostGIS URL needs one host name: " + PostgisParcelSource.redact(url));
-        }
-        int port = DEFAULT_PORT;
-        if (portText != null) {
-            try {
-                port = Integer.parseInt(portText);
-            } catch (NumberFormatException e) {
-                port = -1;
-            }
-            if (port < 1 || port > 65535) {
-                throw FarmwatchException.usage("PostGIS URL port must be 1..65535, got: " + portText);
-            }
-        }
-
-        int question = pathAndQuery.indexOf('?');
-        String database = decode(question < 0 ? pathAndQuery : pathAndQuery.substring(0, question), "database", url);
-        if (database.isEmpty() || database.contains("/")) {
-            throw FarmwatchException.usage("PostGIS URL needs a database name after the host: " + PostgisParcelSource.redact(url));
-        }
+        PgUrlText.Address address = PgUrlText.Address.parse(url, rest, "PostGIS URL");
         String tableParam = null;
         String sslMode = null;
-        if (question >= 0) {
-            for (String pair : pathAndQuery.substring(question + 1).split("&")) {
-                if (pair.isEmpty()) {
-                    continue;
-                }
-                int eq = pair.indexOf('=');
-                String key = eq < 0 ? pair : pair.substring(0, eq);
-                String value = eq < 0 ? "" : decode(pair.substring(eq + 1), key, url);
-                switch (key) {
-                    case "table" -> tableParam = value;
-                    case "sslmode" -> {
-                        if (!SSL_MODES.contains(value)) {
-                            throw FarmwatchException.usage("PostGIS URL sslmode must be one of "
-                                    + String.join(", ", new TreeSet<>(SSL_MODES)) + ", got: " + value);
-                        }
-                        sslMode = value;
+        for (String[] pair : address.params()) {
+            String key = pair[0];
+            String value = pair[1];
+            switch (key) {
+                case "table" -> tableParam = value;
+                case "sslmode" -> {
+                    if (!SSL_MODES.contains(value)) {
+                        throw FarmwatchException.usage("PostGIS URL sslmode must be one of "
+                                + String.join(", ", new TreeSet<>(SSL_MODES)) + ", got: " + value);
                     }
-                    case "geom" -> throw FarmwatchException.usage(
-                            "import-farmland always writes geometry column geom; drop &geom= from the --to URL");
-                    default -> throw FarmwatchException.usage(
-                            "PostGIS URL has an unknown parameter '" + key + "' (known: table, sslmode)");
+                    sslMode = value;
                 }
+                case "geom" -> throw FarmwatchException.usage(
+                        "import-farmland always writes geometry column geom; drop &geom= from the --to URL");
+                default -> throw FarmwatchException.usage(
+                        "PostGIS URL has an unknown parameter '" + key + "' (known: table, sslmode)");
             }
         }
         if (tableParam == null || tableParam.isEmpty()) {
@@ -184,18 +120,12 @@ public final class PostgisTarget {
                     + " (its rejects table adds " + REJECTS_SUFFIX + "), got: " + tableParam);
         }
 
-        if (user == null || user.isEmpty()) {
-            String envUser = env.get("PGUSER");
-            user = envUser != null && !envUser.isEmpty() ? envUser : System.getProperty("user.name", "postgres");
-        }
-        if (password == null) {
-            password = env.get("PGPASSWORD");
-        }
-        if (password == null) {
-            String passFile = env.get("PGPASSFILE");
-            Path file = passFile != null && !passFile.isEmpty() ? Path.of(passFile) : home.resolve(".pgpass");
-            password = PostgisParcelSource.pgpassPassword(file, host, port, database, user);
-        }
+        address = address.withCredentials(env, home);
+        String user = address.user();
+        String password = address.password();
+        String host = address.host();
+        int port = address.port();
+        String database = address.database();
         return new PostgisTarget(user, password, host, port, database, schema, table, sslMode);
     }
 
@@ -266,9 +196,5 @@ public final class PostgisTarget {
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().replace('\n', ' ');
             throw FarmwatchException.service("PostGIS unavailable at " + describe() + ": " + message, e);
         }
-    }
-
-    private static String decode(String s, String what, String url) {
-        return org.farmwatch.util.PgUrlText.decode(s, what, url, "PostGIS URL");
     }
 }

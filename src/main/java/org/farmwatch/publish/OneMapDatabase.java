@@ -10,6 +10,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import org.farmwatch.util.FarmwatchException;
+import org.farmwatch.util.PgUrlText;
 
 /**
  * The PostgreSQL database that holds the one map, named by a URL:
@@ -28,7 +29,6 @@ import org.farmwatch.util.FarmwatchException;
 final class OneMapDatabase {
 
     private static final Set<String> SSL_MODES = Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
-    private static final int DEFAULT_PORT = 5432;
     private static final int TIMEOUT_SECONDS = 10;
 
     private final String user;
@@ -72,98 +72,28 @@ final class OneMapDatabase {
         } else {
             throw FarmwatchException.usage("--onemap must be a postgresql:// URL, got: " + redact(url));
         }
-        int slash = rest.indexOf('/');
-        if (slash < 0) {
-            throw FarmwatchException.usage("--onemap URL has no /database: " + redact(url));
-        }
-        String authority = rest.substring(0, slash);
-        String pathAndQuery = rest.substring(slash + 1);
-
-        int at = authority.lastIndexOf('@');
-        String user = null;
-        String password = null;
-        if (at >= 0) {
-            String userInfo = authority.substring(0, at);
-            int colon = userInfo.indexOf(':');
-            user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon), "user name", url);
-            if (colon >= 0) {
-                password = decode(userInfo.substring(colon + 1), "password", url);
-            }
-        }
-        String hostPort = authority.substring(at + 1);
-        String host;
-        String portText = null;
-        if (hostPort.startsWith("[")) {
-            int close = hostPort.indexOf(']');
-            if (close < 0) {
-                throw FarmwatchException.usage("--onemap URL has an unclosed [IPv6 host]: " + redact(url));
-            }
-            host = hostPort.substring(0, close + 1);
-            String after = hostPort.substring(close + 1);
-            if (!after.isEmpty()) {
-                if (!after.startsWith(":")) {
-                    throw FarmwatchException.usage("--onemap URL has junk after the host: " + redact(url));
-                }
-                portText = after.substring(1);
-            }
-        } else {
-            int colon = hostPort.lastIndexOf(':');
-            host = colon < 0 ? hostPort : hostPort.substring(0, colon);
-            portText = colon < 0 ? null : hostPort.substring(colon + 1);
-        }
-        if (host.isEmpty() || host.contains(",") || host.contains("/")) {
-            throw FarmwatchException.usage("--onemap URL needs one host name: " + redact(url));
-        }
-        int port = DEFAULT_PORT;
-        if (portText != null) {
-            try {
-                port = Integer.parseInt(portText);
-            } catch (NumberFormatException e) {
-                port = -1;
-            }
-            if (port < 1 || port > 65535) {
-                throw FarmwatchException.usage("--onemap URL port must be 1..65535, got: " + portText);
-            }
-        }
-
-        int question = pathAndQuery.indexOf('?');
-        String database = decode(question < 0 ? pathAndQuery : pathAndQuery.substring(0, question), "database", url);
-        if (database.isEmpty() || database.contains("/")) {
-            throw FarmwatchException.usage("--onemap URL needs a database name after the host: " + redact(url));
-        }
+        PgUrlText.Address address = PgUrlText.Address.parse(url, rest, "--onemap URL");
         String sslMode = null;
-        if (question >= 0) {
-            for (String pair : pathAndQuery.substring(question + 1).split("&")) {
-                if (pair.isEmpty()) {
-                    continue;
-                }
-                int eq = pair.indexOf('=');
-                String key = eq < 0 ? pair : pair.substring(0, eq);
-                String value = eq < 0 ? "" : decode(pair.substring(eq + 1), key, url);
-                if (!key.equals("sslmode")) {
-                    throw FarmwatchException.usage("--onemap URL has an unknown parameter '" + key
-                            + "' (known: sslmode; the schema is --onemap-schema)");
-                }
-                if (!SSL_MODES.contains(value)) {
-                    throw FarmwatchException.usage("--onemap URL sslmode must be one of "
-                            + String.join(", ", new TreeSet<>(SSL_MODES)) + ", got: " + value);
-                }
-                sslMode = value;
+        for (String[] pair : address.params()) {
+            String key = pair[0];
+            String value = pair[1];
+            if (!key.equals("sslmode")) {
+                throw FarmwatchException.usage("--onemap URL has an unknown parameter '" + key
+                        + "' (known: sslmode; the schema is --onemap-schema)");
             }
+            if (!SSL_MODES.contains(value)) {
+                throw FarmwatchException.usage("--onemap URL sslmode must be one of "
+                        + String.join(", ", new TreeSet<>(SSL_MODES)) + ", got: " + value);
+            }
+            sslMode = value;
         }
 
-        if (user == null || user.isEmpty()) {
-            String envUser = env.get("PGUSER");
-            user = envUser != null && !envUser.isEmpty() ? envUser : System.getProperty("user.name", "postgres");
-        }
-        if (password == null) {
-            password = env.get("PGPASSWORD");
-        }
-        if (password == null) {
-            String passFile = env.get("PGPASSFILE");
-            Path file = passFile != null && !passFile.isEmpty() ? Path.of(passFile) : home.resolve(".pgpass");
-            password = pgpassPassword(file, host, port, database, user);
-        }
+        address = address.withCredentials(env, home);
+        String user = address.user();
+        String password = address.password();
+        String host = address.host();
+        int port = address.port();
+        String database = address.database();
         return new OneMapDatabase(user, password, host, port, database, sslMode);
     }
 
@@ -217,10 +147,6 @@ final class OneMapDatabase {
     }
 
     // ---- URL text ----------------------------------------------------------------------------------------------
-
-    private static String decode(String s, String what, String url) {
-        return org.farmwatch.util.PgUrlText.decode(s, what, url, "--onemap URL");
-    }
 
     /** The URL with any password replaced by ***, for error messages. */
     static String redact(String url) {

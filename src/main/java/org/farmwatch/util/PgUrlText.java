@@ -23,6 +23,112 @@ public final class PgUrlText {
 
     private PgUrlText() {}
 
+    /**
+     * The parts of a postgresql:// URL after its scheme: user, password (null when absent), host, port,
+     * database and the query's key/value pairs (decoded, in order), for each caller to check. Immutable.
+     */
+    public record Address(String user, String password, String host, int port, String database, List<String[]> params) {
+
+        /** Parses {@code rest}, the URL after its scheme; messages start with {@code urlName} and never show the password. */
+        public static Address parse(String url, String rest, String urlName) {
+            int slash = rest.indexOf('/');
+            if (slash < 0) {
+                throw FarmwatchException.usage(urlName + " has no /database: " + redact(url));
+            }
+            String authority = rest.substring(0, slash);
+            String pathAndQuery = rest.substring(slash + 1);
+            int at = authority.lastIndexOf('@');
+            String user = null;
+            String password = null;
+            if (at >= 0) {
+                String userInfo = authority.substring(0, at);
+                int colon = userInfo.indexOf(':');
+                user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon), "user name", url, urlName);
+                if (colon >= 0) {
+                    password = decode(userInfo.substring(colon + 1), "password", url, urlName);
+                }
+            }
+            String hostPort = authority.substring(at + 1);
+            String host;
+            String portText = null;
+            if (hostPort.startsWith("[")) {
+                int close = hostPort.indexOf(']');
+                if (close < 0) {
+                    throw FarmwatchException.usage(urlName + " has an unclosed [IPv6 host]: " + redact(url));
+                }
+                host = hostPort.substring(0, close + 1);
+                String after = hostPort.substring(close + 1);
+                if (!after.isEmpty()) {
+                    if (!after.startsWith(":")) {
+                        throw FarmwatchException.usage(urlName + " has junk after the host: " + redact(url));
+                    }
+                    portText = after.substring(1);
+                }
+            } else {
+                int colon = hostPort.lastIndexOf(':');
+                host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+                portText = colon < 0 ? null : hostPort.substring(colon + 1);
+            }
+            if (host.isEmpty() || host.contains(",") || host.contains("/")) {
+                throw FarmwatchException.usage(urlName + " needs one host name: " + redact(url));
+            }
+            int port = DEFAULT_PORT;
+            if (portText != null) {
+                try {
+                    port = Integer.parseInt(portText);
+                } catch (NumberFormatException e) {
+                    port = -1;
+                }
+                if (port < 1 || port > 65535) {
+                    throw FarmwatchException.usage(urlName + " port must be 1..65535, got: " + portText);
+                }
+            }
+            int question = pathAndQuery.indexOf('?');
+            String database = decode(question < 0 ? pathAndQuery : pathAndQuery.substring(0, question), "database", url,
+                    urlName);
+            if (database.isEmpty() || database.contains("/")) {
+                throw FarmwatchException.usage(urlName + " needs a database name after the host: " + redact(url));
+            }
+            List<String[]> params = new ArrayList<>();
+            if (question >= 0) {
+                for (String pair : pathAndQuery.substring(question + 1).split("&")) {
+                    if (pair.isEmpty()) {
+                        continue;
+                    }
+                    int eq = pair.indexOf('=');
+                    String key = eq < 0 ? pair : pair.substring(0, eq);
+                    String value = eq < 0 ? "" : decode(pair.substring(eq + 1), key, url, urlName);
+                    params.add(new String[] {key, value});
+                }
+            }
+            return new Address(user, password, host, port, database, List.copyOf(params));
+        }
+
+        /**
+         * Fills in what the URL left out as libpq does: the user from PGUSER (else the OS user), the password
+         * from PGPASSWORD, else from PGPASSFILE or {@code ~/.pgpass}.
+         */
+        public Address withCredentials(java.util.Map<String, String> env, Path home) {
+            String u = user;
+            if (u == null || u.isEmpty()) {
+                String envUser = env.get("PGUSER");
+                u = envUser != null && !envUser.isEmpty() ? envUser : System.getProperty("user.name", "postgres");
+            }
+            String pw = password;
+            if (pw == null) {
+                pw = env.get("PGPASSWORD");
+            }
+            if (pw == null) {
+                String passFile = env.get("PGPASSFILE");
+                Path file = passFile != null && !passFile.isEmpty() ? Path.of(passFile) : home.resolve(".pgpass");
+                pw = pgpassPassword(file, host, port, database, u);
+            }
+            return new Address(u, pw, host, port, database, params);
+        }
+    }
+
+    private static final int DEFAULT_PORT = 5432;
+
     // ---- URL text ----------------------------------------------------------------------------------------------
 
     /** Percent-decodes a URL part as UTF-8 ('+' stays '+'). */
