@@ -15,7 +15,8 @@ for a in "$@"; do
 done
 log() { echo "[setup] $*" >&2; }
 
-pkgs=(gdal-bin libgdal-dev swig g++ dpkg-dev maven openjdk-17-jdk-headless)
+# fonts-wqy-microhei: a CJK TrueType font for the PDF dossiers (and Chinese text in headless screenshots).
+pkgs=(gdal-bin libgdal-dev swig g++ dpkg-dev maven openjdk-17-jdk-headless fonts-wqy-microhei)
 [ $want_pg = 1 ] && pkgs+=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15)
 [ $want_baseline = 1 ] && pkgs+=(python3-gdal postgresql-15 postgresql-15-postgis-3)
 missing=()

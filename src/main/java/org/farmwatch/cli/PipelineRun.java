@@ -23,6 +23,7 @@ import org.farmwatch.ingest.Scene;
 import org.farmwatch.ingest.SceneCatalog;
 import org.farmwatch.publish.ChangeRaster;
 import org.farmwatch.publish.ImageChips;
+import org.farmwatch.publish.PdfDossier;
 import org.farmwatch.publish.InspectorLists;
 import org.farmwatch.publish.OneMapGeoPackage;
 import org.farmwatch.publish.PostgisOneMap;
@@ -174,6 +175,18 @@ final class PipelineRun {
                     ImageChips.of(flagged, stage.resolve(QgisProject.BEFORE_TRUE_COLOUR),
                             stage.resolve(QgisProject.AFTER_TRUE_COLOUR), stage.resolve(".quicklook"), 500, 96));
             seconds.put("publish_reports", secs(t0));
+            t0 = System.nanoTime();
+            int dossierFiles = 0;
+            // Field dossiers need a CJK font; without one the lists and report still serve, so warn only.
+            java.util.Optional<Path> font = PdfDossier.cjkFont();
+            if (font.isPresent()) {
+                List<Path> dossiers = PdfDossier.write(flagged, stage.resolve(QgisProject.BEFORE_TRUE_COLOUR),
+                        stage.resolve(QgisProject.AFTER_TRUE_COLOUR), inspector.resolve(PdfDossier.DIR), font.get(), runId);
+                dossierFiles = dossiers.size();
+            } else {
+                log.printf("[farmwatch] run %s: no CJK font (install fonts-wqy-microhei): PDF dossiers not written%n", runId);
+            }
+            seconds.put("publish_dossiers", secs(t0));
 
 
             manifest.put("run_id", runId);
@@ -196,6 +209,7 @@ final class PipelineRun {
             Map<String, Object> counts = new LinkedHashMap<>(o.counts());
             counts.put("patches_written", written[0]);
             counts.put("flagged_written", written[1]);
+            counts.put("dossier_files", (long) dossierFiles);
             Map<String, Long> byType = new LinkedHashMap<>();
             flagged.forEach(f -> byType.merge(f.changeType().code, 1L, Long::sum));
             counts.put("flagged_by_type", byType);

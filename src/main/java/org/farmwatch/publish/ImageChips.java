@@ -36,11 +36,10 @@ public final class ImageChips {
         try {
             Path png = work.resolve("chip.png");
             for (FlaggedParcel p : parcels.subList(0, Math.min(max, parcels.size()))) {
-                Envelope e = new Envelope(p.geometry().getEnvelopeInternal());
-                // Some surroundings, and a square frame so that chips line up in the table.
-                double half = Math.max(e.getWidth(), e.getHeight()) * 0.75 + 30;
-                double cx = e.centre().x;
-                double cy = e.centre().y;
+                Envelope f = frame(p);
+                double half = f.getWidth() / 2;
+                double cx = f.centre().x;
+                double cy = f.centre().y;
                 String[] pair = new String[2];
                 Dataset[] sources = {before, after};
                 for (int i = 0; i < 2; i++) {
@@ -61,6 +60,13 @@ public final class ImageChips {
             after.delete();
         }
         return chips;
+    }
+
+    /** A parcel's chip frame in map units: square so that chips line up, with some surroundings. */
+    static Envelope frame(FlaggedParcel p) {
+        Envelope e = p.geometry().getEnvelopeInternal();
+        double half = Math.max(e.getWidth(), e.getHeight()) * 0.75 + 30;
+        return new Envelope(e.centre().x - half, e.centre().x + half, e.centre().y - half, e.centre().y + half);
     }
 
     private static String d(double v) {

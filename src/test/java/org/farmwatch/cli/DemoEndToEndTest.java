@@ -174,6 +174,32 @@ class DemoEndToEndTest {
     }
 
     @Test
+    void theDossiersHaveOnePagePerFlaggedParcelOfTheirTownship() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.farmwatch.publish.PdfDossier.cjkFont().isPresent(),
+                "no CJK font (fonts-wqy-microhei)");
+        Map<String, Integer> perTownship = new HashMap<>();
+        List<String> rows = Files.readAllLines(out.resolve("inspector/flagged_parcels.csv"), StandardCharsets.UTF_8);
+        for (String row : rows.subList(1, rows.size())) {
+            perTownship.merge(row.split(",")[1], 1, Integer::sum);
+        }
+        Path dir = out.resolve("inspector/dossiers");
+        int pages = 0;
+        for (Map.Entry<String, Integer> t : perTownship.entrySet()) {
+            Path pdf = dir.resolve("dossier_" + t.getKey() + ".pdf");
+            try (var doc = org.apache.pdfbox.Loader.loadPDF(pdf.toFile())) {
+                assertEquals(t.getValue(), doc.getNumberOfPages(), pdf.toString());
+                String text = new org.apache.pdfbox.text.PDFTextStripper().getText(doc);
+                assertTrue(text.contains(t.getKey()), "township name printed in Chinese");
+                pages += doc.getNumberOfPages();
+            }
+        }
+        assertEquals(rows.size() - 1, pages);
+        try (var s = Files.list(dir)) {
+            assertEquals(perTownship.size(), s.count(), "one file per township and nothing else");
+        }
+    }
+
+    @Test
     void aRerunGivesTheSamePatchIdsAndReplacesTheOutput() throws Exception {
         Path again = tmp.resolve("again");
         Cli r = Cli.run("demo", "--out", again.toString(), "--master", "local[2]");

@@ -1,0 +1,388 @@
+package org.farmwatch.publish;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.fontbox.ttf.CmapLookup;
+import org.apache.fontbox.ttf.TrueTypeCollection;
+import org.apache.fontbox.ttf.TrueTypeFont;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.PDDocumentInformation;
+import org.apache.pdfbox.pdmodel.PDPage;
+import org.apache.pdfbox.pdmodel.PDPageContentStream;
+import org.apache.pdfbox.pdmodel.common.PDRectangle;
+import org.apache.pdfbox.pdmodel.font.PDType0Font;
+import org.apache.pdfbox.pdmodel.graphics.image.JPEGFactory;
+import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
+import org.farmwatch.flag.FlaggedParcel;
+import org.farmwatch.util.FarmwatchException;
+import org.farmwatch.util.Gdal;
+import org.gdal.gdal.Band;
+import org.gdal.gdal.Dataset;
+import org.gdal.gdal.gdal;
+import org.gdal.gdalconst.gdalconst;
+import org.locationtech.jts.geom.Coordinate;
+import org.locationtech.jts.geom.Envelope;
+import org.locationtech.jts.geom.Geometry;
+import org.locationtech.jts.geom.Polygon;
+
+/**
+ * Writes the inspectors' field dossiers: one PDF per township ({@code dossier_<township>.pdf}), one A4
+ * page per flagged parcel in priority order, with before and after image chips (the parcel outlined),
+ * the parcel's attributes as in the inspector list, and a box to tick the verdict in the field.
+ *
+ * <p>Chinese text needs a CJK TrueType font; {@link #cjkFont()} finds one of Debian's
+ * ({@code fonts-wqy-microhei}). Characters the font lacks print as {@code ?}, never as an error.
+ */
+public final class PdfDossier {
+
+    /** Debian's CJK fonts with TrueType outlines, which PDFBox can subset and embed. */
+    static final List<Path> FONT_CANDIDATES = List.of(
+            Path.of("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+            Path.of("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+            Path.of("/usr/share/fonts/truetype/arphic/uming.ttc"));
+
+    /** The dossiers' folder inside the inspector folder. */
+    public static final String DIR = "dossiers";
+    static final String FILE_PREFIX = "dossier_";
+
+    private static final PDRectangle PAGE = PDRectangle.A4;
+    private static final float MARGIN = 40;
+    /** Chip side in pixels; printed at 250 pt, about 170 dpi on paper. */
+    static final int CHIP_PIXELS = 352;
+
+    private PdfDossier() {}
+
+    /** The first CJK font of {@link #FONT_CANDIDATES} present on this machine. */
+    public static Optional<Path> cjkFont() {
+        return FONT_CANDIDATES.stream().filter(Files::isReadable).findFirst();
+    }
+
+    /**
+     * Writes one dossier per township into {@code dir} (created if needed) and returns the files, in
+     * township order. Each file is written whole to a temporary sibling before it is renamed into place.
+     *
+     * @param beforeCog, afterCog the true-colour COGs the chips are cut from, in the parcels' CRS
+     * @throws FarmwatchException if the font or the images cannot be read, or a file cannot be written
+     */
+    public static List<Path> write(List<FlaggedParcel> parcels, Path beforeCog, Path afterCog, Path dir, Path font,
+                                   String runId) {
+        Objects.requireNonNull(font, "font");
+        Gdal.init();
+        List<FlaggedParcel> sorted = new ArrayList<>(parcels);
+        sorted.sort(InspectorLists.PRIORITY_ORDER);
+        Map<String, List<FlaggedParcel>> byTownship = InspectorLists.byTownship(sorted);
+        Map<String, Path> targets = new LinkedHashMap<>();
+        Set<String> taken = new HashSet<>();
+        byTownship.keySet().forEach(t -> targets.put(t, dir.resolve(FILE_PREFIX + fileSafe(t, taken) + ".pdf")));
+        // Townships in parallel; each task opens its own images and font, as GDAL datasets must not be shared.
+        int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), byTownship.size()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> tasks = new ArrayList<>();
+            for (Map.Entry<String, List<FlaggedParcel>> e : byTownship.entrySet()) {
+                tasks.add(pool.submit(() -> {
+                    writeTownship(e.getKey(), e.getValue(), beforeCog, afterCog, targets.get(e.getKey()), font, runId);
+                    return null;
+                }));
+            }
+            for (Future<?> t : tasks) {
+                t.get();
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new FarmwatchException(FarmwatchException.Kind.INTERNAL, "cannot write the PDF dossiers in " + dir
+                    + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FarmwatchException(FarmwatchException.Kind.INTERNAL, "interrupted writing the PDF dossiers", e);
+        } finally {
+            pool.shutdownNow();
+        }
+        return new ArrayList<>(targets.values());
+    }
+
+    private static void writeTownship(String township, List<FlaggedParcel> list, Path beforeCog, Path afterCog,
+                                      Path target, Path font, String runId) throws IOException {
+        try (Chips chips = new Chips(beforeCog, afterCog); TrueTypeCollection ttc = new TrueTypeCollection(font.toFile())) {
+            TrueTypeFont[] first = new TrueTypeFont[1];
+            ttc.processAllFonts(f -> {
+                if (first[0] == null) {
+                    first[0] = f;
+                }
+            });
+            if (first[0] == null) {
+                throw new IOException("no font in " + font);
+            }
+            InspectorLists.writeAtomically(target, out -> {
+                try (PDDocument doc = new PDDocument()) {
+                    Page page = new Page(doc, PDType0Font.load(doc, first[0], true), first[0].getUnicodeCmapLookup());
+                    PDDocumentInformation info = doc.getDocumentInformation();
+                    info.setTitle("farmwatch " + runId + " " + township);
+                    info.setCreator("farmwatch");
+                    for (int i = 0; i < list.size(); i++) {
+                        page.write(list.get(i), township, i + 1, list.size(), runId, chips);
+                    }
+                    doc.save(out);
+                }
+            });
+        }
+    }
+
+    /** A file name part for a township: path and shell hazards replaced, at most 60 characters, unique. */
+    static String fileSafe(String township, Set<String> taken) {
+        StringBuilder b = new StringBuilder();
+        township.codePoints().limit(60).forEach(cp -> b.appendCodePoint(
+                Character.isLetterOrDigit(cp) || cp == '-' || cp == '_' ? cp : '_'));
+        String base = b.isEmpty() ? "_" : b.toString();
+        String name = base;
+        for (int n = 2; !taken.add(name); n++) {
+            name = base + "_" + n;
+        }
+        return name;
+    }
+
+    /** Lays out one parcel's page. */
+    private static final class Page {
+        private final PDDocument doc;
+        private final PDType0Font font;
+        private final CmapLookup cmap;
+
+        Page(PDDocument doc, PDType0Font font, CmapLookup cmap) {
+            this.doc = doc;
+            this.font = font;
+            this.cmap = cmap;
+        }
+
+        void write(FlaggedParcel p, String township, int n, int of, String runId, Chips chips) throws IOException {
+            PDPage page = new PDPage(PAGE);
+            doc.addPage(page);
+            BufferedImage[] pair = chips.of(p);
+            try (PDPageContentStream cs = new PDPageContentStream(doc, page)) {
+                float w = PAGE.getWidth();
+                float y = PAGE.getHeight() - MARGIN;
+                text(cs, 9, MARGIN, y, "永久基本农田变化核查单 Farmland change dossier · " + township);
+                text(cs, 9, w - MARGIN - width(n + " / " + of, 9), y, n + " / " + of);
+                y -= 26;
+                String type = p.changeType() == null ? "" : p.changeType().chinese + " " + p.changeType().code;
+                text(cs, 16, MARGIN, y, fit(p.parcelId() + "  " + type, 16, w - 2 * MARGIN));
+                y -= 12;
+
+                float side = (w - 2 * MARGIN - 15) / 2;
+                float top = y - 8;
+                String[] captions = {"前时相 before " + Objects.toString(p.beforeDate(), ""),
+                        "后时相 after " + Objects.toString(p.afterDate(), "")};
+                for (int i = 0; i < 2; i++) {
+                    float x = MARGIN + i * (side + 15);
+                    if (pair[i] != null) {
+                        PDImageXObject img = JPEGFactory.createFromImage(doc, pair[i], 0.85f);
+                        cs.drawImage(img, x, top - side, side, side);
+                        outline(cs, p.geometry(), chips.frame(p), x, top - side, side);
+                    } else {
+                        cs.addRect(x, top - side, side, side);
+                        cs.stroke();
+                        text(cs, 9, x + 8, top - side / 2, "无影像 no image");
+                    }
+                    text(cs, 9, x, top - side - 13, captions[i]);
+                }
+                y = top - side - 36;
+
+                for (InspectorLists.Column c : InspectorLists.COLUMNS) {
+                    text(cs, 9, MARGIN, y, fit(c.header(), 9, 210));
+                    text(cs, 10, MARGIN + 215, y, fit(InspectorLists.printed(c.cell(p)), 10, w - 2 * MARGIN - 215));
+                    y -= 15;
+                }
+
+                y -= 12;
+                text(cs, 11, MARGIN, y, "核查结论 Verdict");
+                y -= 20;
+                float x = MARGIN;
+                for (String v : new String[] {"属实 confirmed", "误报 false alarm", "合法批准 approved"}) {
+                    cs.addRect(x, y - 2, 10, 10);
+                    cs.stroke();
+                    text(cs, 10, x + 15, y, v);
+                    x += 150;
+                }
+                y -= 24;
+                text(cs, 10, MARGIN, y, "批准文号 approval number: ______________________    核查人 inspector: ______________");
+                y -= 20;
+                text(cs, 10, MARGIN, y, "日期 date: ____________    备注 notes: __________________________________________");
+                text(cs, 7, MARGIN, MARGIN - 16, fit("farmwatch run " + runId + " · 图斑 patches: "
+                        + String.join(";", p.patchIds() == null ? List.of() : p.patchIds()), 7, w - 2 * MARGIN));
+            }
+        }
+
+        /** The parcel's outline, in red, over a chip drawn at (x0, y0) with the given side. */
+        private static void outline(PDPageContentStream cs, Geometry g, Envelope frame, float x0, float y0, float side)
+                throws IOException {
+            if (g == null || g.isEmpty()) {
+                return;
+            }
+            cs.saveGraphicsState();
+            cs.addRect(x0, y0, side, side);
+            cs.clip();
+            cs.setStrokingColor(0.9f, 0.1f, 0.1f);
+            cs.setLineWidth(1.2f);
+            double sx = side / frame.getWidth();
+            double sy = side / frame.getHeight();
+            for (int i = 0; i < g.getNumGeometries(); i++) {
+                if (!(g.getGeometryN(i) instanceof Polygon poly)) {
+                    continue;
+                }
+                List<Coordinate[]> rings = new ArrayList<>();
+                rings.add(poly.getExteriorRing().getCoordinates());
+                for (int h = 0; h < poly.getNumInteriorRing(); h++) {
+                    rings.add(poly.getInteriorRingN(h).getCoordinates());
+                }
+                for (Coordinate[] ring : rings) {
+                    for (int k = 0; k < ring.length; k++) {
+                        float px = (float) (x0 + (ring[k].x - frame.getMinX()) * sx);
+                        float py = (float) (y0 + (ring[k].y - frame.getMinY()) * sy);
+                        if (k == 0) {
+                            cs.moveTo(px, py);
+                        } else {
+                            cs.lineTo(px, py);
+                        }
+                    }
+                    cs.closePath();
+                }
+            }
+            cs.stroke();
+            cs.restoreGraphicsState();
+        }
+
+        private void text(PDPageContentStream cs, float size, float x, float y, String s) throws IOException {
+            cs.beginText();
+            cs.setFont(font, size);
+            cs.newLineAtOffset(x, y);
+            cs.showText(printable(s));
+            cs.endText();
+        }
+
+        private float width(String s, float size) throws IOException {
+            return font.getStringWidth(printable(s)) / 1000 * size;
+        }
+
+        /** {@code s} cut with an ellipsis to fit {@code max} points. */
+        private String fit(String s, float size, float max) throws IOException {
+            String t = printable(s);
+            if (width(t, size) <= max) {
+                return t;
+            }
+            int end = t.length();
+            while (end > 0 && width(t.substring(0, end) + "…", size) > max) {
+                end = t.offsetByCodePoints(end, -1);
+            }
+            return t.substring(0, end) + "…";
+        }
+
+        /** Control characters become spaces and characters the font lacks become '?', so hand-typed text never fails a page. */
+        private String printable(String s) {
+            if (s == null) {
+                return "";
+            }
+            StringBuilder b = new StringBuilder(s.length());
+            s.codePoints().forEach(cp -> {
+                if (Character.isISOControl(cp) || Character.isWhitespace(cp)) {
+                    b.append(' ');
+                } else if (cmap.getGlyphId(cp) == 0) {
+                    b.append('?');
+                } else {
+                    b.appendCodePoint(cp);
+                }
+            });
+            return b.toString();
+        }
+    }
+
+    /** Cuts before/after chips from the two true-colour COGs; GDAL picks the overview level that fits. */
+    static final class Chips implements AutoCloseable {
+        private final Dataset[] sources = new Dataset[2];
+
+        Chips(Path beforeCog, Path afterCog) throws IOException {
+            sources[0] = gdal.Open(beforeCog.toString());
+            sources[1] = gdal.Open(afterCog.toString());
+            if (sources[0] == null || sources[1] == null) {
+                close();
+                throw new IOException("cannot open the true-colour images " + beforeCog + ", " + afterCog);
+            }
+        }
+
+        /** The parcel's square frame in map units, as {@link ImageChips} frames it. */
+        Envelope frame(FlaggedParcel p) {
+            return ImageChips.frame(p);
+        }
+
+        /** Before and after chips; an entry is null where the frame misses the image. */
+        BufferedImage[] of(FlaggedParcel p) {
+            Envelope f = frame(p);
+            return new BufferedImage[] {read(sources[0], f), read(sources[1], f)};
+        }
+
+        private static BufferedImage read(Dataset ds, Envelope f) {
+            double[] gt = ds.GetGeoTransform();
+            // Pixel window of the frame, clipped to the image; the part outside stays black.
+            double px0 = (f.getMinX() - gt[0]) / gt[1];
+            double py0 = (f.getMaxY() - gt[3]) / gt[5];
+            double px1 = (f.getMaxX() - gt[0]) / gt[1];
+            double py1 = (f.getMinY() - gt[3]) / gt[5];
+            int x0 = (int) Math.max(0, Math.floor(px0));
+            int y0 = (int) Math.max(0, Math.floor(py0));
+            int x1 = (int) Math.min(ds.getRasterXSize(), Math.ceil(px1));
+            int y1 = (int) Math.min(ds.getRasterYSize(), Math.ceil(py1));
+            if (x1 <= x0 || y1 <= y0 || ds.getRasterCount() < 3) {
+                return null;
+            }
+            double sx = CHIP_PIXELS / (px1 - px0);
+            double sy = CHIP_PIXELS / (py1 - py0);
+            // floor() may start the window a fraction of a pixel before the frame: clamp into the chip.
+            int ox = (int) Math.min(CHIP_PIXELS - 1, Math.max(0, Math.round((x0 - px0) * sx)));
+            int oy = (int) Math.min(CHIP_PIXELS - 1, Math.max(0, Math.round((y0 - py0) * sy)));
+            int w = Math.max(1, Math.min(CHIP_PIXELS - ox, (int) Math.round((x1 - x0) * sx)));
+            int h = Math.max(1, Math.min(CHIP_PIXELS - oy, (int) Math.round((y1 - y0) * sy)));
+            byte[][] rgb = new byte[3][w * h];
+            for (int b = 0; b < 3; b++) {
+                Band band = ds.GetRasterBand(b + 1);
+                // GDAL reads from the overview whose resolution best matches the buffer.
+                band.ReadRaster(x0, y0, x1 - x0, y1 - y0, w, h, gdalconst.GDT_Byte, rgb[b]);
+            }
+            // Straight into the image's BGR bytes: setRGB per pixel costs more than the read itself.
+            BufferedImage img = new BufferedImage(CHIP_PIXELS, CHIP_PIXELS, BufferedImage.TYPE_3BYTE_BGR);
+            byte[] bgr = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
+            for (int r = 0; r < h; r++) {
+                int o = ((oy + r) * CHIP_PIXELS + ox) * 3;
+                for (int c = 0, i = r * w; c < w; c++, i++, o += 3) {
+                    bgr[o] = rgb[2][i];
+                    bgr[o + 1] = rgb[1][i];
+                    bgr[o + 2] = rgb[0][i];
+                }
+            }
+            return img;
+        }
+
+        @Override
+        public void close() {
+            for (Dataset d : sources) {
+                if (d != null) {
+                    d.delete();
+                }
+            }
+        }
+    }
+}
