@@ -237,6 +237,7 @@ public final class FarmwatchJob {
             short[] afterValid = new short[win * win];
             while (keys.hasNext()) {
                 TileKey key = keys.next();
+                // What this loop reads (scenes, statistics, settings) must enter TileStore's digest.
                 Path tileFile = Path.of(tileDir, key.col() + "_" + key.row() + ".tif");
                 String digest = store == null ? null : store.digest(key);
                 TileStore.Entry stored = digest == null ? null : store.load(digest);
