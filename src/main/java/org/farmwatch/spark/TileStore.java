@@ -155,8 +155,12 @@ public final class TileStore implements Serializable {
             try (FSDataInputStream in = f.open(p)) {
                 e = read(new DataInputStream(in));
             }
-            // Reading marks the entry used, so that operators can prune what no run has used for a while.
-            f.setTimes(p, System.currentTimeMillis(), -1);
+            try {
+                // Reading marks the entry used, so that operators can prune what no run has used for a while.
+                f.setTimes(p, System.currentTimeMillis(), -1);
+            } catch (IOException | RuntimeException unsupported) {
+                // Object stores (S3A) keep no settable times: the entry is good all the same.
+            }
             return e;
         } catch (IOException | ParseException | RuntimeException ex) {
             System.err.printf("[farmwatch] tile store: entry %s unreadable (%s); computing the tile again%n", p, ex);

@@ -69,17 +69,7 @@ class TileStoreTest {
         }
         // Without a halo every scene cell lies in one tile window, and the sample's tiles cover both
         // scenes whole: bytes_read is then exactly the decoded size of their band files.
-        long whole = 0;
-        for (String scene : List.of(ExitCodesTest.BEFORE, ExitCodesTest.AFTER)) {
-            try (Stream<Path> files = Files.list(Path.of(scene))) {
-                for (Path f : files.filter(p -> p.toString().endsWith(".tif")).toList()) {
-                    Dataset d = gdal.Open(f.toString());
-                    whole += (long) d.getRasterXSize() * d.getRasterYSize()
-                            * gdal.GetDataTypeSize(d.GetRasterBand(1).getDataType()) / 8;
-                    d.delete();
-                }
-            }
-        }
+        long whole = decodedSize(Path.of(ExitCodesTest.BEFORE)) + decodedSize(Path.of(ExitCodesTest.AFTER));
         assertEquals(whole, count(first, "bytes_read"));
 
         Path second = tmp.resolve("runs/second");
@@ -108,6 +98,34 @@ class TileStoreTest {
             assertEquals(3, logs.size(), "one event log per run: " + logs);
             assertTrue(Files.readString(logs.get(0)).contains("SparkListenerApplicationStart"));
         }
+    }
+
+    @Test
+    void bytesReadCountsWarpedWindowsToo() throws Exception {
+        Gdal.init();
+        // On UTM the sample is warped, window by window; without a halo the windows' footprints on the
+        // scene cover it once, plus the slivers where their slightly rotated bounding boxes overlap.
+        Path out = tmp.resolve("utm/out");
+        run(out, conf("utm.conf", "store.dir = off", "grid.crs = EPSG:32650", "grid.haloCells = 0"), "utm",
+                ExitCodesTest.AFTER);
+        long whole = 0;
+        for (String scene : List.of(ExitCodesTest.BEFORE, ExitCodesTest.AFTER)) {
+            whole += decodedSize(Path.of(scene));
+        }
+        long bytes = count(out, "bytes_read");
+        assertTrue(bytes >= whole && bytes <= 1.1 * whole, "bytes_read " + bytes + ", scenes " + whole);
+    }
+
+    private static long decodedSize(Path scene) throws Exception {
+        long n = 0;
+        try (Stream<Path> files = Files.list(scene)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".tif")).toList()) {
+                Dataset d = gdal.Open(f.toString());
+                n += (long) d.getRasterXSize() * d.getRasterYSize() * gdal.GetDataTypeSize(d.GetRasterBand(1).getDataType()) / 8;
+                d.delete();
+            }
+        }
+        return n;
     }
 
     @Test
@@ -170,11 +188,17 @@ class TileStoreTest {
     }
 
     @Test
-    void aBlankStoreDirIsAUsageError() throws Exception {
+    void aBlankStoreDirOrOneWithoutAFileSystemIsAUsageError() throws Exception {
         Cli r = Cli.run("run", "--before", ExitCodesTest.BEFORE, "--after", ExitCodesTest.AFTER, "--farmland",
                 ExitCodesTest.FARMLAND, "--out", tmp.resolve("o").toString(), "--conf", conf("bad.conf", "store.dir =").toString());
         assertEquals(2, r.exit(), r.err());
         assertTrue(r.err().contains("store.dir"), r.err());
+        r = Cli.run("run", "--before", ExitCodesTest.BEFORE, "--after", ExitCodesTest.AFTER, "--farmland",
+                ExitCodesTest.FARMLAND, "--out", tmp.resolve("o").toString(), "--master", "local[2]", "--conf",
+                conf("nofs.conf", "store.dir = nosuchfs://host/store").toString());
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("store.dir nosuchfs://host/store"), r.err());
+        assertFalse(Files.exists(tmp.resolve("o")), "nothing published");
     }
 
     private static String rasterBytes(Path tif) {
