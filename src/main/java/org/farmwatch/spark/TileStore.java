@@ -18,6 +18,7 @@ import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileSystem;
 import org.farmwatch.change.PatchFragment;
 import org.farmwatch.config.Settings;
@@ -162,7 +163,7 @@ public final class TileStore implements Serializable {
                 // Object stores (S3A) keep no settable times: the entry is good all the same.
             }
             return e;
-        } catch (IOException | ParseException | RuntimeException ex) {
+        } catch (IOException | ParseException | RuntimeException | FSError ex) {
             System.err.printf("[farmwatch] tile store: entry %s unreadable (%s); computing the tile again%n", p, ex);
             return null;
         }
@@ -185,11 +186,12 @@ public final class TileStore implements Serializable {
                 f.delete(tmp, false);
             }
             return true;
-        } catch (IOException | RuntimeException ex) {
+        } catch (IOException | RuntimeException | FSError ex) {
+            // Hadoop's local file system reports a full disk as FSError, an Error.
             System.err.printf("[farmwatch] tile store: cannot store %s (%s)%n", p, ex);
             try {
                 fs().delete(tmp, false);
-            } catch (IOException | RuntimeException ignored) {
+            } catch (IOException | RuntimeException | FSError ignored) {
                 // Nothing more to do: a leftover temporary name is never read.
             }
             return false;
@@ -353,17 +355,34 @@ public final class TileStore implements Serializable {
         return b.toString();
     }
 
-    /** The farmwatch jar's size and time: a new build invalidates the store. Classes in a folder (tests) count as one build. */
+    /**
+     * The farmwatch jar's size and time, or for classes in a folder (tests, an IDE) their number and
+     * latest time: a new build invalidates the store, so that changed detection code is never skipped.
+     */
     private static String build() {
         try {
             Path p = Path.of(TileStore.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             if (Files.isRegularFile(p)) {
                 return p.getFileName() + "@" + Files.size(p) + "/" + Files.getLastModifiedTime(p).toMillis();
             }
+            if (Files.isDirectory(p)) {
+                long[] nt = new long[2];
+                try (java.util.stream.Stream<Path> s = Files.walk(p)) {
+                    s.filter(Files::isRegularFile).forEach(f -> {
+                        nt[0]++;
+                        try {
+                            nt[1] = Math.max(nt[1], Files.getLastModifiedTime(f).toMillis());
+                        } catch (IOException e) {
+                            nt[1] = Long.MAX_VALUE;
+                        }
+                    });
+                }
+                return "classes " + nt[0] + "/" + nt[1];
+            }
         } catch (Exception e) {
             // No code source: the format number alone.
         }
-        return "classes";
+        return "unknown";
     }
 
     static String sha256(String text) {
