@@ -38,9 +38,10 @@ import org.locationtech.jts.io.WKBWriter;
 /**
  * The detect step's finished tiles on a Hadoop file system ({@code file:}, {@code hdfs://}, {@code s3a://}):
  * per tile, its change fragments, its change-raster tile and its clear and changed cell counts, in one
- * file named by a digest of everything that determines it. A run restarted after a crash, or a nightly
- * run whose inputs changed for some tiles only, reuses every tile whose digest it finds and computes
- * the rest. Each entry is written to a temporary name and renamed, so a reader sees whole entries only.
+ * file named by a digest of everything that determines it. A run restarted after a crash, or a run
+ * whose inputs changed for some tiles only (a scene delivered again), reuses every tile whose digest
+ * it finds and computes the rest; a new scene in a period changes that period's statistics and so
+ * every tile. Each entry is written to a temporary name and renamed, so a reader sees whole entries only.
  *
  * <p>The digest covers: the store format, the build of farmwatch, the grid, the tile key, per period
  * the scenes whose footprint touches the tile window (ids, dates, band files with their size and
@@ -99,7 +100,7 @@ public final class TileStore implements Serializable {
             return out.toAbsolutePath().normalize().getParent().resolve(".farmwatch").resolve("tile-store").toUri().toString();
         }
         // A path without a scheme is local, relative to the working folder.
-        return v.matches("[A-Za-z][A-Za-z0-9+.-]*:.*") && !v.matches("[A-Za-z]:\\\\.*") ? v : Path.of(v).toAbsolutePath().toUri().toString();
+        return v.matches("[A-Za-z][A-Za-z0-9+.-]*:.*") ? v : Path.of(v).toAbsolutePath().toUri().toString();
     }
 
     /** Opens the store at {@code uri} for one run's grid, periods and settings; the driver reads scene footprints. */
