@@ -121,9 +121,11 @@ final class PipelineRun {
         SparkSession spark = null;
         String phase = "the Spark job";
         try {
-            spark = SparkSessions.create("farmwatch " + runId, r.master());
+            spark = SparkSessions.create("farmwatch " + runId, r.master(),
+                    r.out().toAbsolutePath().normalize().getParent().resolve(".farmwatch").resolve("spark-events"));
             FarmwatchJob.Output o = new FarmwatchJob(log).run(spark,
-                    new FarmwatchJob.Inputs(beforePeriod, afterPeriod, farmland, settings, runId), stage.resolve(".change-tiles"));
+                    new FarmwatchJob.Inputs(beforePeriod, afterPeriod, farmland, settings, runId), stage.resolve(".change-tiles"),
+                    org.farmwatch.spark.TileStore.location(settings, r.out()));
             Map<String, Double> seconds = new LinkedHashMap<>(o.stageSeconds());
 
             phase = "publishing";

@@ -42,7 +42,7 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
             "farmland.field.parcel_id", "farmland.field.admin_code", "farmland.field.township", "farmland.field.land_class",
             "classify.darkObjectSubtraction", "classify.waterMndwi", "classify.vegetationNdvi", "classify.sparseNdvi", "classify.cropNirShare",
             "classify.forestSwirNir", "classify.orchardSwirNir", "classify.bareBrightness", "classify.builtBlueRed",
-            "classify.greenhouseBrightness");
+            "classify.greenhouseBrightness", "store.dir");
     private static final Set<String> RULE_FIELDS = Set.of("type", "from", "to", "minAreaM2", "minShare", "scope");
 
     /** The defaults shipped inside the jar (conf/farmwatch.conf, built into the jar). */
@@ -121,6 +121,9 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
         int halo = integer(p, "grid.haloCells", where);
         if (halo < 0 || halo > tile / 4) {
             throw FarmwatchException.usage(where + ": grid.haloCells must be within 0.." + tile / 4 + ", got: " + halo);
+        }
+        if (p.getProperty("store.dir", "auto").isBlank()) {
+            throw FarmwatchException.usage(where + ": store.dir must be auto, off, a folder or a Hadoop URI (hdfs://, s3a://)");
         }
         RuleClassifier.Thresholds d = RuleClassifier.Thresholds.DEFAULT;
         RuleClassifier.Thresholds th = new RuleClassifier.Thresholds(

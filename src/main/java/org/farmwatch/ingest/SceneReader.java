@@ -121,8 +121,13 @@ public final class SceneReader implements AutoCloseable {
                 AlignedWindow aligned = aligned(ref.path(), src, win, size);
                 if (aligned != null) {
                     aligned.readContinuous(src, ref.index(), size, dst);
+                    bytesRead += sourceBytes(ref.path(), src, win, size, ref.index());
                 } else {
-                    Dataset w = warped.computeIfAbsent(ref.path(), p -> warp(p, win, size, "bilinear", scene));
+                    Dataset w = warped.computeIfAbsent(ref.path(), p -> {
+                        // The warp reads every band of the file.
+                        bytesRead += sourceBytes(p, src, win, size, 0);
+                        return warp(p, win, size, "bilinear", scene);
+                    });
                     w.GetRasterBand(ref.index()).ReadRaster(0, 0, size, size, dst);
                 }
                 double scale = ref.scale();
@@ -142,7 +147,9 @@ public final class SceneReader implements AutoCloseable {
                 if (aligned != null) {
                     // Outside the file: SCL 0 (no data) or QA fill bit, both masked.
                     aligned.readMask(src, scene.scl().index(), size, maskValues, (short) 1);
+                    bytesRead += sourceBytes(scene.scl().path(), src, win, size, scene.scl().index());
                 } else {
+                    bytesRead += sourceBytes(scene.scl().path(), src, win, size, 0);
                     Dataset m = warp(scene.scl().path(), win, size, "near", scene, qa ? "UInt16" : "Byte", "1");
                     warped.put("#scl", m);
                     m.GetRasterBand(scene.scl().index()).ReadRaster(0, 0, size, size, gdalconstConstants.GDT_Int16,
@@ -224,6 +231,74 @@ public final class SceneReader implements AutoCloseable {
     private static final double CLOUD_BLUE = 3.0;
 
     private final Map<String, Boolean> sameCrs = new HashMap<>();
+    private final Map<String, org.gdal.osr.CoordinateTransformation> toSource = new HashMap<>();
+    private long bytesRead;
+
+    /**
+     * Bytes of raster data this reader has had GDAL read so far: per band file and tile window, the
+     * source cells under the window's footprint times the band's data type size (all bands of a file
+     * that is warped, as the warp reads them all). Decoded bytes: compressed files take fewer on disk.
+     */
+    public long bytesRead() {
+        return bytesRead;
+    }
+
+    /** Decoded bytes of the source cells under {@code win}: band {@code index}, or every band when it is 0. */
+    private long sourceBytes(String path, Dataset src, Envelope win, int size, int index) {
+        int cellBytes = 0;
+        for (int b = 1; b <= src.getRasterCount(); b++) {
+            if (index == 0 || b == index) {
+                cellBytes += gdal.GetDataTypeSize(src.GetRasterBand(b).getDataType()) / 8;
+            }
+        }
+        double[] inv = new double[6];
+        if (gdal.InvGeoTransform(src.GetGeoTransform(), inv) == 0) {
+            return (long) size * size * cellBytes;
+        }
+        org.gdal.osr.CoordinateTransformation ct = null;
+        if (!aligned(path, src)) {
+            ct = toSource.computeIfAbsent(path, p -> {
+                org.gdal.osr.SpatialReference s = new org.gdal.osr.SpatialReference(src.GetProjectionRef());
+                s.SetAxisMappingStrategy(org.gdal.osr.osr.OAMS_TRADITIONAL_GIS_ORDER);
+                return org.gdal.osr.CoordinateTransformation.CreateCoordinateTransformation(SceneCatalog.srs(layout.crs()), s);
+            });
+        }
+        // The window's edges, densified (a window is not a rectangle in another projection), in source pixels.
+        double minC = Double.POSITIVE_INFINITY, minR = Double.POSITIVE_INFINITY;
+        double maxC = Double.NEGATIVE_INFINITY, maxR = Double.NEGATIVE_INFINITY;
+        int steps = ct == null ? 1 : 8;
+        for (int i = 0; i <= steps; i++) {
+            double fx = win.getMinX() + win.getWidth() * i / steps;
+            double fy = win.getMinY() + win.getHeight() * i / steps;
+            double[][] pts = {{fx, win.getMinY()}, {fx, win.getMaxY()}, {win.getMinX(), fy}, {win.getMaxX(), fy}};
+            for (double[] pt : pts) {
+                double x = pt[0];
+                double y = pt[1];
+                if (ct != null) {
+                    double[] t = ct.TransformPoint(x, y);
+                    x = t[0];
+                    y = t[1];
+                }
+                if (!Double.isFinite(x) || !Double.isFinite(y)) {
+                    continue;
+                }
+                double c = inv[0] + x * inv[1] + y * inv[2];
+                double r = inv[3] + x * inv[4] + y * inv[5];
+                minC = Math.min(minC, c);
+                maxC = Math.max(maxC, c);
+                minR = Math.min(minR, r);
+                maxR = Math.max(maxR, r);
+            }
+        }
+        long w = Math.max(0, Math.min(src.getRasterXSize(), (long) Math.ceil(maxC)) - Math.max(0, (long) Math.floor(minC)));
+        long h = Math.max(0, Math.min(src.getRasterYSize(), (long) Math.ceil(maxR)) - Math.max(0, (long) Math.floor(minR)));
+        return w * h * cellBytes;
+    }
+
+    private boolean aligned(String path, Dataset src) {
+        Boolean same = sameCrs.get(path);
+        return same != null && same;
+    }
 
     /** The fast-path alignment of a file with the window, or null when it must be warped. */
     private AlignedWindow aligned(String path, Dataset src, Envelope win, int size) {
@@ -294,6 +369,8 @@ public final class SceneReader implements AutoCloseable {
 
     @Override
     public void close() {
+        toSource.values().forEach(org.gdal.osr.CoordinateTransformation::delete);
+        toSource.clear();
         open.values().forEach(Dataset::delete);
         open.clear();
     }

@@ -68,6 +68,11 @@ public final class FarmwatchJob {
     }
 
     public Output run(SparkSession spark, Inputs in, Path changeTileDir) {
+        return run(spark, in, changeTileDir, null);
+    }
+
+    /** As {@link #run(SparkSession, Inputs, Path)}, reusing and storing finished tiles in the tile store at {@code storeUri} (null: none). */
+    public Output run(SparkSession spark, Inputs in, Path changeTileDir, String storeUri) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         ProgressListener progress = new ProgressListener(log);
         spark.sparkContext().addSparkListener(progress);
@@ -104,8 +109,11 @@ public final class FarmwatchJob {
         LongAccumulator clearCells = jsc.sc().longAccumulator("clear_cells");
         LongAccumulator changedCells = jsc.sc().longAccumulator("changed_cells");
         String tileDir = changeTileDir.toAbsolutePath().toString();
+        TileStore store = storeUri == null ? null : TileStore.open(storeUri, jsc.hadoopConfiguration(), layout,
+                in.before(), in.after(), s);
+        DetectCounters dc = new DetectCounters(jsc);
         JavaRDD<PatchFragment> fragments = tiles.mapPartitions(it -> detect(it, bin.value(), layout, tileDir,
-                clearCells, changedCells)).persist(StorageLevel.MEMORY_AND_DISK());
+                clearCells, changedCells, store, dc)).persist(StorageLevel.MEMORY_AND_DISK());
         long fragmentCount = fragments.count();
         if (clearCells.value() == 0) {
             // All masked: "no change" would read like a clear scene with nothing found.
@@ -115,6 +123,7 @@ public final class FarmwatchJob {
         counts.put("fragments", fragmentCount);
         counts.put("clear_cells", clearCells.value());
         counts.put("changed_cells", changedCells.value());
+        dc.report(counts, store, log);
         seconds.put("detect", secs(t0));
         log.printf("[farmwatch] detect: %d tiles, %d change fragments, %.1f s%n", keys.size(), fragmentCount,
                 seconds.get("detect"));
@@ -190,8 +199,26 @@ public final class FarmwatchJob {
         return new ChangeDetector(s.rules(), s.spectralThreshold(), s.vegetationThreshold(), s.keepOther());
     }
 
+    /** Tiles taken from the tile store, tiles computed, and bytes of raster data read from the scenes. */
+    record DetectCounters(LongAccumulator reused, LongAccumulator computed, LongAccumulator bytesRead)
+            implements java.io.Serializable {
+        DetectCounters(JavaSparkContext jsc) {
+            this(jsc.sc().longAccumulator("tiles_reused"), jsc.sc().longAccumulator("tiles_computed"),
+                    jsc.sc().longAccumulator("bytes_read"));
+        }
+
+        void report(Map<String, Long> counts, TileStore store, PrintStream log) {
+            counts.put("tiles_reused", reused.value());
+            counts.put("tiles_computed", computed.value());
+            counts.put("bytes_read", bytesRead.value());
+            log.printf("[farmwatch] tile store %s: %d tiles reused, %d computed, %.1f MB of raster data read%n",
+                    store == null ? "off" : store.describe(), reused.value(), computed.value(), bytesRead.value() / 1e6);
+        }
+    }
+
     private static Iterator<PatchFragment> detect(Iterator<TileKey> keys, Inputs in, GridLayout layout, String tileDir,
-                                                 LongAccumulator clear, LongAccumulator changed) {
+                                                 LongAccumulator clear, LongAccumulator changed, TileStore store,
+                                                 DetectCounters dc) {
         Gdal.init();
         Settings s = in.settings();
         Classifier classifier = new RuleClassifier(s.thresholds());
@@ -210,16 +237,35 @@ public final class FarmwatchJob {
             short[] afterValid = new short[win * win];
             while (keys.hasNext()) {
                 TileKey key = keys.next();
+                // What this loop reads (scenes, statistics, settings) must enter TileStore's digest.
+                Path tileFile = Path.of(tileDir, key.col() + "_" + key.row() + ".tif");
+                String digest = store == null ? null : store.digest(key);
+                TileStore.Entry stored = digest == null ? null : store.load(digest);
+                if (stored != null) {
+                    TileStore.writeFile(tileFile, stored.changeTile());
+                    out.addAll(stored.fragments());
+                    clear.add(stored.clearCells());
+                    changed.add(stored.changedCells());
+                    dc.reused().add(1);
+                    continue;
+                }
+                long bytesBefore = reader.bytesRead();
                 TileBands before = composite(reader, in.before(), key, s.compositeMethod(), beforeValid);
                 TileBands after = composite(reader, in.after(), key, s.compositeMethod(), afterValid);
                 classifier.classify(before, beforeStats, beforeClass);
                 classifier.classify(after, afterStats, afterClass);
                 detector.detect(before, beforeStats, beforeClass, after, afterStats, afterClass, code, conf);
                 clear.add(after.clearCount());
-                out.addAll(vectorizer.vectorize(key, code, conf));
+                List<PatchFragment> found = vectorizer.vectorize(key, code, conf);
+                out.addAll(found);
                 long n = ChangeRaster.writeTile(Path.of(tileDir), layout, key, s.haloCells(), code, beforeClass, afterClass,
                         beforeValid, afterValid, detector, s.rules());
                 changed.add(n);
+                dc.bytesRead().add(reader.bytesRead() - bytesBefore);
+                dc.computed().add(1);
+                if (store != null) {
+                    store.save(digest, new TileStore.Entry(found, after.clearCount(), n, TileStore.readFile(tileFile)));
+                }
             }
         }
         return out.iterator();

@@ -8,6 +8,16 @@ public final class SparkSessions {
     private SparkSessions() {}
 
     public static SparkSession create(String appName, String master) {
+        return create(appName, master, null);
+    }
+
+    /**
+     * As {@link #create(String, String)}, with Spark's event log on (for the history server and for
+     * looking into a run afterwards): in {@code spark.eventLog.dir} when that is set (spark-submit
+     * {@code --conf}, {@code spark-defaults.conf} or {@code -Dspark.eventLog.dir=}), else in {@code
+     * defaultEventLogDir}, created when missing. {@code spark.eventLog.enabled=false} turns it off.
+     */
+    public static SparkSession create(String appName, String master, java.nio.file.Path defaultEventLogDir) {
         SparkConf conf = new SparkConf(true).setAppName(appName);
         if (master != null && !master.isBlank()) {
             conf.setMaster(master);
@@ -20,6 +30,19 @@ public final class SparkSessions {
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
         }
         conf.setIfMissing("spark.sql.shuffle.partitions", "8");
+        if (defaultEventLogDir != null) {
+            conf.setIfMissing("spark.eventLog.enabled", "true");
+            if (conf.getBoolean("spark.eventLog.enabled", false) && !conf.contains("spark.eventLog.dir")) {
+                try {
+                    java.nio.file.Files.createDirectories(defaultEventLogDir);
+                    conf.set("spark.eventLog.dir", defaultEventLogDir.toAbsolutePath().toUri().toString());
+                } catch (java.io.IOException e) {
+                    // The event log is for looking back; a run does not fail for want of it.
+                    System.err.printf("[farmwatch] Spark event log off: cannot create %s (%s)%n", defaultEventLogDir, e);
+                    conf.set("spark.eventLog.enabled", "false");
+                }
+            }
+        }
         return SparkSession.builder().config(conf).getOrCreate();
     }
 }

@@ -37,7 +37,7 @@ final class WorkingGrid {
         return new GridLayout(crs, 0, 10_000_000, cell, s.tileSize());
     }
 
-    private static double nativeMetres(Scene s) {
+    static double nativeMetres(Scene s) {
         double c = SceneCatalog.nativeCellSize(s);
         if (SceneCatalog.isGeographic(s)) {
             c *= 111_320; // degrees of latitude to metres, near enough to pick a resolution

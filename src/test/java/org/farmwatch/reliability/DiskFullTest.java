@@ -56,6 +56,17 @@ class DiskFullTest {
     }
 
     @Test
+    void aFullDiskSharedWithTheTileStoreAndTheEventLogIsACleanErrorToo() throws Exception {
+        // By default both live in .farmwatch/ beside the output, on the same disk: they fill it first.
+        onAFullDisk(FREE_KB[FREE_KB.length - 1], true, (r, out) -> {
+            System.out.println("[matrix] aFullDiskWithStore | exit " + r.exit() + " | " + r.errorLines());
+            Fixtures.assertCleanFailure(r, 1);
+            Fixtures.assertEarlierOutputUntouched(out);
+            Fixtures.assertNoStaging(out);
+        });
+    }
+
+    @Test
     @Disabled("bug: on a full disk the error line does not say so: 'OGR Error: General Error' (GeoPackage features) "
             + "or 'Cannot invoke \"org.gdal.gdal.Dataset.delete()\" because \"out\" is null' (Quicklook.of); see report")
     void aFullOutputDiskSaysNoSpaceLeft() throws Exception {
@@ -72,6 +83,14 @@ class DiskFullTest {
     }
 
     private void onAFullDisk(int freeKb, Check check) throws Exception {
+        onAFullDisk(freeKb, false, check);
+    }
+
+    /**
+     * Without {@code sideFiles}, the tile store and the Spark event log are off, so that the disk fills
+     * up at the output's own files (the GeoPackage, its features, the quicklook) as {@link #FREE_KB} intends.
+     */
+    private void onAFullDisk(int freeKb, boolean sideFiles, Check check) throws Exception {
         Path disk = tmp.resolve("disk" + freeKb);
         Files.createDirectories(disk);
         int mounted = exec("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", disk.toString());
@@ -82,8 +101,18 @@ class DiskFullTest {
             try (OutputStream f = Files.newOutputStream(disk.resolve("filler"))) {
                 f.write(new byte[(int) (free - freeKb * 1024L)]);
             }
-            FarmwatchRun r = FarmwatchRun.run("--before", smallBefore.toString(), "--after", smallAfter.toString(),
-                    "--farmland", SAMPLE_FARMLAND.toString(), "--out", out.toString());
+            Path conf = tmp.resolve("disk" + freeKb + (sideFiles ? "-side" : "") + ".conf");
+            Files.writeString(conf, sideFiles ? "" : "store.dir = off\n");
+            if (!sideFiles) {
+                System.setProperty("spark.eventLog.enabled", "false");
+            }
+            FarmwatchRun r;
+            try {
+                r = FarmwatchRun.run("--before", smallBefore.toString(), "--after", smallAfter.toString(),
+                        "--farmland", SAMPLE_FARMLAND.toString(), "--out", out.toString(), "--conf", conf.toString());
+            } finally {
+                System.clearProperty("spark.eventLog.enabled");
+            }
             check.accept(r, out);
         } finally {
             if (exec("umount", disk.toString()) != 0) {

@@ -1,0 +1,396 @@
+package org.farmwatch.spark;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FSError;
+import org.apache.hadoop.fs.FileSystem;
+import org.farmwatch.change.PatchFragment;
+import org.farmwatch.config.Settings;
+import org.farmwatch.grid.GridLayout;
+import org.farmwatch.grid.TileKey;
+import org.farmwatch.ingest.Band;
+import org.farmwatch.ingest.BandRef;
+import org.farmwatch.ingest.Period;
+import org.farmwatch.ingest.Scene;
+import org.farmwatch.ingest.SceneCatalog;
+import org.farmwatch.util.FarmwatchException;
+import org.locationtech.jts.geom.Envelope;
+import org.locationtech.jts.io.ParseException;
+import org.locationtech.jts.io.WKBReader;
+import org.locationtech.jts.io.WKBWriter;
+
+/**
+ * The detect step's finished tiles on a Hadoop file system ({@code file:}, {@code hdfs://}, {@code s3a://}):
+ * per tile, its change fragments, its change-raster tile and its clear and changed cell counts, in one
+ * file named by a digest of everything that determines it. A run restarted after a crash, or a run
+ * whose inputs changed for some tiles only (a scene delivered again), reuses every tile whose digest
+ * it finds and computes the rest; a new scene in a period changes that period's statistics and so
+ * every tile. Each entry is written to a temporary name and renamed, so a reader sees whole entries only.
+ *
+ * <p>The digest covers: the store format, the build of farmwatch, the grid, the tile key, per period
+ * the scenes whose footprint touches the tile window (ids, dates, band files with their size and
+ * modification time, radiometry, dark-object levels, mask), both periods' statistics (classification
+ * thresholds are relative to them), and the settings the detect step reads. Entries are never
+ * updated in place; any of them may be deleted at any time (the store is a cache).
+ */
+public final class TileStore implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Bump when the entry layout or the detection code changes what an entry holds. */
+    static final int FORMAT = 1;
+    private static final int MAGIC = 0x46575453; // "FWTS"
+
+    private final String root;
+    private final byte[] hadoopConf;
+    private final String fixed;
+    private final GridLayout layout;
+    private final int halo;
+    private final List<SceneMark> before;
+    private final List<SceneMark> after;
+    private transient FileSystem fs;
+
+    /** What of one scene enters the digest of a tile it touches, with its footprint grown by a safety margin. */
+    private record SceneMark(String fingerprint, double minX, double minY, double maxX, double maxY) implements Serializable {
+        boolean touches(Envelope e) {
+            return minX <= e.getMaxX() && maxX >= e.getMinX() && minY <= e.getMaxY() && maxY >= e.getMinY();
+        }
+    }
+
+    /** What the detect step gave for one tile. */
+    public record Entry(List<PatchFragment> fragments, long clearCells, long changedCells, byte[] changeTile) {}
+
+    private TileStore(String root, byte[] hadoopConf, String fixed, GridLayout layout, int halo, List<SceneMark> before,
+                      List<SceneMark> after) {
+        this.root = root;
+        this.hadoopConf = hadoopConf;
+        this.fixed = fixed;
+        this.layout = layout;
+        this.halo = halo;
+        this.before = before;
+        this.after = after;
+    }
+
+    /**
+     * Where a run's store is: {@code store.dir} as configured, {@code auto} meaning
+     * {@code .farmwatch/tile-store} beside the output folder (shared by the runs writing there, as
+     * nightly runs do); null when it is {@code off}.
+     */
+    public static String location(Settings s, Path out) {
+        String v = s.echo().getOrDefault("store.dir", "auto").trim();
+        if (v.equals("off")) {
+            return null;
+        }
+        if (v.equals("auto")) {
+            return out.toAbsolutePath().normalize().getParent().resolve(".farmwatch").resolve("tile-store").toUri().toString();
+        }
+        // A path without a scheme is local, relative to the working folder.
+        return v.matches("[A-Za-z][A-Za-z0-9+.-]*:.*") ? v : Path.of(v).toAbsolutePath().toUri().toString();
+    }
+
+    /** Opens the store at {@code uri} for one run's grid, periods and settings; the driver reads scene footprints. */
+    public static TileStore open(String uri, Configuration conf, GridLayout layout, Period before, Period after,
+                                 Settings s) {
+        ByteArrayOutputStream confBytes = new ByteArrayOutputStream();
+        try (DataOutputStream d = new DataOutputStream(confBytes)) {
+            conf.write(d);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot copy the Hadoop configuration", e);
+        }
+        TileStore store = new TileStore(uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri,
+                confBytes.toByteArray(), fixedPart(layout, before, after, s), layout, s.haloCells(),
+                marks(before, layout), marks(after, layout));
+        try {
+            store.fs().mkdirs(new org.apache.hadoop.fs.Path(store.root));
+        } catch (IOException | IllegalArgumentException e) {
+            throw FarmwatchException.usage("store.dir " + uri + " cannot be created: " + e.getMessage());
+        }
+        return store;
+    }
+
+    public String describe() {
+        return root;
+    }
+
+    /** The digest naming the entry of {@code key}. */
+    public String digest(TileKey key) {
+        Envelope win = new Envelope(layout.extentOf(key));
+        win.expandBy(halo * layout.cellSizeMetres());
+        StringBuilder b = new StringBuilder(fixed).append("\ntile ").append(key);
+        for (SceneMark m : before) {
+            if (m.touches(win)) {
+                b.append("\nbefore ").append(m.fingerprint());
+            }
+        }
+        for (SceneMark m : after) {
+            if (m.touches(win)) {
+                b.append("\nafter ").append(m.fingerprint());
+            }
+        }
+        return sha256(b.toString());
+    }
+
+    /** The stored entry, or null when there is none or it cannot be read (then it is computed again). */
+    public Entry load(String digest) {
+        org.apache.hadoop.fs.Path p = path(digest);
+        try {
+            FileSystem f = fs();
+            if (!f.exists(p)) {
+                return null;
+            }
+            Entry e;
+            try (FSDataInputStream in = f.open(p)) {
+                e = read(new DataInputStream(in));
+            }
+            try {
+                // Reading marks the entry used, so that operators can prune what no run has used for a while.
+                f.setTimes(p, System.currentTimeMillis(), -1);
+            } catch (IOException | RuntimeException unsupported) {
+                // Object stores (S3A) keep no settable times: the entry is good all the same.
+            }
+            return e;
+        } catch (IOException | ParseException | RuntimeException | FSError ex) {
+            System.err.printf("[farmwatch] tile store: entry %s unreadable (%s); computing the tile again%n", p, ex);
+            return null;
+        }
+    }
+
+    /**
+     * Stores an entry under a temporary name, then renames it into place. Returns false (after saying
+     * why on the console) when the store cannot be written: the run goes on without it.
+     */
+    public boolean save(String digest, Entry e) {
+        org.apache.hadoop.fs.Path p = path(digest);
+        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(p.getParent(), "." + digest + ".tmp-" + UUID.randomUUID());
+        try {
+            FileSystem f = fs();
+            try (FSDataOutputStream out = f.create(tmp, false)) {
+                write(new DataOutputStream(out), e);
+            }
+            if (!f.rename(tmp, p)) {
+                // Another attempt of the same tile got there first: its entry is the same.
+                f.delete(tmp, false);
+            }
+            return true;
+        } catch (IOException | RuntimeException | FSError ex) {
+            // Hadoop's local file system reports a full disk as FSError, an Error.
+            System.err.printf("[farmwatch] tile store: cannot store %s (%s)%n", p, ex);
+            try {
+                fs().delete(tmp, false);
+            } catch (IOException | RuntimeException | FSError ignored) {
+                // Nothing more to do: a leftover temporary name is never read.
+            }
+            return false;
+        }
+    }
+
+    /** Reads a change-raster tile written by the detect step, for storing. */
+    public static byte[] readFile(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + file, e);
+        }
+    }
+
+    /** Puts a stored change-raster tile back where the publish step looks for it. */
+    public static void writeFile(Path file, byte[] bytes) {
+        try {
+            Files.createDirectories(file.getParent());
+            Files.write(file, bytes);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write " + file, e);
+        }
+    }
+
+    private org.apache.hadoop.fs.Path path(String digest) {
+        // Two hex digits of fan-out keep folders small on a province-sized grid.
+        return new org.apache.hadoop.fs.Path(root + "/v" + FORMAT + "/" + digest.substring(0, 2) + "/" + digest + ".tile");
+    }
+
+    private FileSystem fs() throws IOException {
+        if (fs == null) {
+            Configuration conf = new Configuration(false);
+            conf.readFields(new DataInputStream(new ByteArrayInputStream(hadoopConf)));
+            fs = new org.apache.hadoop.fs.Path(root).getFileSystem(conf);
+        }
+        return fs;
+    }
+
+    private static void write(DataOutputStream d, Entry e) throws IOException {
+        d.writeInt(MAGIC);
+        d.writeInt(FORMAT);
+        d.writeLong(e.clearCells());
+        d.writeLong(e.changedCells());
+        d.writeInt(e.fragments().size());
+        WKBWriter wkb = new WKBWriter(2);
+        for (PatchFragment f : e.fragments()) {
+            d.writeUTF(f.fragmentId());
+            d.writeInt(f.tile().col());
+            d.writeInt(f.tile().row());
+            d.writeInt(f.code());
+            d.writeLong(f.cells());
+            d.writeDouble(f.confidenceSum());
+            d.writeInt(f.edges());
+            byte[] g = wkb.write(f.geometry());
+            d.writeInt(g.length);
+            d.write(g);
+        }
+        d.writeInt(e.changeTile().length);
+        d.write(e.changeTile());
+        // A trailer: an entry cut short by a crash or a full disk fails to read instead of passing.
+        d.writeInt(MAGIC);
+        d.flush();
+    }
+
+    private static Entry read(DataInputStream d) throws IOException, ParseException {
+        if (d.readInt() != MAGIC || d.readInt() != FORMAT) {
+            throw new IOException("not a farmwatch tile-store entry of format " + FORMAT);
+        }
+        long clear = d.readLong();
+        long changed = d.readLong();
+        int n = d.readInt();
+        List<PatchFragment> fragments = new ArrayList<>(n);
+        WKBReader wkb = new WKBReader();
+        for (int i = 0; i < n; i++) {
+            String id = d.readUTF();
+            TileKey tile = new TileKey(d.readInt(), d.readInt());
+            int code = d.readInt();
+            long cells = d.readLong();
+            double conf = d.readDouble();
+            int edges = d.readInt();
+            byte[] g = new byte[d.readInt()];
+            d.readFully(g);
+            fragments.add(new PatchFragment(id, tile, code, cells, conf, edges, wkb.read(g)));
+        }
+        byte[] tif = new byte[d.readInt()];
+        d.readFully(tif);
+        if (d.readInt() != MAGIC) {
+            throw new IOException("entry is truncated");
+        }
+        return new Entry(fragments, clear, changed, tif);
+    }
+
+    /** The part of every digest that does not depend on the tile. */
+    private static String fixedPart(GridLayout layout, Period before, Period after, Settings s) {
+        StringBuilder b = new StringBuilder("farmwatch tile store ").append(FORMAT).append('\n');
+        b.append("build ").append(build()).append('\n');
+        b.append("grid ").append(layout).append('\n');
+        // Exactly the settings that detect reads; keep in step with FarmwatchJob.detect.
+        b.append("settings halo=").append(s.haloCells()).append(" cloudBuffer=").append(s.cloudBufferMetres())
+                .append(" composite=").append(s.compositeMethod()).append(" spectral=").append(s.spectralThreshold())
+                .append(" vegetation=").append(s.vegetationThreshold()).append(" keepOther=").append(s.keepOther())
+                .append(" minPatch=").append(s.minPatchAreaM2()).append(" thresholds=").append(s.thresholds())
+                .append(" rules=").append(rules(s)).append('\n');
+        b.append("before statistics ").append(stats(before.statistics())).append('\n');
+        b.append("after statistics ").append(stats(after.statistics()));
+        return b.toString();
+    }
+
+    /** The rules in a stable text: their class sets iterate in an order that differs from JVM to JVM. */
+    private static String rules(Settings s) {
+        StringBuilder b = new StringBuilder();
+        for (org.farmwatch.flag.ConversionRule r : s.rules()) {
+            b.append(r.name()).append(':').append(r.type()).append(':').append(new java.util.TreeSet<>(r.from()))
+                    .append(':').append(new java.util.TreeSet<>(r.to())).append(':').append(r.minAreaM2()).append(':')
+                    .append(r.minShare()).append(':').append(r.scope()).append(';');
+        }
+        return b.toString();
+    }
+
+    private static List<SceneMark> marks(Period p, GridLayout layout) {
+        List<SceneMark> out = new ArrayList<>();
+        for (Scene sc : p.scenes()) {
+            Envelope e = SceneCatalog.footprint(sc, layout.crs());
+            // Resampling reaches a source cell or two past the footprint's edge.
+            e.expandBy(2 * Math.max(layout.cellSizeMetres(), WorkingGrid.nativeMetres(sc)));
+            out.add(new SceneMark(fingerprint(sc), e.getMinX(), e.getMinY(), e.getMaxX(), e.getMaxY()));
+        }
+        return out;
+    }
+
+    private static String fingerprint(Scene sc) {
+        StringBuilder b = new StringBuilder(sc.id()).append(' ').append(sc.date()).append(' ').append(sc.maskKind());
+        for (Band band : Band.values()) {
+            b.append(' ').append(band).append('=').append(file(sc.bands().get(band))).append(" dark=").append(sc.dark(band));
+        }
+        b.append(" mask=").append(sc.scl() == null ? "spectral" : file(sc.scl()));
+        return b.toString();
+    }
+
+    /** A band file by path, band, radiometry, and its size and modification time: a file replaced in place changes it. */
+    private static String file(BandRef r) {
+        String id = r.path() + "#" + r.index() + "*" + r.scale() + "+" + r.offset();
+        try {
+            Path p = Path.of(r.path());
+            if (Files.isRegularFile(p)) {
+                id += "@" + Files.size(p) + "/" + Files.getLastModifiedTime(p).toMillis();
+            }
+        } catch (IOException | RuntimeException e) {
+            // A path GDAL reads but Java cannot stat (a /vsi path): its name and radiometry stand for it.
+        }
+        return id;
+    }
+
+    private static String stats(Scene s) {
+        StringBuilder b = new StringBuilder();
+        for (Band band : Band.values()) {
+            double[] v = s.stats().get(band);
+            b.append(band).append(java.util.Arrays.toString(v)).append(' ');
+        }
+        return b.toString();
+    }
+
+    /**
+     * The farmwatch jar's size and time, or for classes in a folder (tests, an IDE) their number and
+     * latest time: a new build invalidates the store, so that changed detection code is never skipped.
+     */
+    private static String build() {
+        try {
+            Path p = Path.of(TileStore.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (Files.isRegularFile(p)) {
+                return p.getFileName() + "@" + Files.size(p) + "/" + Files.getLastModifiedTime(p).toMillis();
+            }
+            if (Files.isDirectory(p)) {
+                long[] nt = new long[2];
+                try (java.util.stream.Stream<Path> s = Files.walk(p)) {
+                    s.filter(Files::isRegularFile).forEach(f -> {
+                        nt[0]++;
+                        try {
+                            nt[1] = Math.max(nt[1], Files.getLastModifiedTime(f).toMillis());
+                        } catch (IOException e) {
+                            nt[1] = Long.MAX_VALUE;
+                        }
+                    });
+                }
+                return "classes " + nt[0] + "/" + nt[1];
+            }
+        } catch (Exception e) {
+            // No code source: the format number alone.
+        }
+        return "unknown";
+    }
+
+    static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
