@@ -81,4 +81,19 @@ public final class ClassCodes implements Serializable {
             return null;
         }
     }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ClassCodes c && c.byClass.equals(byClass);
+    }
+
+    @Override
+    public int hashCode() {
+        return byClass.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "ClassCodes" + byClass;
+    }
 }
