@@ -1,2 +1,6 @@
-/** Runs the stages as Spark jobs over grid tiles: reads scenes and parcels on the executors, writes change patches and flagged parcels as RDDs for publishing. */
+/**
+ * Runs the stages as Spark jobs over grid tiles: reads scenes and parcels on the executors, writes change
+ * patches and flagged parcels as RDDs for publishing; {@code train} reads scenes and samples per tile and
+ * writes a random-forest model folder.
+ */
 package org.farmwatch.spark;
