@@ -66,6 +66,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "Print stack traces with errors.")
     boolean verbose;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
         Masters.check(master);
@@ -103,7 +106,7 @@ final class TrainCommand implements Callable<Integer> {
         try {
             ForestTraining.Result r = new ForestTraining(System.err).train(spark, new Period("training", opened), ts, settings,
                     new ForestTraining.Params(trees, maxDepth, seed, !noBalance), model);
-            System.out.printf("model %s: %d trees, %d nodes, from %d tiles; labelled cells per class: %s%n", model, r.trees(),
+            spec.commandLine().getOut().printf("model %s: %d trees, %d nodes, from %d tiles; labelled cells per class: %s%n", model, r.trees(),
                     r.nodes(), r.tiles(), r.cells());
         } finally {
             spark.stop();

@@ -127,27 +127,52 @@ public final class ForestTraining {
         }
     }
 
-    /** One executor's tiles: composite, burn samples, one feature row per labelled clear cell of the tile proper. */
+    /**
+     * One executor's tiles: composite, burn samples, one feature row per labelled clear cell of the tile
+     * proper. Lazy, tile by tile: a task holds the rows of one tile at a time, not of all its tiles.
+     */
     static Iterator<Row> featureRows(Iterator<TileKey> keys, Period period, TrainingSamples samples, GridLayout layout,
                                      Settings s) {
         Gdal.init();
-        List<Row> out = new ArrayList<>();
         Scene stats = period.statistics();
         double[] scale = PixelFeatures.scaleOf(stats);
-        double[] x = new double[PixelFeatures.COUNT];
         int halo = s.haloCells();
-        try (SceneReader reader = new SceneReader(layout, halo, s.cloudBufferMetres())) {
-            int win = reader.windowSize();
-            byte[] labels = new byte[win * win];
-            short[] valid = new short[win * win];
-            while (keys.hasNext()) {
-                TileKey key = keys.next();
+        SceneReader reader = new SceneReader(layout, halo, s.cloudBufferMetres());
+        int win = reader.windowSize();
+        byte[] labels = new byte[win * win];
+        short[] valid = new short[win * win];
+        return new Iterator<>() {
+            private Iterator<Row> current = java.util.Collections.emptyIterator();
+
+            @Override
+            public boolean hasNext() {
+                while (!current.hasNext()) {
+                    if (!keys.hasNext()) {
+                        reader.close();
+                        return false;
+                    }
+                    current = tileRows(keys.next()).iterator();
+                }
+                return true;
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                return current.next();
+            }
+
+            private List<Row> tileRows(TileKey key) {
                 List<TileBands> windows = new ArrayList<>();
                 for (Scene scene : period.scenes()) {
                     windows.add(reader.read(scene, key));
                 }
                 TileBands tile = Compositor.composite(windows, s.compositeMethod(), valid);
                 samples.labels(reader.windowOf(key), win, layout.cellSizeMetres(), layout.crs(), labels);
+                List<Row> out = new ArrayList<>();
+                double[] x = new double[PixelFeatures.COUNT];
                 // The halo belongs to the neighbouring tiles: each cell is a sample once.
                 for (int r = halo; r < win - halo; r++) {
                     for (int c = halo; c < win - halo; c++) {
@@ -157,9 +182,9 @@ public final class ForestTraining {
                         }
                     }
                 }
+                return out;
             }
-        }
-        return out.iterator();
+        };
     }
 
     /** The MLlib forest as flat arrays: per node its split (feature, threshold, children) or its leaf distribution. */
