@@ -1,29 +1,28 @@
 package org.farmwatch.classify;
 
 /**
- * The land-cover classes farmwatch tells apart, each with its GB/T 21010-2017 code. The byte
- * {@link #id} is what class rasters hold; 0 is "no data" (cloud, shadow or outside the scene).
+ * The land-cover classes farmwatch tells apart. The byte {@link #id} is what class rasters hold; 0 is
+ * "no data" (cloud, shadow or outside the scene). Their GB/T 21010-2017 codes are configuration
+ * ({@code class.<name>.codes} in conf/farmwatch.conf), read into {@link ClassCodes}.
  */
 public enum LandCover {
-    NODATA(0, "", "无数据", "no data"),
-    CROPLAND(1, "01", "耕地", "cropland"),
-    ORCHARD(2, "02", "园地", "orchard and plantation"),
-    FOREST(3, "03", "林地", "forest"),
-    NURSERY(4, "0301", "苗圃", "tree nursery"),
-    GRASSLAND(5, "04", "草地", "grassland and turf"),
-    BUILT_UP(6, "05-10", "建设用地", "built-up and transport"),
-    WATER(7, "11", "水域及坑塘", "water and fish ponds"),
-    BARE(8, "12", "裸地及挖损地", "bare land and excavation"),
-    GREENHOUSE(9, "1202", "设施农用地", "facility agriculture and greenhouses");
+    NODATA(0, "无数据", "no data"),
+    CROPLAND(1, "耕地", "cropland"),
+    ORCHARD(2, "园地", "orchard and plantation"),
+    FOREST(3, "林地", "forest"),
+    NURSERY(4, "苗圃", "tree nursery"),
+    GRASSLAND(5, "草地", "grassland and turf"),
+    BUILT_UP(6, "建设用地", "built-up and transport"),
+    WATER(7, "水域及坑塘", "water and fish ponds"),
+    BARE(8, "裸地及挖损地", "bare land and excavation"),
+    GREENHOUSE(9, "设施农用地", "facility agriculture and greenhouses");
 
     public final byte id;
-    public final String gbCode;
     public final String chinese;
     public final String english;
 
-    LandCover(int id, String gbCode, String chinese, String english) {
+    LandCover(int id, String chinese, String english) {
         this.id = (byte) id;
-        this.gbCode = gbCode;
         this.chinese = chinese;
         this.english = english;
     }

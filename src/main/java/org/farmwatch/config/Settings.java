@@ -35,14 +35,20 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
                        double spectralThreshold, double vegetationThreshold, boolean keepOther, String darkObject, double cloudBufferMetres,
                        org.farmwatch.ingest.Compositor.Method compositeMethod, double minPatchAreaM2,
                        RuleClassifier.Thresholds thresholds, List<ConversionRule> rules, FieldMapping fields,
-                       Map<String, String> echo) implements Serializable {
+                       Map<String, String> echo,
+                       String classifier, String classifierModel, org.farmwatch.classify.ClassCodes classCodes)
+        implements Serializable {
 
     private static final Set<String> SCALAR_KEYS = Set.of("grid.crs", "grid.cellSizeMetres", "grid.tileSize",
             "grid.haloCells", "cloud.bufferMetres", "composite.method", "classifier", "change.spectralThreshold", "change.vegetationThreshold", "change.keepOther", "patch.minAreaM2", "rules",
             "farmland.field.parcel_id", "farmland.field.admin_code", "farmland.field.township", "farmland.field.land_class",
             "classify.darkObjectSubtraction", "classify.waterMndwi", "classify.vegetationNdvi", "classify.sparseNdvi", "classify.cropNirShare",
             "classify.forestSwirNir", "classify.orchardSwirNir", "classify.bareBrightness", "classify.builtBlueRed",
+<<<<<<< HEAD
             "classify.greenhouseBrightness", "store.dir");
+=======
+            "classify.greenhouseBrightness", "classify.model");
+>>>>>>> wt-d
     private static final Set<String> RULE_FIELDS = Set.of("type", "from", "to", "minAreaM2", "minShare", "scope");
 
     /** The defaults shipped inside the jar (conf/farmwatch.conf, built into the jar). */
@@ -96,15 +102,29 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
             if (parts.length == 3 && parts[0].equals("rule") && ruleNames.contains(parts[1]) && RULE_FIELDS.contains(parts[2])) {
                 continue;
             }
+            if (parts.length == 3 && parts[0].equals("class") && parts[2].equals("codes") && isClassKey(parts[1])) {
+                continue;
+            }
             if (parts.length == 3 && parts[0].equals("rule") && !ruleNames.contains(parts[1])) {
                 throw FarmwatchException.usage(where + ": key " + key + " configures rule '" + parts[1]
                         + "', which is not listed in 'rules' (" + String.join(", ", ruleNames) + ")");
             }
             throw FarmwatchException.usage(where + ": unknown configuration key '" + key + "'");
         }
-        if (!"rules".equals(p.getProperty("classifier", "rules").trim())) {
-            throw FarmwatchException.usage(where + ": classifier must be 'rules', got: " + p.getProperty("classifier"));
+        String classifier = p.getProperty("classifier", "rules").trim();
+        if (!classifier.equals("rules") && !classifier.equals("forest")) {
+            throw FarmwatchException.usage(where + ": classifier must be 'rules' or 'forest', got: " + classifier);
         }
+        String model = p.getProperty("classify.model", "").trim();
+        if (classifier.equals("forest")) {
+            if (model.isEmpty()) {
+                throw FarmwatchException.usage(where + ": classifier = forest needs classify.model, the path of a model "
+                        + "saved by 'farmwatch train'");
+            }
+            // Read now, on the driver: a missing or stale model stops the run before any work.
+            org.farmwatch.classify.Classifiers.forest(model);
+        }
+        org.farmwatch.classify.ClassCodes classCodes = classCodes(p, where);
         String crs = p.getProperty("grid.crs", "auto").trim();
         if (!crs.equals("auto") && !crs.matches("(?i)EPSG:\\d{4,5}")) {
             throw FarmwatchException.usage(where + ": grid.crs must be 'auto' or an EPSG code such as EPSG:4527, got: " + crs);
@@ -153,7 +173,31 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
                 nonNegative(p, "cloud.bufferMetres", where),
                 org.farmwatch.ingest.Compositor.Method.valueOf(
                         oneOf(p, "composite.method", List.of("median", "best"), where).toUpperCase()),
-                nonNegative(p, "patch.minAreaM2", where), th, List.copyOf(rules), fm, echo);
+                nonNegative(p, "patch.minAreaM2", where), th, List.copyOf(rules), fm, echo, classifier,
+                model.isEmpty() ? null : model, classCodes);
+    }
+
+    private static boolean isClassKey(String name) {
+        try {
+            return LandCover.ofKey(name) != LandCover.NODATA;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** The class.NAME.codes keys: GB/T 21010 codes per class, every class covered, no code given twice. */
+    private static org.farmwatch.classify.ClassCodes classCodes(Properties p, String where) {
+        Map<LandCover, List<String>> codes = new java.util.EnumMap<>(LandCover.class);
+        for (LandCover c : LandCover.values()) {
+            if (c != LandCover.NODATA) {
+                codes.put(c, list(p.getProperty("class." + c.key() + ".codes")));
+            }
+        }
+        try {
+            return new org.farmwatch.classify.ClassCodes(codes);
+        } catch (IllegalArgumentException e) {
+            throw FarmwatchException.usage(where + ": " + e.getMessage());
+        }
     }
 
     private static ConversionRule rule(Properties p, String name, String where) {

@@ -21,7 +21,7 @@ import org.farmwatch.change.PatchFragment;
 import org.farmwatch.change.PatchMerger;
 import org.farmwatch.change.TileVectorizer;
 import org.farmwatch.classify.Classifier;
-import org.farmwatch.classify.RuleClassifier;
+import org.farmwatch.classify.Classifiers;
 import org.farmwatch.config.Settings;
 import org.farmwatch.farmland.ParcelSource;
 import org.farmwatch.flag.FlaggedParcel;
@@ -221,7 +221,7 @@ public final class FarmwatchJob {
                                                  DetectCounters dc) {
         Gdal.init();
         Settings s = in.settings();
-        Classifier classifier = new RuleClassifier(s.thresholds());
+        Classifier classifier = Classifiers.from(s);
         ChangeDetector detector = detector(s);
         TileVectorizer vectorizer = new TileVectorizer(layout, s.haloCells(), s.minPatchAreaM2());
         List<PatchFragment> out = new ArrayList<>();

@@ -27,6 +27,11 @@ class RealDataAccuracyTest {
     Path tmp;
 
     private Path item(String id, String datetime, String file, String[] commonNames) throws Exception {
+        return item(tmp, id, datetime, file, commonNames);
+    }
+
+    /** A STAC item in {@code tmp} for one real multi-band file, its bands named by {@code commonNames}. */
+    static Path item(Path tmp, String id, String datetime, String file, String[] commonNames) throws Exception {
         Path dir = tmp.resolve(id);
         Files.createDirectories(dir);
         Path src = REAL.resolve(file).toAbsolutePath();
@@ -49,7 +54,7 @@ class RealDataAccuracyTest {
     }
 
     /** Band {@code band} of the run's change raster, warped back onto the reference image's grid. */
-    private static byte[] onReferenceGrid(Path changeTif, Path reference, int band) {
+    static byte[] onReferenceGrid(Path changeTif, Path reference, int band) {
         Gdal.init();
         Dataset ref = gdal.Open(reference.toString());
         Dataset src = gdal.Open(changeTif.toString());

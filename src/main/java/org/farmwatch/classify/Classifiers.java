@@ -1,0 +1,66 @@
+package org.farmwatch.classify;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.farmwatch.config.Settings;
+import org.farmwatch.util.FarmwatchException;
+
+/**
+ * Builds the classifier a run's settings name: {@code classifier = rules} (index rules) or
+ * {@code classifier = forest} (the random forest trained by {@code farmwatch train}, read from
+ * {@code classify.model}). A model is read once per JVM, so every task of an executor shares it.
+ */
+public final class Classifiers {
+    private Classifiers() {}
+
+    /** File inside a model folder holding the flattened trees; the rest of the folder is the MLlib model. */
+    public static final String FOREST_FILE = "farmwatch-forest.bin";
+
+    /** A model read once, with the file's stamp: a model trained again at the same path is read again. */
+    private record Loaded(long modified, long length, ForestClassifier forest) {}
+
+    private static final Map<String, Loaded> LOADED = new ConcurrentHashMap<>();
+
+    public static Classifier from(Settings s) {
+        return switch (s.classifier()) {
+            case "forest" -> forest(s.classifierModel());
+            default -> new RuleClassifier(s.thresholds());
+        };
+    }
+
+    /**
+     * The forest saved at {@code modelPath} (a local path or any Hadoop file-system URI).
+     *
+     * @throws FarmwatchException a usage error naming {@code classify.model} when it is missing or unreadable
+     */
+    public static ForestClassifier forest(String modelPath) {
+        Path file = new Path(new Path(modelPath), FOREST_FILE);
+        try {
+            FileSystem fs = file.getFileSystem(new Configuration());
+            if (!fs.exists(file)) {
+                throw FarmwatchException.usage("classify.model " + modelPath + " is not a model saved by 'farmwatch train' (no "
+                        + FOREST_FILE + ")");
+            }
+            FileStatus st = fs.getFileStatus(file);
+            Loaded l = LOADED.get(modelPath);
+            if (l == null || l.modified() != st.getModificationTime() || l.length() != st.getLen()) {
+                try (InputStream in = fs.open(file)) {
+                    l = new Loaded(st.getModificationTime(), st.getLen(), ForestClassifier.read(in, "classify.model " + modelPath));
+                }
+                LOADED.put(modelPath, l);
+            }
+            return l.forest();
+        } catch (IllegalArgumentException e) {
+            throw FarmwatchException.usage(e.getMessage());
+        } catch (IOException e) {
+            throw FarmwatchException.usage("classify.model " + modelPath + " cannot be read: " + e.getMessage());
+        }
+    }
+
+}
