@@ -44,11 +44,7 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
             "farmland.field.parcel_id", "farmland.field.admin_code", "farmland.field.township", "farmland.field.land_class",
             "classify.darkObjectSubtraction", "classify.waterMndwi", "classify.vegetationNdvi", "classify.sparseNdvi", "classify.cropNirShare",
             "classify.forestSwirNir", "classify.orchardSwirNir", "classify.bareBrightness", "classify.builtBlueRed",
-<<<<<<< HEAD
-            "classify.greenhouseBrightness", "store.dir");
-=======
-            "classify.greenhouseBrightness", "classify.model");
->>>>>>> wt-d
+            "classify.greenhouseBrightness", "classify.model", "store.dir");
     private static final Set<String> RULE_FIELDS = Set.of("type", "from", "to", "minAreaM2", "minShare", "scope");
 
     /** The defaults shipped inside the jar (conf/farmwatch.conf, built into the jar). */
