@@ -35,6 +35,23 @@ public final class Classifiers {
     }
 
     /**
+     * What identifies the classifier's output for caching (the tile store): the rules' thresholds are
+     * in the settings already; a forest is its model file's path, length and modification time.
+     */
+    public static String identity(Settings s) {
+        if (!"forest".equals(s.classifier())) {
+            return s.classifier();
+        }
+        Path file = new Path(new Path(s.classifierModel()), FOREST_FILE);
+        try {
+            FileStatus st = file.getFileSystem(new Configuration()).getFileStatus(file);
+            return "forest " + st.getPath() + " " + st.getLen() + " " + st.getModificationTime();
+        } catch (IOException e) {
+            throw FarmwatchException.usage("classify.model " + s.classifierModel() + " cannot be read: " + e.getMessage());
+        }
+    }
+
+    /**
      * The forest saved at {@code modelPath} (a local path or any Hadoop file-system URI).
      *
      * @throws FarmwatchException a usage error naming {@code classify.model} when it is missing or unreadable

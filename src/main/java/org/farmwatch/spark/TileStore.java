@@ -296,7 +296,8 @@ public final class TileStore implements Serializable {
                 .append(" composite=").append(s.compositeMethod()).append(" spectral=").append(s.spectralThreshold())
                 .append(" vegetation=").append(s.vegetationThreshold()).append(" keepOther=").append(s.keepOther())
                 .append(" minPatch=").append(s.minPatchAreaM2()).append(" thresholds=").append(s.thresholds())
-                .append(" rules=").append(rules(s)).append('\n');
+                .append(" rules=").append(rules(s))
+                .append(" classifier=").append(org.farmwatch.classify.Classifiers.identity(s)).append('\n');
         b.append("before statistics ").append(stats(before.statistics())).append('\n');
         b.append("after statistics ").append(stats(after.statistics()));
         return b.toString();
