@@ -236,7 +236,9 @@ final class PipelineRun {
                     r.out());
             return manifest;
         } catch (IOException e) {
-            throw new FarmwatchException(FarmwatchException.Kind.INTERNAL, phase + " failed: " + e, e);
+            throw out.explain(new FarmwatchException(FarmwatchException.Kind.INTERNAL, phase + " failed: " + e, e));
+        } catch (RuntimeException e) {
+            throw out.explain(e);
         } finally {
             if (spark != null) {
                 spark.stop();

@@ -752,7 +752,6 @@ class BadInputMatrixTest {
     }
 
     @Test
-    @Disabled("bug: a failed run into --out a/b/DIR leaves the missing parent folders a/b created; see report")
     void aFailedRunCreatesNoParentFolders() throws Exception {
         Path gpkg = tmp.resolve("west.gpkg");
         vectorTranslate(SAMPLE_FARMLAND, gpkg, "GPKG", "-dialect", "SQLite", "-sql",

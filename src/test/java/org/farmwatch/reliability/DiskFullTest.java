@@ -14,7 +14,6 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,8 +55,6 @@ class DiskFullTest {
     }
 
     @Test
-    @Disabled("bug: on a full disk the error line does not say so: 'OGR Error: General Error' (GeoPackage features) "
-            + "or 'Cannot invoke \"org.gdal.gdal.Dataset.delete()\" because \"out\" is null' (Quicklook.of); see report")
     void aFullOutputDiskSaysNoSpaceLeft() throws Exception {
         for (int kb : FREE_KB) {
             onAFullDisk(kb, (r, out) -> {
