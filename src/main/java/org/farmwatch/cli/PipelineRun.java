@@ -200,6 +200,7 @@ final class PipelineRun {
             flagged.forEach(f -> byType.merge(f.changeType().code, 1L, Long::sum));
             counts.put("flagged_by_type", byType);
             manifest.put("counts", counts);
+            rejected.addAll(o.rejects());
             manifest.put("rejected", rejected);
             if (onemap != null) {
                 phase = "publishing to the one map";
