@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.farmwatch.ingest.SceneCatalog;
 import org.farmwatch.util.FarmwatchException;
@@ -251,7 +252,7 @@ public final class OgrParcelSource implements ParcelSource {
         String sql = "SELECT " + fidColumn + " + 0 AS fw_fid, " + id + " AS fw_id FROM " + table + " WHERE " + id
                 + " IN (SELECT " + id + " FROM " + table + " WHERE " + id + " IS NOT NULL GROUP BY " + id
                 + " HAVING count(*) > 1)";
-        Map<String, TreeMap<Long, Boolean>> fids = new HashMap<>();
+        Map<String, TreeSet<Long>> fids = new HashMap<>();
         Layer rows;
         try {
             rows = ds.ExecuteSQL(sql, null, "SQLite");
@@ -262,7 +263,7 @@ public final class OgrParcelSource implements ParcelSource {
         try {
             Feature r;
             while (rows != null && (r = rows.GetNextFeature()) != null) {
-                fids.computeIfAbsent(r.GetFieldAsString("fw_id"), k -> new TreeMap<>()).put(r.GetFieldAsInteger64("fw_fid"), false);
+                fids.computeIfAbsent(r.GetFieldAsString("fw_id"), k -> new TreeSet<>()).add(r.GetFieldAsInteger64("fw_fid"));
                 r.delete();
             }
         } finally {
@@ -277,10 +278,10 @@ public final class OgrParcelSource implements ParcelSource {
             CoordinateTransformation toWork = CoordinateTransformation.CreateCoordinateTransformation(src,
                     SceneCatalog.srs(workingCrs));
             WKBReader reader = new WKBReader();
-            for (Map.Entry<String, TreeMap<Long, Boolean>> e : fids.entrySet()) {
+            for (Map.Entry<String, TreeSet<Long>> e : fids.entrySet()) {
                 long kept = -1;
                 List<Long> others = new ArrayList<>();
-                for (long fid : e.getValue().keySet()) {
+                for (long fid : e.getValue()) {
                     if (kept < 0) {
                         Feature feat = l.GetFeature(fid);
                         try {
