@@ -20,7 +20,8 @@ public interface ParcelSource extends Serializable {
 
     /**
      * Streams every parcel whose bounding box intersects {@code extent}, reprojected to {@code workingCrs}.
-     * Parcels with unusable geometry are passed to {@code rejects} with the reason instead.
+     * Parcels with unusable geometry, and features that repeat a kept parcel id, are passed to {@code rejects}
+     * with the reason instead.
      */
     void forEachIn(Envelope extent, String workingCrs, Consumer<Parcel> sink, Consumer<String> rejects);
 
