@@ -17,6 +17,8 @@ import org.farmwatch.util.FarmwatchException;
 final class OutputDir {
     private final Path target;
     private final Path staging;
+    /** The highest ancestor of the target that {@link #open} created, or null: removed again by {@link #abandon}. */
+    private Path createdParent;
 
     OutputDir(Path target, String runId) {
         this.target = target.toAbsolutePath().normalize();
@@ -59,10 +61,16 @@ final class OutputDir {
 
     Path open() {
         try {
+            Path missing = null;
+            for (Path p = target.getParent(); p != null && !Files.exists(p); p = p.getParent()) {
+                missing = p;
+            }
+            createdParent = missing;
             Files.createDirectories(target.getParent());
             deleteTree(staging);
             Files.createDirectories(staging);
         } catch (IOException e) {
+            abandon();
             throw new FarmwatchException(FarmwatchException.Kind.INTERNAL,
                     "cannot create output folder next to " + target + ": " + e.getMessage(), e);
         }
@@ -85,6 +93,7 @@ final class OutputDir {
                 }
                 throw e;
             }
+            createdParent = null;
             if (had) {
                 deleteTree(old);
             }
@@ -97,12 +106,63 @@ final class OutputDir {
         }
     }
 
+    /** Removes the staging folder and, after a failure, the parent folders this run created (if still empty). */
     void abandon() {
         try {
             deleteTree(staging);
         } catch (IOException ignored) {
             // Best effort: a leftover hidden .partial folder harms nothing and the next run clears it.
         }
+        if (createdParent != null) {
+            for (Path p = target.getParent(); p != null && p.startsWith(createdParent); p = p.getParent()) {
+                try {
+                    Files.deleteIfExists(p); // refuses a folder that something else has filled meanwhile
+                } catch (IOException e) {
+                    break;
+                }
+            }
+            createdParent = null;
+        }
+    }
+
+    /**
+     * A write that failed while the output's file system has less than this left is reported as a full disk:
+     * GDAL and SQLite often say only "General Error" or hand back a null dataset when a write runs out of space.
+     */
+    static final long LOW_SPACE_BYTES = 1L << 20;
+
+    /**
+     * The failure of a run that wrote into this folder, restated as "no space left on device" (exit 1) when the
+     * error says so or the output's file system is (nearly) full; else the failure as it was. Call it before
+     * {@link #abandon}, which frees the space the staging folder holds.
+     */
+    RuntimeException explain(Throwable failure) {
+        FarmwatchException fe = FarmwatchException.find(failure);
+        if (fe != null && fe.kind() != FarmwatchException.Kind.INTERNAL) {
+            // Bad input or a lost service stays what it is, whatever the disk holds.
+            return failure instanceof RuntimeException r ? r : fe;
+        }
+        boolean said = false;
+        for (Throwable t = failure; t != null && !said; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            said = m.contains("no space left") || m.contains("disk is full") || m.contains("disk full");
+        }
+        long free = -1;
+        String store = target.getParent().toString();
+        try {
+            java.nio.file.FileStore fs = Files.getFileStore(Files.exists(staging) ? staging : target.getParent());
+            free = fs.getUsableSpace();
+        } catch (IOException | RuntimeException ignored) {
+            // The free space is only evidence; without it the error text decides.
+        }
+        if (said || (free >= 0 && free < LOW_SPACE_BYTES)) {
+            String first = String.valueOf(failure.getMessage()).split("\n", 2)[0];
+            return new FarmwatchException(FarmwatchException.Kind.INTERNAL, "no space left on device for --out "
+                    + target + (free >= 0 ? " (" + free / 1024 + " KB free in " + store + ")" : "")
+                    + "; nothing was written there (" + first + ")", failure);
+        }
+        return failure instanceof RuntimeException r ? r
+                : new FarmwatchException(FarmwatchException.Kind.INTERNAL, String.valueOf(failure.getMessage()), failure);
     }
 
     static void deleteTree(Path p) throws IOException {

@@ -216,6 +216,7 @@ final class PipelineRun {
             flagged.forEach(f -> byType.merge(f.changeType().code, 1L, Long::sum));
             counts.put("flagged_by_type", byType);
             manifest.put("counts", counts);
+            rejected.addAll(o.rejects());
             manifest.put("rejected", rejected);
             if (onemap != null) {
                 phase = "publishing to the one map";
@@ -252,7 +253,9 @@ final class PipelineRun {
                     r.out());
             return manifest;
         } catch (IOException e) {
-            throw new FarmwatchException(FarmwatchException.Kind.INTERNAL, phase + " failed: " + e, e);
+            throw out.explain(new FarmwatchException(FarmwatchException.Kind.INTERNAL, phase + " failed: " + e, e));
+        } catch (RuntimeException e) {
+            throw out.explain(e);
         } finally {
             if (spark != null) {
                 spark.stop();

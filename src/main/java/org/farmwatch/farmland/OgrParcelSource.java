@@ -3,7 +3,11 @@ package org.farmwatch.farmland;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.farmwatch.ingest.SceneCatalog;
 import org.farmwatch.util.FarmwatchException;
@@ -25,12 +29,18 @@ import org.locationtech.jts.io.WKBReader;
  * Farmland parcels in a file GDAL's OGR reads: GeoPackage, Shapefile (also zipped), FlatGeobuf or
  * GeoJSON; {@code path#layer} picks a layer. Each call opens the file afresh, so one instance can be
  * shipped to every executor; the bounding-box filter uses the file's spatial index where it has one.
+ *
+ * <p>Parcel ids that several features carry are found by {@link #check} with one SQL query ({@code GROUP BY}
+ * in GDAL's SQLite dialect, so only the repeated ids reach the driver) and travel with the source to the
+ * executors; {@link #forEachIn} then passes on only the kept feature of each ({@link DuplicateParcelId}).
  */
 public final class OgrParcelSource implements ParcelSource {
 
     private final String path;
     private final String layerName;
     private final FieldMapping mapping;
+    /** Repeated parcel ids and the fid kept for each; null until {@link #check} or the first read found them. */
+    private volatile Map<String, DuplicateParcelId> duplicates;
 
     public OgrParcelSource(String spec, FieldMapping mapping) {
         int hash = spec.lastIndexOf('#');
@@ -134,7 +144,8 @@ public final class OgrParcelSource implements ParcelSource {
                 }
             }
             String auth = src.GetAuthorityCode(null);
-            return new SourceSummary(n, env, auth == null ? src.GetName() : src.GetAuthorityName(null) + ":" + auth);
+            return new SourceSummary(n, env, auth == null ? src.GetName() : src.GetAuthorityName(null) + ":" + auth,
+                    List.copyOf(duplicates(workingCrs).values()));
         } finally {
             ds.delete();
         }
@@ -147,6 +158,7 @@ public final class OgrParcelSource implements ParcelSource {
         try {
             Layer l = layer(ds);
             Fields f = fields(l);
+            Map<String, DuplicateParcelId> repeated = duplicates(workingCrs);
             SpatialReference src = l.GetSpatialRef();
             src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER);
             SpatialReference dst = SceneCatalog.srs(workingCrs);
@@ -159,27 +171,14 @@ public final class OgrParcelSource implements ParcelSource {
             Feature feat;
             while ((feat = l.GetNextFeature()) != null) {
                 try {
-                    String id = f.id() >= 0 ? feat.GetFieldAsString(f.id()) : Long.toString(feat.GetFID());
-                    org.gdal.ogr.Geometry og = feat.GetGeometryRef();
-                    if (og == null || og.IsEmpty()) {
-                        rejects.accept("parcel " + id + ": no geometry");
-                        continue;
+                    Parcel p = parcel(feat, f, toWork, reader, extent, rejects);
+                    DuplicateParcelId dup = p == null ? null : repeated.get(p.parcelId());
+                    if (dup != null && dup.keptFid() != feat.GetFID()) {
+                        rejects.accept("parcel " + p.parcelId() + " (fid " + feat.GetFID() + "): "
+                                + RejectReason.DUPLICATE_PARCEL_ID.text() + ", " + dup.detail());
+                    } else if (p != null) {
+                        sink.accept(p);
                     }
-                    org.gdal.ogr.Geometry work = og.Clone();
-                    work.Transform(toWork);
-                    Geometry g = reader.read(work.ExportToWkb());
-                    work.delete();
-                    if (!g.getEnvelopeInternal().intersects(extent)) {
-                        continue;
-                    }
-                    g = ParcelGeometry.polygonal(g);
-                    if (g == null) {
-                        rejects.accept("parcel " + id + ": geometry is not a polygon and cannot be repaired");
-                        continue;
-                    }
-                    sink.accept(new Parcel(id, text(feat, f.admin()), text(feat, f.township()), text(feat, f.landClass()), g));
-                } catch (ParseException | RuntimeException e) {
-                    rejects.accept("parcel fid " + feat.GetFID() + ": " + e.getMessage());
                 } finally {
                     feat.delete();
                 }
@@ -187,6 +186,125 @@ public final class OgrParcelSource implements ParcelSource {
         } finally {
             ds.delete();
         }
+    }
+
+    /**
+     * The feature as a parcel in the working CRS; null when it lies outside {@code extent} (when given) or is
+     * unusable, which {@code rejects} is told with the reason.
+     */
+    private Parcel parcel(Feature feat, Fields f, CoordinateTransformation toWork, WKBReader reader, Envelope extent,
+                          Consumer<String> rejects) {
+        try {
+            String id = f.id() >= 0 ? feat.GetFieldAsString(f.id()) : Long.toString(feat.GetFID());
+            org.gdal.ogr.Geometry og = feat.GetGeometryRef();
+            if (og == null || og.IsEmpty()) {
+                rejects.accept("parcel " + id + ": no geometry");
+                return null;
+            }
+            org.gdal.ogr.Geometry work = og.Clone();
+            work.Transform(toWork);
+            Geometry g = reader.read(work.ExportToWkb());
+            work.delete();
+            if (extent != null && !g.getEnvelopeInternal().intersects(extent)) {
+                return null;
+            }
+            g = ParcelGeometry.polygonal(g);
+            if (g == null) {
+                rejects.accept("parcel " + id + ": geometry is not a polygon and cannot be repaired");
+                return null;
+            }
+            return new Parcel(id, text(feat, f.admin()), text(feat, f.township()), text(feat, f.landClass()), g);
+        } catch (ParseException | RuntimeException e) {
+            rejects.accept("parcel fid " + feat.GetFID() + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * The parcel ids that several features carry, each with the fid kept: the lowest fid with a usable geometry,
+     * as import-farmland keeps it. Found once per source instance; empty when the id is the fid itself.
+     */
+    private Map<String, DuplicateParcelId> duplicates(String workingCrs) {
+        Map<String, DuplicateParcelId> known = duplicates;
+        if (known != null) {
+            return known;
+        }
+        // A data source of its own: the SQLite dialect leaves filters on the layers it reads.
+        DataSource ds = open();
+        try {
+            duplicates = duplicates(ds, layer(ds), workingCrs);
+            return duplicates;
+        } finally {
+            ds.delete();
+        }
+    }
+
+    private Map<String, DuplicateParcelId> duplicates(DataSource ds, Layer l, String workingCrs) {
+        Fields f = fields(l);
+        if (f.id() < 0) {
+            return Map.of();
+        }
+        String id = quote(l.GetLayerDefn().GetFieldDefn(f.id()).GetName());
+        String fidColumn = l.GetFIDColumn() == null || l.GetFIDColumn().isEmpty() ? "rowid" : quote(l.GetFIDColumn());
+        String table = quote(l.GetName());
+        // Only the rows of repeated ids come back; SQLite groups on disk if it must, not in this JVM.
+        // "+ 0": a bare fid column would become the result's FID instead of a field.
+        String sql = "SELECT " + fidColumn + " + 0 AS fw_fid, " + id + " AS fw_id FROM " + table + " WHERE " + id
+                + " IN (SELECT " + id + " FROM " + table + " WHERE " + id + " IS NOT NULL GROUP BY " + id
+                + " HAVING count(*) > 1)";
+        Map<String, TreeSet<Long>> fids = new HashMap<>();
+        Layer rows;
+        try {
+            rows = ds.ExecuteSQL(sql, null, "SQLite");
+        } catch (RuntimeException e) {
+            throw FarmwatchException.input("farmland source " + describe() + ": cannot look for repeated parcel ids ("
+                    + e.getMessage() + ")", e);
+        }
+        try {
+            Feature r;
+            while (rows != null && (r = rows.GetNextFeature()) != null) {
+                fids.computeIfAbsent(r.GetFieldAsString("fw_id"), k -> new TreeSet<>()).add(r.GetFieldAsInteger64("fw_fid"));
+                r.delete();
+            }
+        } finally {
+            if (rows != null) {
+                ds.ReleaseResultSet(rows);
+            }
+        }
+        Map<String, DuplicateParcelId> found = new TreeMap<>();
+        if (!fids.isEmpty()) {
+            SpatialReference src = l.GetSpatialRef();
+            src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER);
+            CoordinateTransformation toWork = CoordinateTransformation.CreateCoordinateTransformation(src,
+                    SceneCatalog.srs(workingCrs));
+            WKBReader reader = new WKBReader();
+            for (Map.Entry<String, TreeSet<Long>> e : fids.entrySet()) {
+                long kept = -1;
+                List<Long> others = new ArrayList<>();
+                for (long fid : e.getValue()) {
+                    if (kept < 0) {
+                        Feature feat = l.GetFeature(fid);
+                        try {
+                            if (feat != null && parcel(feat, f, toWork, reader, null, reason -> { }) != null) {
+                                kept = fid;
+                                continue;
+                            }
+                        } finally {
+                            if (feat != null) {
+                                feat.delete();
+                            }
+                        }
+                    }
+                    others.add(fid);
+                }
+                found.put(e.getKey(), new DuplicateParcelId(e.getKey(), kept, others));
+            }
+        }
+        return found;
+    }
+
+    private static String quote(String identifier) {
+        return "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 
     private static String text(Feature f, int idx) {

@@ -20,10 +20,24 @@ public interface ParcelSource extends Serializable {
 
     /**
      * Streams every parcel whose bounding box intersects {@code extent}, reprojected to {@code workingCrs}.
-     * Parcels with unusable geometry are passed to {@code rejects} with the reason instead.
+     * Parcels with unusable geometry, and features that repeat a kept parcel id, are passed to {@code rejects}
+     * with the reason instead.
      */
     void forEachIn(Envelope extent, String workingCrs, Consumer<Parcel> sink, Consumer<String> rejects);
 
-    /** What {@link #check} found. {@code extent} is in the working CRS. */
-    record SourceSummary(long featureCount, Envelope extent, String sourceCrs) implements Serializable {}
+    /**
+     * What {@link #check} found. {@code extent} is in the working CRS; {@code duplicates} are the parcel ids that
+     * several features carry, of which {@link #forEachIn} passes on only the one kept.
+     */
+    record SourceSummary(long featureCount, Envelope extent, String sourceCrs, List<DuplicateParcelId> duplicates)
+            implements Serializable {
+        public SourceSummary {
+            duplicates = List.copyOf(duplicates);
+        }
+
+        /** A source whose parcel ids are unique (a table keyed by parcel_id). */
+        public SourceSummary(long featureCount, Envelope extent, String sourceCrs) {
+            this(featureCount, extent, sourceCrs, List.of());
+        }
+    }
 }

@@ -210,6 +210,7 @@ public final class PostgisParcelSource implements ParcelSource {
                 rs.next();
                 count = rs.getLong(1);
             }
+            refuseRepeatedIds(c, layout);
             // The box of the source extent, densified so that its transformed outline follows the curved edges.
             String g = quote(layout.geom());
             String sql = "WITH e AS (SELECT ST_SetSRID(ST_Extent(" + g + ")::geometry, ?) AS box FROM " + layout.from() + "), "
@@ -341,6 +342,41 @@ public final class PostgisParcelSource implements ParcelSource {
 
     private static String label(String id) {
         return id == null || id.isBlank() ? "parcel (without id)" : "parcel " + id;
+    }
+
+    /**
+     * Refuses a table in which several rows carry one parcel id: the flag step gathers findings by parcel id, so
+     * they would be merged, and a table has no row order that would make one of them the first to keep (as
+     * import-farmland keeps the first feature of a file). Skipped when a unique index covers the column alone.
+     */
+    private void refuseRepeatedIds(Connection c, Layout layout) throws SQLException {
+        String unique = "SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+                + "WHERE i.indrelid = to_regclass(?) AND i.indisunique AND i.indnkeyatts = 1 AND i.indpred IS NULL "
+                + "AND a.attname = ?";
+        try (PreparedStatement ps = c.prepareStatement(unique)) {
+            ps.setString(1, layout.from());
+            ps.setString(2, layout.parcelId());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return;
+                }
+            }
+        }
+        String id = quote(layout.parcelId());
+        List<String> repeated = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + id + "::text FROM " + layout.from() + " WHERE " + id
+                + " IS NOT NULL GROUP BY " + id + " HAVING count(*) > 1 ORDER BY 1 LIMIT 6");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                repeated.add(rs.getString(1));
+            }
+        }
+        if (!repeated.isEmpty()) {
+            throw FarmwatchException.input("farmland table " + describe() + " has parcel ids that several rows carry in column "
+                    + layout.parcelId() + " (" + String.join(", ", repeated.subList(0, Math.min(5, repeated.size())))
+                    + (repeated.size() > 5 ? ", ..." : "") + "); make them unique, or load the file with farmwatch "
+                    + "import-farmland, which keeps the first feature of each id");
+        }
     }
 
     // ---- table metadata ---------------------------------------------------------------------------------------

@@ -23,7 +23,9 @@ import org.farmwatch.change.TileVectorizer;
 import org.farmwatch.classify.Classifier;
 import org.farmwatch.classify.Classifiers;
 import org.farmwatch.config.Settings;
+import org.farmwatch.farmland.DuplicateParcelId;
 import org.farmwatch.farmland.ParcelSource;
+import org.farmwatch.farmland.RejectReason;
 import org.farmwatch.flag.FlaggedParcel;
 import org.farmwatch.flag.ParcelFlagger;
 import org.farmwatch.flag.ParcelHit;
@@ -57,9 +59,16 @@ public final class FarmwatchJob {
     public record Inputs(Period before, Period after, ParcelSource farmland, Settings settings, String runId)
             implements java.io.Serializable {}
 
-    /** What the job computed, as Spark datasets still to be consumed, plus counts and timings. */
+    /**
+     * What the job computed, as Spark datasets still to be consumed, plus counts and timings. {@code rejects} are
+     * the farmland features left out for a repeated parcel id, as run.json "rejected" entries (at most
+     * {@value #MAX_LISTED_REJECTS}; {@code counts.parcels_duplicate_id} has them all).
+     */
     public record Output(GridLayout layout, int tiles, JavaRDD<ChangePatch> patches, JavaRDD<FlaggedParcel> flagged,
-                         Map<String, Double> stageSeconds, Map<String, Long> counts, List<String> rejects) {}
+                         Map<String, Double> stageSeconds, Map<String, Long> counts, List<Map<String, Object>> rejects) {}
+
+    /** How many rejected parcel ids run.json lists by name. */
+    static final int MAX_LISTED_REJECTS = 1000;
 
     private final PrintStream log;
 
@@ -95,6 +104,26 @@ public final class FarmwatchJob {
         List<TileKey> keys = layout.keysCovering(area);
         counts.put("tiles", (long) keys.size());
         counts.put("parcels_in_source", farmland.featureCount());
+        // Features that repeat a parcel id are left out by the source (the first usable one is kept): listed,
+        // so that the flag step, which gathers hits by parcel id, never merges two parcels or counts one twice.
+        List<Map<String, Object>> rejects = new ArrayList<>();
+        long duplicateFeatures = 0;
+        for (DuplicateParcelId d : farmland.duplicates()) {
+            duplicateFeatures += d.rejectedFids().size();
+            if (rejects.size() < MAX_LISTED_REJECTS) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("parcel_id", d.parcelId());
+                m.put("source_fids", d.rejectedFids());
+                m.put("reason", RejectReason.DUPLICATE_PARCEL_ID.text());
+                m.put("detail", d.detail());
+                rejects.add(m);
+            }
+        }
+        counts.put("parcels_duplicate_id", duplicateFeatures);
+        if (duplicateFeatures > 0) {
+            log.printf("[farmwatch] farmland: %d parcel ids are carried by several features; %d later features left "
+                    + "out (run.json \"rejected\")%n", farmland.duplicates().size(), duplicateFeatures);
+        }
         log.printf("[farmwatch] grid %s, %.0f m cells, %d x %d cell tiles: %d tiles to process%n", layout.crs(),
                 layout.cellSizeMetres(), layout.tileSize(), layout.tileSize(), keys.size());
         seconds.put("plan", secs(t0));
@@ -185,7 +214,7 @@ public final class FarmwatchJob {
         log.printf("[farmwatch] overlay: %d parcel reads, %d flagged parcels, %.1f s%n", parcelsRead.value(),
                 flaggedCount, seconds.get("overlay"));
         spark.sparkContext().removeSparkListener(progress);
-        return new Output(layout, keys.size(), patches, flagged, seconds, counts, List.of());
+        return new Output(layout, keys.size(), patches, flagged, seconds, counts, rejects);
     }
 
     /** The union of a period's scene footprints in {@code crs}. */

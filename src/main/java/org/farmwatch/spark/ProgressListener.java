@@ -32,6 +32,9 @@ final class ProgressListener extends SparkListener {
 
     @Override
     public void onTaskEnd(SparkListenerTaskEnd e) {
+        if (!e.taskInfo().successful()) {
+            return; // a task lost with its executor runs again: it is not done
+        }
         done++;
         long now = System.nanoTime();
         // Quiet for short stages; then at most a line every two seconds.

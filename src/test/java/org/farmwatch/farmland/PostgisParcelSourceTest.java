@@ -356,6 +356,23 @@ class PostgisParcelSourceTest {
     }
 
     @Test
+    void aTableWithRepeatedParcelIdsIsAnInputErrorUnlessTheColumnIsUnique() throws SQLException {
+        try (Connection c = jdbc(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE " + schema + ".repeated AS SELECT * FROM " + schema + ".parcels");
+            st.execute("INSERT INTO " + schema + ".repeated SELECT * FROM " + schema + ".parcels WHERE \"TBBH\" = '370102-0000'");
+        }
+        FarmwatchException e = assertThrows(FarmwatchException.class, () -> source("repeated").check(WORKING_CRS));
+        assertEquals(FarmwatchException.Kind.INPUT, e.kind());
+        assertTrue(e.getMessage().contains(schema + ".repeated") && e.getMessage().contains("370102-0000")
+                && e.getMessage().contains("TBBH"), e.getMessage());
+        // The fixture table holds each id once and has no unique index: the GROUP BY finds nothing to refuse.
+        assertEquals(0, source("parcels").check(WORKING_CRS).duplicates().size());
+        try (Connection c = jdbc(); Statement st = c.createStatement()) {
+            st.execute("DROP TABLE " + schema + ".repeated");
+        }
+    }
+
+    @Test
     void aMissingTableIsAnInputError() throws SQLException {
         ParcelSource source = source("nowhere");
         FarmwatchException e = assertThrows(FarmwatchException.class, () -> source.check(WORKING_CRS));
