@@ -40,12 +40,22 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
         implements Serializable {
 
     private static final Set<String> SCALAR_KEYS = Set.of("grid.crs", "grid.cellSizeMetres", "grid.tileSize",
-            "grid.haloCells", "cloud.bufferMetres", "composite.method", "classifier", "change.spectralThreshold", "change.vegetationThreshold", "change.keepOther", "patch.minAreaM2", "rules",
+            "grid.haloCells", "cloud.bufferMetres", "composite.method", "classifier", "change.spectralThreshold", "change.vegetationThreshold", "change.keepOther", "change.persistence", "patch.minAreaM2", "rules",
             "farmland.field.parcel_id", "farmland.field.admin_code", "farmland.field.township", "farmland.field.land_class",
             "classify.darkObjectSubtraction", "classify.waterMndwi", "classify.vegetationNdvi", "classify.sparseNdvi", "classify.cropNirShare",
             "classify.forestSwirNir", "classify.orchardSwirNir", "classify.bareBrightness", "classify.builtBlueRed",
             "classify.greenhouseBrightness", "classify.model", "store.dir");
     private static final Set<String> RULE_FIELDS = Set.of("type", "from", "to", "minAreaM2", "minShare", "scope");
+
+    /**
+     * {@code change.persistence}: the share of the current period's clear observations, each classified
+     * on its own, that a conversion must hold in (exclusive), or NaN when off. Used only where a cell has
+     * two or more clear observations.
+     */
+    public double persistenceShare() {
+        String v = echo.getOrDefault("change.persistence", "0.5");
+        return v.equals("off") ? Double.NaN : Double.parseDouble(v);
+    }
 
     /** The defaults shipped inside the jar (conf/farmwatch.conf, built into the jar). */
     public static Settings defaults() {
@@ -137,6 +147,14 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
         int halo = integer(p, "grid.haloCells", where);
         if (halo < 0 || halo > tile / 4) {
             throw FarmwatchException.usage(where + ": grid.haloCells must be within 0.." + tile / 4 + ", got: " + halo);
+        }
+        String persistence = p.getProperty("change.persistence", "0.5").trim();
+        if (!persistence.equals("off")) {
+            double share = number(p, "change.persistence", where);
+            if (!(share >= 0 && share < 1)) {
+                throw FarmwatchException.usage(where + ": change.persistence must be off or a share within [0, 1), got: "
+                        + persistence);
+            }
         }
         if (p.getProperty("store.dir", "auto").isBlank()) {
             throw FarmwatchException.usage(where + ": store.dir must be auto, off, a folder or a Hadoop URI (hdfs://, s3a://)");

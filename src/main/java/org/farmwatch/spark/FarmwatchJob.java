@@ -19,6 +19,7 @@ import org.farmwatch.change.ChangeDetector;
 import org.farmwatch.change.ChangePatch;
 import org.farmwatch.change.PatchFragment;
 import org.farmwatch.change.PatchMerger;
+import org.farmwatch.change.Persistence;
 import org.farmwatch.change.TileVectorizer;
 import org.farmwatch.classify.Classifier;
 import org.farmwatch.classify.Classifiers;
@@ -252,6 +253,7 @@ public final class FarmwatchJob {
         Settings s = in.settings();
         Classifier classifier = Classifiers.from(s);
         ChangeDetector detector = detector(s);
+        Persistence persistence = Double.isNaN(s.persistenceShare()) ? null : new Persistence(s.persistenceShare());
         TileVectorizer vectorizer = new TileVectorizer(layout, s.haloCells(), s.minPatchAreaM2());
         List<PatchFragment> out = new ArrayList<>();
         Scene beforeStats = in.before().statistics();
@@ -279,11 +281,22 @@ public final class FarmwatchJob {
                     continue;
                 }
                 long bytesBefore = reader.bytesRead();
-                TileBands before = composite(reader, in.before(), key, s.compositeMethod(), beforeValid);
-                TileBands after = composite(reader, in.after(), key, s.compositeMethod(), afterValid);
+                TileBands before = composite(reader, in.before(), key, s.compositeMethod(), beforeValid, null);
+                List<TileBands> afterWindows = new ArrayList<>();
+                TileBands after = composite(reader, in.after(), key, s.compositeMethod(), afterValid, afterWindows);
                 classifier.classify(before, beforeStats, beforeClass);
                 classifier.classify(after, afterStats, afterClass);
                 detector.detect(before, beforeStats, beforeClass, after, afterStats, afterClass, code, conf);
+                if (persistence != null && afterWindows.size() > 1) {
+                    // Each current observation classified on its own: a change must hold in most of them.
+                    List<byte[]> observations = new ArrayList<>(afterWindows.size());
+                    for (int o = 0; o < afterWindows.size(); o++) {
+                        byte[] cls = new byte[win * win];
+                        classifier.classify(afterWindows.get(o), in.after().scenes().get(o), cls);
+                        observations.add(cls);
+                    }
+                    persistence.confirm(code, conf, observations, detector);
+                }
                 clear.add(after.clearCount());
                 List<PatchFragment> found = vectorizer.vectorize(key, code, conf);
                 out.addAll(found);
@@ -300,12 +313,18 @@ public final class FarmwatchJob {
         return out.iterator();
     }
 
-    /** One period's clear-sky window of a tile: every scene read and masked, then composited. */
+    /**
+     * One period's clear-sky window of a tile: every scene read and masked, then composited. The scenes'
+     * own windows, in the period's scene order, are added to {@code keep} unless it is null.
+     */
     private static TileBands composite(SceneReader reader, Period period, TileKey key, Compositor.Method method,
-                                       short[] validCount) {
+                                       short[] validCount, List<TileBands> keep) {
         List<TileBands> windows = new ArrayList<>(period.scenes().size());
         for (Scene scene : period.scenes()) {
             windows.add(reader.read(scene, key));
+        }
+        if (keep != null) {
+            keep.addAll(windows);
         }
         return Compositor.composite(windows, method, validCount);
     }

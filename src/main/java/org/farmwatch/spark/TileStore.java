@@ -297,7 +297,8 @@ public final class TileStore implements Serializable {
                 .append(" vegetation=").append(s.vegetationThreshold()).append(" keepOther=").append(s.keepOther())
                 .append(" minPatch=").append(s.minPatchAreaM2()).append(" thresholds=").append(s.thresholds())
                 .append(" rules=").append(rules(s))
-                .append(" classifier=").append(org.farmwatch.classify.Classifiers.identity(s)).append('\n');
+                .append(" classifier=").append(org.farmwatch.classify.Classifiers.identity(s))
+                .append(" persistence=").append(s.persistenceShare()).append('\n');
         b.append("before statistics ").append(stats(before.statistics())).append('\n');
         b.append("after statistics ").append(stats(after.statistics()));
         return b.toString();

@@ -104,6 +104,53 @@ class CompositeRunTest {
         assertTrue(obs[2] > 0 && obs[1] > 40_000, "cells seen twice and, under the square cloud, once: " + java.util.Arrays.toString(obs));
     }
 
+    /** A scene folder of symbolic links to {@code src}'s files, renamed to another acquisition date. */
+    private static Path redated(String src, String fromDate, String toDate) throws Exception {
+        Path dir = tmp.resolve("redated/S2_" + toDate + "_from_" + fromDate);
+        Files.createDirectories(dir);
+        try (var files = Files.list(Path.of(src))) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString().replace(fromDate + "T", toDate + "T");
+                Files.createSymbolicLink(dir.resolve(name), f.toAbsolutePath());
+            }
+        }
+        return dir;
+    }
+
+    @Test
+    void aConversionSeenOnOneOfTwoCurrentDatesDoesNotPersistButOnTwoOfThreeItDoes() throws Exception {
+        // The current period gets a second clear observation in which nothing has changed yet.
+        Path unchanged = redated(ExitCodesTest.BEFORE, "20250415", "20250910");
+        Path conf = tmp.resolve("persistence-off.conf");
+        Files.writeString(conf, "change.persistence = off\n");
+
+        Path off = tmp.resolve("persistence-off");
+        Cli r = Cli.run("run", "--before", ExitCodesTest.BEFORE, "--after", unchanged.toString(), ExitCodesTest.AFTER,
+                "--farmland", ExitCodesTest.FARMLAND, "--out", off.toString(), "--master", "local[2]", "--conf",
+                conf.toString(), "--run-id", "persistence-off");
+        assertEquals(0, r.exit(), r.err());
+        int[] withoutRule = score(off);
+
+        Path oneOfTwo = tmp.resolve("one-of-two");
+        r = Cli.run("run", "--before", ExitCodesTest.BEFORE, "--after", unchanged.toString(), ExitCodesTest.AFTER,
+                "--farmland", ExitCodesTest.FARMLAND, "--out", oneOfTwo.toString(), "--master", "local[2]",
+                "--run-id", "one-of-two");
+        assertEquals(0, r.exit(), r.err());
+        int[] a = score(oneOfTwo);
+        assertTrue(withoutRule[1] > 0, "the composite alone flags some of it: " + java.util.Arrays.toString(withoutRule));
+        assertTrue(a[1] < 0.2 * withoutRule[1], "seen once in two, a conversion does not persist: " + a[1]
+                + " flagged against " + withoutRule[1] + " with change.persistence = off");
+
+        Path twoOfThree = tmp.resolve("two-of-three");
+        r = Cli.run("run", "--before", ExitCodesTest.BEFORE, "--after", unchanged.toString(), ExitCodesTest.AFTER,
+                redated(ExitCodesTest.AFTER, "20250920", "20250928").toString(), "--farmland", ExitCodesTest.FARMLAND,
+                "--out", twoOfThree.toString(), "--master", "local[2]", "--run-id", "two-of-three");
+        assertEquals(0, r.exit(), r.err());
+        int[] b = score(twoOfThree);
+        assertTrue(b[0] >= 0.9 * b[2] && b[0] >= 0.9 * b[1], "seen in two of three it persists: " + b[0] + " right of "
+                + b[1] + ", truth " + b[2]);
+    }
+
     @Test
     void aCatalogueIsSplitIntoPeriodsAndBadScenesAreListed() throws Exception {
         Path out = tmp.resolve("catalogue-run");
