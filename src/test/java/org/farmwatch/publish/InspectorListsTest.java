@@ -147,7 +147,10 @@ class InspectorListsTest {
 
             List<Row> sheet = wb.findSheet("东升镇").orElseThrow().read();
             List<String> header = sheet.get(0).stream().map(c -> c.getText()).toList();
-            assertEquals(InspectorLists.COLUMNS.stream().map(InspectorLists.Column::header).toList(), header);
+            List<String> expected = new java.util.ArrayList<>(
+                    InspectorLists.COLUMNS.stream().map(InspectorLists.Column::header).toList());
+            expected.addAll(InspectorLists.VERDICT_HEADERS);
+            assertEquals(expected, header);
             assertEquals(3, sheet.size());
         }
     }
