@@ -17,6 +17,7 @@ import org.farmwatch.config.Settings;
 import org.farmwatch.farmland.ParcelSource;
 import org.farmwatch.farmland.ParcelSources;
 import org.farmwatch.flag.FlaggedParcel;
+import org.farmwatch.flag.PastVerdicts;
 import org.farmwatch.ingest.Catalogue;
 import org.farmwatch.ingest.Period;
 import org.farmwatch.ingest.Scene;
@@ -26,6 +27,7 @@ import org.farmwatch.publish.ImageChips;
 import org.farmwatch.publish.PdfDossier;
 import org.farmwatch.publish.InspectorLists;
 import org.farmwatch.publish.OneMapGeoPackage;
+import org.farmwatch.publish.OneMapVerdicts;
 import org.farmwatch.publish.PostgisOneMap;
 import org.farmwatch.publish.QgisProject;
 import org.farmwatch.publish.Quicklook;
@@ -101,10 +103,16 @@ final class PipelineRun {
         }
         ParcelSource farmland = ParcelSources.open(r.farmland(), settings.fields());
         PostgisOneMap onemap = null;
+        PastVerdicts verdicts = PastVerdicts.none();
         if (r.onemap() != null) {
             // Checked before any work: an unreachable one map fails the run at once with exit 4.
             onemap = PostgisOneMap.at(r.onemap(), r.onemapSchema());
             onemap.check("auto".equalsIgnoreCase(settings.gridCrs()) ? null : settings.gridCrs());
+            verdicts = new OneMapVerdicts(onemap).pastVerdicts(settings.verdictGrowthFactor());
+            if (!verdicts.isEmpty()) {
+                log.printf("[farmwatch] run %s: %d patches judged false alarm or approved in the one map are not flagged "
+                        + "again unless they grew %.2fx%n", runId, verdicts.judgedPatches(), settings.verdictGrowthFactor());
+            }
         }
 
         OutputDir out = new OutputDir(r.out(), runId);
@@ -123,7 +131,7 @@ final class PipelineRun {
         try {
             spark = SparkSessions.create("farmwatch " + runId, r.master(),
                     r.out().toAbsolutePath().normalize().getParent().resolve(".farmwatch").resolve("spark-events"));
-            FarmwatchJob.Output o = new FarmwatchJob(log).run(spark,
+            FarmwatchJob.Output o = new FarmwatchJob(log).withVerdicts(verdicts).run(spark,
                     new FarmwatchJob.Inputs(beforePeriod, afterPeriod, farmland, settings, runId), stage.resolve(".change-tiles"),
                     org.farmwatch.spark.TileStore.location(settings, r.out()));
             Map<String, Double> seconds = new LinkedHashMap<>(o.stageSeconds());

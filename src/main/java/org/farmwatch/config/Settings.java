@@ -44,7 +44,7 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
             "farmland.field.parcel_id", "farmland.field.admin_code", "farmland.field.township", "farmland.field.land_class",
             "classify.darkObjectSubtraction", "classify.waterMndwi", "classify.vegetationNdvi", "classify.sparseNdvi", "classify.cropNirShare",
             "classify.forestSwirNir", "classify.orchardSwirNir", "classify.bareBrightness", "classify.builtBlueRed",
-            "classify.greenhouseBrightness", "classify.model", "store.dir");
+            "classify.greenhouseBrightness", "classify.model", "store.dir", "verdict.growthFactor");
     private static final Set<String> RULE_FIELDS = Set.of("type", "from", "to", "minAreaM2", "minShare", "scope");
 
     /**
@@ -181,6 +181,10 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
         Map<String, String> echo = new LinkedHashMap<>();
         new TreeSet<>(p.stringPropertyNames()).forEach(k -> echo.put(k, p.getProperty(k).trim()));
         boolean keepOther = Boolean.parseBoolean(oneOf(p, "change.keepOther", List.of("false", "true"), where));
+        if (positive(p, "verdict.growthFactor", where) < 1) {
+            throw FarmwatchException.usage(where + ": verdict.growthFactor must be at least 1, got: "
+                    + p.getProperty("verdict.growthFactor").trim());
+        }
         return new Settings(crs.toUpperCase(), cell, tile, halo, positive(p, "change.spectralThreshold", where),
                 positive(p, "change.vegetationThreshold", where), keepOther,
                 oneOf(p, "classify.darkObjectSubtraction", List.of("auto", "true", "false"), where),
@@ -212,6 +216,14 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
         } catch (IllegalArgumentException e) {
             throw FarmwatchException.usage(where + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * {@code verdict.growthFactor}: a patch judged a false alarm or approved is flagged again only when a later
+     * run's patch over it is larger than the judged one times this (validated at load, at least 1).
+     */
+    public double verdictGrowthFactor() {
+        return Double.parseDouble(echo.get("verdict.growthFactor"));
     }
 
     private static ConversionRule rule(Properties p, String name, String where) {

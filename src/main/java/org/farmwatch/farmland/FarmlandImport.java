@@ -55,7 +55,8 @@ import org.postgresql.copy.PGCopyOutputStream;
  *       {@link FieldMapping} picks the fields.</li>
  *   <li>Each geometry is checked in the source CRS and repaired where that is safe ({@link ParcelRepair}),
  *       transformed to the storage CRS by GDAL (PROJ) unless the CRSs are the same, checked again, and stored
- *       as a MultiPolygon.</li>
+ *       as a MultiPolygon; this runs on a few worker threads, a batch of features at a time, taken back in file
+ *       order.</li>
  *   <li>The first feature with a parcel id is kept; later ones are rejected as {@code duplicate parcel_id}.</li>
  *   <li>The kept parcels are streamed by binary COPY: straight into the table when it is new or empty (a new
  *       table gets its primary key and GiST index after the load), else into a temporary staging table from
@@ -278,7 +279,9 @@ public final class FarmlandImport {
                 spool = Files.createTempFile("farmwatch-rejects-", ".copy");
                 c.setAutoCommit(false);
                 Mode mode = prepare(c);
-                Load load = copy(c, reader, ct, mode, source, spool);
+                Load load = copy(c, reader, ct == null ? null
+                        : () -> CoordinateTransformation.CreateCoordinateTransformation(reader.crs(), storage),
+                        mode, source, spool);
                 double loadSeconds = (System.nanoTime() - t0) / 1e9;
                 long kept = load.read - load.rejected;
                 long[] upserted = mode == Mode.UPSERT ? upsert(c) : new long[] {kept, 0};
@@ -445,108 +448,100 @@ public final class FarmlandImport {
 
     /**
      * Reads, repairs and transforms every feature; streams the kept ones by COPY into the table or the staging
-     * table, and spools the rejected ones, in the rejects table's COPY format, to {@code spool}.
+     * table, and spools the rejected ones, in the rejects table's COPY format, to {@code spool}. Parsing, repair,
+     * transform and WKB writing run on a pool of worker threads, a batch at a time; the duplicate check and the
+     * COPY take the batches back in file order, so the first feature of an id is the one kept, as in one thread.
+     *
+     * @param transforms makes one transformation to the storage CRS per worker (GDAL's are not thread-safe);
+     *                   null when the file is in the storage CRS already
      */
-    private Load copy(Connection c, ParcelFileReader reader, CoordinateTransformation ct, Mode mode, String source,
-            Path spool) throws SQLException, IOException {
+    private Load copy(Connection c, ParcelFileReader reader, java.util.function.Supplier<CoordinateTransformation> transforms,
+            Mode mode, String source, Path spool) throws SQLException, IOException {
         int srid = options.storageSrid();
         GeometryFactory storageFactory = new GeometryFactory(new PrecisionModel(), srid);
-        // Source geometries carry the storage SRID, which they keep when no transform is needed.
-        WKBReader wkbReader = new WKBReader(storageFactory);
-        WKBWriter ewkb = new WKBWriter(2, ByteOrderValues.LITTLE_ENDIAN, true);
         Set<String> seen = new HashSet<>();
         Load load = new Load();
         long start = System.nanoTime();
         String into = mode == Mode.UPSERT ? STAGING : options.to().qualified();
+        String noIdDetail = "field " + reader.idField() + " is empty";
+        int threads = workerThreads();
+        java.util.concurrent.BlockingQueue<Worker> idle = new java.util.concurrent.LinkedBlockingQueue<>();
+        for (int i = 0; i < threads; i++) {
+            idle.add(new Worker(storageFactory, transforms == null ? null : transforms.get()));
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "farmwatch-import-worker");
+            t.setDaemon(true);
+            return t;
+        });
+        java.util.ArrayDeque<java.util.concurrent.Future<List<Prepared>>> inFlight = new java.util.ArrayDeque<>();
 
         CopyIn copyIn = c.unwrap(PGConnection.class).getCopyAPI()
                 .copyIn("COPY " + into + " (" + PARCEL_COLUMNS + ") FROM STDIN (FORMAT binary)");
         try (OutputStream spoolOut = Files.newOutputStream(spool); Prefetch features = new Prefetch(reader)) {
             CopyBinaryWriter rows = new CopyBinaryWriter(new PGCopyOutputStream(copyIn, 1 << 16));
             CopyBinaryWriter rejects = new CopyBinaryWriter(spoolOut);
-            ParcelFileReader.SourceFeature f;
-            while ((f = features.next()) != null) {
-                load.read++;
-                RejectReason reason = null;
-                String detail = null;
-                MultiPolygon stored = null;
-                boolean repaired = false;
-                if (f.parcelId() == null) {
-                    reason = RejectReason.NO_PARCEL_ID;
-                    detail = "field " + reader.idField() + " is empty";
-                } else {
-                    Geometry g = null;
-                    if (f.wkb() != null) {
-                        try {
-                            g = wkbReader.read(f.wkb());
-                        } catch (ParseException | RuntimeException e) {
-                            reason = RejectReason.UNREADABLE_GEOMETRY;
-                            detail = String.valueOf(e.getMessage());
-                        }
-                    }
-                    if (reason == null) {
-                        ParcelRepair.Outcome outcome = ParcelRepair.repair(g);
-                        if (!outcome.accepted()) {
-                            reason = outcome.reason();
-                            detail = outcome.detail();
-                        } else {
-                            repaired = outcome.status() == ParcelRepair.Status.REPAIRED;
-                            stored = outcome.geometry();
-                        }
-                    }
-                    if (stored != null && ct != null) {
-                        try {
-                            stored = transform(stored, ct, storageFactory);
-                        } catch (RuntimeException e) {
-                            reason = RejectReason.TRANSFORM_FAILED;
-                            detail = String.valueOf(e.getMessage());
-                            stored = null;
-                        }
-                        if (stored != null && !stored.isValid()) {
-                            // Rare: a transform that makes a nearly degenerate ring cross itself.
-                            MultiPolygon fixed = ParcelRepair.fix(stored);
-                            if (fixed == null) {
-                                reason = RejectReason.UNREPAIRABLE;
-                                detail = "invalid after the transform to " + options.storageCrs();
-                            } else {
-                                repaired = true;
+            boolean more = true;
+            while (true) {
+                while (more && inFlight.size() < 2 * threads) {
+                    List<ParcelFileReader.SourceFeature> batch = features.nextBatch();
+                    if (batch == null) {
+                        more = false;
+                    } else {
+                        inFlight.add(pool.submit(() -> {
+                            Worker w = idle.take();
+                            try {
+                                List<Prepared> out = new ArrayList<>(batch.size());
+                                for (ParcelFileReader.SourceFeature f : batch) {
+                                    out.add(w.prepare(f, noIdDetail));
+                                }
+                                return out;
+                            } finally {
+                                idle.add(w);
                             }
-                            stored = fixed;
-                        }
+                        }));
                     }
-                    if (stored != null && !seen.add(f.parcelId())) {
+                }
+                if (inFlight.isEmpty()) {
+                    break;
+                }
+                for (Prepared p : take(inFlight.poll())) {
+                    ParcelFileReader.SourceFeature f = p.feature();
+                    load.read++;
+                    RejectReason reason = p.reason();
+                    String detail = p.detail();
+                    if (reason == null && !seen.add(f.parcelId())) {
                         reason = RejectReason.DUPLICATE_PARCEL_ID;
                         detail = "an earlier feature has this parcel_id; the first is kept";
-                        stored = null;
                     }
-                }
-                if (reason == null) {
-                    if (repaired) {
-                        load.repaired++;
+                    if (reason == null) {
+                        if (p.repaired()) {
+                            load.repaired++;
+                        }
+                        rows.startRow(PARCEL_FIELDS);
+                        rows.text(f.parcelId());
+                        rows.text(f.adminCode());
+                        rows.text(f.township());
+                        rows.text(f.landClass());
+                        rows.bytes(p.ewkb());
+                        rows.text(source);
+                    } else {
+                        load.reject(reason);
+                        rejects.startRow(REJECT_FIELDS);
+                        rejects.text(source);
+                        rejects.int8(f.fid());
+                        rejects.text(f.parcelId());
+                        rejects.text(reason.text());
+                        rejects.text(detail == null || detail.isEmpty() ? null : detail);
+                        rejects.bytes(f.rawWkb());
+                        rejects.text(reader.crsName());
                     }
-                    rows.startRow(PARCEL_FIELDS);
-                    rows.text(f.parcelId());
-                    rows.text(f.adminCode());
-                    rows.text(f.township());
-                    rows.text(f.landClass());
-                    rows.bytes(ewkb.write(stored));
-                    rows.text(source);
-                } else {
-                    load.reject(reason);
-                    rejects.startRow(REJECT_FIELDS);
-                    rejects.text(source);
-                    rejects.int8(f.fid());
-                    rejects.text(f.parcelId());
-                    rejects.text(reason.text());
-                    rejects.text(detail == null || detail.isEmpty() ? null : detail);
-                    rejects.bytes(f.rawWkb());
-                    rejects.text(reader.crsName());
-                }
-                if (load.read % PROGRESS_EVERY == 0) {
-                    double s = (System.nanoTime() - start) / 1e9;
-                    log.printf(Locale.ROOT, "[farmwatch] import-farmland: %,d features read, %,d rejected, %.1f s, "
-                            + "%,.0f features/s%n", load.read, load.rejected, s, load.read / s);
-                    log.flush();
+                    if (load.read % PROGRESS_EVERY == 0) {
+                        double s = (System.nanoTime() - start) / 1e9;
+                        log.printf(Locale.ROOT, "[farmwatch] import-farmland: %,d features read, %,d rejected, %.1f s, "
+                                + "%,.0f features/s%n", load.read, load.rejected, s, load.read / s);
+                        log.flush();
+                    }
                 }
             }
             if (load.read == 0) {
@@ -573,6 +568,86 @@ public final class FarmlandImport {
                         + " features: " + re.getMessage() + "; the table is unchanged", re);
             }
             throw e;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Worker threads for the per-feature work: the cores, at most 4 (the reader and the COPY need some too). */
+    static int workerThreads() {
+        return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /** A batch's outcome, rethrowing a worker's failure as it was. */
+    private static List<Prepared> take(java.util.concurrent.Future<List<Prepared>> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while importing", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** One feature after the per-feature work: kept (with its EWKB) or rejected (with the reason). */
+    private record Prepared(ParcelFileReader.SourceFeature feature, RejectReason reason, String detail, boolean repaired,
+                            byte[] ewkb) {}
+
+    /** What one worker thread owns: a WKB reader and writer and, when needed, its own GDAL transformation. */
+    private final class Worker {
+        private final WKBReader wkbReader;
+        private final WKBWriter ewkb = new WKBWriter(2, ByteOrderValues.LITTLE_ENDIAN, true);
+        private final CoordinateTransformation ct;
+        private final GeometryFactory storageFactory;
+
+        Worker(GeometryFactory storageFactory, CoordinateTransformation ct) {
+            // Source geometries carry the storage SRID, which they keep when no transform is needed.
+            this.wkbReader = new WKBReader(storageFactory);
+            this.storageFactory = storageFactory;
+            this.ct = ct;
+        }
+
+        /** Parses, repairs, transforms and checks one feature; the duplicate check is the caller's. */
+        Prepared prepare(ParcelFileReader.SourceFeature f, String noIdDetail) {
+            if (f.parcelId() == null) {
+                return new Prepared(f, RejectReason.NO_PARCEL_ID, noIdDetail, false, null);
+            }
+            Geometry g = null;
+            if (f.wkb() != null) {
+                try {
+                    g = wkbReader.read(f.wkb());
+                } catch (ParseException | RuntimeException e) {
+                    return new Prepared(f, RejectReason.UNREADABLE_GEOMETRY, String.valueOf(e.getMessage()), false, null);
+                }
+            }
+            ParcelRepair.Outcome outcome = ParcelRepair.repair(g);
+            if (!outcome.accepted()) {
+                return new Prepared(f, outcome.reason(), outcome.detail(), false, null);
+            }
+            boolean repaired = outcome.status() == ParcelRepair.Status.REPAIRED;
+            MultiPolygon stored = outcome.geometry();
+            if (ct != null) {
+                try {
+                    stored = transform(stored, ct, storageFactory);
+                } catch (RuntimeException e) {
+                    return new Prepared(f, RejectReason.TRANSFORM_FAILED, String.valueOf(e.getMessage()), false, null);
+                }
+                if (!stored.isValid()) {
+                    // Rare: a transform that makes a nearly degenerate ring cross itself.
+                    MultiPolygon fixed = ParcelRepair.fix(stored);
+                    if (fixed == null) {
+                        return new Prepared(f, RejectReason.UNREPAIRABLE, "invalid after the transform to "
+                                + options.storageCrs(), false, null);
+                    }
+                    repaired = true;
+                    stored = fixed;
+                }
+            }
+            return new Prepared(f, null, null, repaired, ewkb.write(stored));
         }
     }
 
@@ -620,6 +695,20 @@ public final class FarmlandImport {
             }, "farmwatch-import-reader");
             thread.setDaemon(true);
             thread.start();
+        }
+
+        /** The next batch in file order (what is left of the current one first), or null at the end. */
+        List<ParcelFileReader.SourceFeature> nextBatch() {
+            if (next < batch.size()) {
+                List<ParcelFileReader.SourceFeature> rest = batch.subList(next, batch.size());
+                next = batch.size();
+                return rest;
+            }
+            if (next() == null) {
+                return null;
+            }
+            next--; // next() took the first feature of a fresh batch: hand over the whole batch
+            return nextBatch();
         }
 
         /** The next feature in file order, or null at the end; rethrows the reader's failure. */

@@ -8,15 +8,17 @@ import org.farmwatch.grid.GridLayout;
 import org.farmwatch.grid.TileKey;
 import org.locationtech.jts.geom.Envelope;
 import org.locationtech.jts.geom.Geometry;
+import org.locationtech.jts.geom.Point;
 import org.locationtech.jts.geom.prep.PreparedGeometry;
 import org.locationtech.jts.geom.prep.PreparedGeometryFactory;
 import org.locationtech.jts.index.strtree.STRtree;
 
 /**
  * Intersects the change patches of one tile with the parcels that touch the tile. A patch and a
- * parcel can meet in several tiles; the pair is counted only in the tile holding the top-left
- * corner of their bounding boxes' overlap, so every pair is counted exactly once across the grid
- * without any exchange between tiles.
+ * parcel can meet in several tiles; the pair is counted only in one: the tile holding their bounding
+ * boxes' overlap when it lies in one tile, else the tile holding an interior point of their
+ * intersection (where the parcel reaches even when its source filters by geometry, not by box). So
+ * every pair is counted exactly once across the grid without any exchange between tiles.
  */
 public final class ParcelOverlay {
 
@@ -52,14 +54,34 @@ public final class ParcelOverlay {
             if (ruleIndex < 0 || !rules.get(ruleIndex).watches(parcel)) {
                 continue;
             }
-            Envelope qe = patch.geometry().getEnvelopeInternal();
-            double refX = Math.max(pe.getMinX(), qe.getMinX());
-            double refY = Math.min(pe.getMaxY(), qe.getMaxY());
-            if (!layout.keyAt(refX, refY).equals(tile) || !prepared.intersects(patch.geometry())) {
-                continue;
+            Envelope overlap = pe.intersection(patch.geometry().getEnvelopeInternal());
+            TileKey first = layout.keyAt(overlap.getMinX(), overlap.getMaxY());
+            double area;
+            if (first.equals(layout.keyAt(overlap.getMaxX(), overlap.getMinY()))) {
+                // They can meet in one tile only.
+                if (!first.equals(tile) || !prepared.intersects(patch.geometry())) {
+                    continue;
+                }
+                area = prepared.covers(patch.geometry()) ? patch.geometry().getArea()
+                        : pg.intersection(patch.geometry()).getArea();
+            } else {
+                // Their boxes overlap in several tiles, but the parcel itself need not reach them all, and a source
+                // that filters by geometry (OGR does) leaves it out of those. The tile holding an interior point of
+                // the intersection surely reads both; the intersection is the same in every tile, so exactly one
+                // tile counts the pair.
+                if (!prepared.intersects(patch.geometry())) {
+                    continue;
+                }
+                Geometry meet = pg.intersection(patch.geometry());
+                area = meet.getArea();
+                if (!(area > 0)) {
+                    continue;
+                }
+                Point inside = meet.getInteriorPoint();
+                if (!layout.keyAt(inside.getX(), inside.getY()).equals(tile)) {
+                    continue;
+                }
             }
-            double area = prepared.covers(patch.geometry()) ? patch.geometry().getArea()
-                    : pg.intersection(patch.geometry()).getArea();
             if (area > 0) {
                 hits.accept(new ParcelHit(parcel, patch.patchId(), ruleIndex, patch.fromClass().key(),
                         patch.toClass().key(), area, patch.beforeDate(), patch.afterDate()));

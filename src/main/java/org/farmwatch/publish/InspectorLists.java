@@ -112,6 +112,13 @@ public final class InspectorLists {
             Column.text("判定规则 rule", 18, FlaggedParcel::rule),
             Column.text("图斑编号 patch_ids", 24, InspectorLists::joinedPatchIds));
 
+    /**
+     * Empty columns after {@link #COLUMNS} in the CSV and the township sheets, for the inspectors to fill in and
+     * send back through {@code import-verdicts} ({@link VerdictFile} finds them by the English key in the header).
+     */
+    static final List<String> VERDICT_HEADERS = List.of("核查结论 verdict (confirmed / false_alarm / approved)",
+            "批准文号 approval_number", "核查日期 decided_on");
+
     /** Highest priority first (not-a-number last), then parcel id, so that reruns list parcels identically. */
     static final Comparator<FlaggedParcel> PRIORITY_ORDER = Comparator
             .comparingDouble((FlaggedParcel p) -> Double.isNaN(p.priority()) ? Double.NEGATIVE_INFINITY : p.priority())
@@ -152,14 +159,16 @@ public final class InspectorLists {
         Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
         // The byte-order mark is what makes Excel on Chinese Windows read the file as UTF-8, not GBK.
         w.write('\uFEFF');
-        List<String> header = COLUMNS.stream().map(Column::header).toList();
+        List<String> header = new ArrayList<>(COLUMNS.stream().map(Column::header).toList());
+        header.addAll(VERDICT_HEADERS);
         writeCsvRow(w, header);
-        List<String> row = new ArrayList<>(COLUMNS.size());
+        List<String> row = new ArrayList<>(header.size());
         for (FlaggedParcel p : sorted) {
             row.clear();
             for (Column c : COLUMNS) {
                 row.add(printed(c.cell(p)));
             }
+            VERDICT_HEADERS.forEach(h -> row.add(""));
             writeCsvRow(w, row);
         }
         w.flush();
@@ -231,6 +240,10 @@ public final class InspectorLists {
             ws.value(0, c, col.header());
             ws.width(c, col.widthChars());
         }
+        for (int v = 0; v < VERDICT_HEADERS.size(); v++) {
+            ws.value(0, cols + v, VERDICT_HEADERS.get(v));
+            ws.width(cols + v, v == 0 ? 22 : 16);
+        }
         for (int r = 0; r < parcels.size(); r++) {
             FlaggedParcel p = parcels.get(r);
             for (int c = 0; c < cols; c++) {
@@ -251,9 +264,9 @@ public final class InspectorLists {
                 }
             }
         }
-        styleHeader(ws, cols);
+        styleHeader(ws, cols + VERDICT_HEADERS.size());
         ws.freezePane(0, 1);
-        ws.setAutoFilter(0, 0, last, cols - 1);
+        ws.setAutoFilter(0, 0, last, cols + VERDICT_HEADERS.size() - 1);
     }
 
     private static void writeSummarySheet(Worksheet ws, Map<String, List<FlaggedParcel>> byTownship,

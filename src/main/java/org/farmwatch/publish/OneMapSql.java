@@ -141,6 +141,8 @@ final class OneMapSql {
                         + "verdict text NOT NULL CHECK (verdict IN (" + VERDICTS + ")), approval_number text, "
                         + "decided_on date, imported_at timestamptz NOT NULL DEFAULT now())",
                 "CREATE INDEX IF NOT EXISTS verdicts_parcel_idx ON " + s + ".verdicts (parcel_id)",
+                // One verdict per judged patch on a parcel: re-importing a list updates it in place.
+                "CREATE UNIQUE INDEX IF NOT EXISTS verdicts_parcel_patch_key ON " + s + ".verdicts (parcel_id, patch_id)",
                 LAYER_STYLES_DDL);
     }
 
@@ -148,7 +150,7 @@ final class OneMapSql {
     List<String> relations() {
         return List.of(s + ".runs", s + ".change_patches", s + ".change_patches_geom_idx", s + ".flagged_parcel_history",
                 s + ".flagged_parcel_history_parcel_idx", s + ".flagged_parcel_history_geom_idx", s + ".flagged_parcels",
-                s + ".flagged_parcels_geom_idx", s + ".verdicts", s + ".verdicts_parcel_idx", "public.layer_styles");
+                s + ".flagged_parcels_geom_idx", s + ".verdicts", s + ".verdicts_parcel_idx", s + ".verdicts_parcel_patch_key", "public.layer_styles");
     }
 
     /** True when every relation in the text[] parameter exists. */

@@ -186,6 +186,11 @@ public final class PostgisOneMap {
         return schema;
     }
 
+    /** The database, for the verdict import and reader in this package. */
+    OneMapDatabase database() {
+        return db;
+    }
+
     /**
      * Connects, checks that PostGIS is installed and knows the working CRS, creates the schema's tables if they are
      * missing, and checks that they and {@code public.layer_styles} take this run. Call it before a long run to fail
@@ -743,7 +748,7 @@ public final class PostgisOneMap {
      * A lost or refused connection is SERVICE; a lock wait timeout LOCKED; bad values INPUT; missing privileges
      * USAGE; anything else INTERNAL. The message names the server, never the password.
      */
-    private FarmwatchException failure(String doing, SQLException e, String unchanged) {
+    FarmwatchException failure(String doing, SQLException e, String unchanged) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         String where = " one map " + describe() + ": " + OneMapDatabase.reason(e);
         if (state.startsWith("08") || state.startsWith("57P") || state.startsWith("53") || state.equals("40P01")) {

@@ -31,6 +31,7 @@ import org.farmwatch.flag.FlaggedParcel;
 import org.farmwatch.flag.ParcelFlagger;
 import org.farmwatch.flag.ParcelHit;
 import org.farmwatch.flag.ParcelOverlay;
+import org.farmwatch.flag.PastVerdicts;
 import org.farmwatch.grid.GridLayout;
 import org.farmwatch.grid.TileKey;
 import org.farmwatch.ingest.Compositor;
@@ -72,9 +73,16 @@ public final class FarmwatchJob {
     static final int MAX_LISTED_REJECTS = 1000;
 
     private final PrintStream log;
+    private PastVerdicts verdicts = PastVerdicts.none();
 
     public FarmwatchJob(PrintStream log) {
         this.log = log;
+    }
+
+    /** Inspectors' earlier verdicts: patches they judged false alarms or approved are not flagged again. */
+    public FarmwatchJob withVerdicts(PastVerdicts past) {
+        this.verdicts = past;
+        return this;
     }
 
     public Output run(SparkSession spark, Inputs in, Path changeTileDir) {
@@ -101,6 +109,10 @@ public final class FarmwatchJob {
         area = area.intersection(farmland.extent());
         if (area.isNull() || area.getArea() <= 0) {
             throw FarmwatchException.input("farmland " + in.farmland().describe() + " does not overlap the scenes");
+        }
+        if (!verdicts.isEmpty() && !verdicts.crs().equalsIgnoreCase(layout.crs())) {
+            throw FarmwatchException.usage("the one map's judged patches are in " + verdicts.crs() + " but this run's grid is "
+                    + layout.crs() + "; set grid.crs = " + verdicts.crs() + " or use another --onemap-schema");
         }
         List<TileKey> keys = layout.keysCovering(area);
         counts.put("tiles", (long) keys.size());
@@ -196,12 +208,14 @@ public final class FarmwatchJob {
         progress.step("overlay");
         LongAccumulator parcelsRead = jsc.sc().longAccumulator("parcels_read");
         LongAccumulator rejected = jsc.sc().longAccumulator("parcels_rejected");
+        LongAccumulator suppressed = jsc.sc().longAccumulator("hits_suppressed_by_verdicts");
+        Broadcast<PastVerdicts> past = jsc.broadcast(verdicts);
         JavaPairRDD<TileKey, ChangePatch> byTile = patches
                 .filter(p -> !p.rule().isEmpty())
                 .flatMapToPair(p -> layout.keysCovering(p.geometry().getEnvelopeInternal()).stream()
                         .map(k -> new Tuple2<>(k, p)).iterator());
         JavaRDD<ParcelHit> hits = byTile.groupByKey().mapPartitions(it -> overlay(it, bin.value(), layout,
-                parcelsRead, rejected));
+                parcelsRead, rejected, past.value(), suppressed));
         JavaRDD<FlaggedParcel> flagged = hits
                 .mapToPair(h -> new Tuple2<>(h.parcel().parcelId(), h))
                 .groupByKey()
@@ -210,6 +224,7 @@ public final class FarmwatchJob {
         long flaggedCount = flagged.count();
         counts.put("parcels_read", parcelsRead.value());
         counts.put("parcels_rejected", rejected.value());
+        counts.put("hits_suppressed_by_verdicts", suppressed.value());
         counts.put("flagged_parcels", flaggedCount);
         seconds.put("overlay", secs(t0));
         log.printf("[farmwatch] overlay: %d parcel reads, %d flagged parcels, %.1f s%n", parcelsRead.value(),
@@ -330,7 +345,8 @@ public final class FarmwatchJob {
     }
 
     private static Iterator<ParcelHit> overlay(Iterator<Tuple2<TileKey, Iterable<ChangePatch>>> groups, Inputs in,
-                                               GridLayout layout, LongAccumulator read, LongAccumulator rejected) {
+                                               GridLayout layout, LongAccumulator read, LongAccumulator rejected,
+                                               PastVerdicts past, LongAccumulator suppressed) {
         Gdal.init();
         ParcelOverlay overlay = new ParcelOverlay(layout, in.settings().rules());
         List<ParcelHit> out = new ArrayList<>();
@@ -338,9 +354,23 @@ public final class FarmwatchJob {
             Tuple2<TileKey, Iterable<ChangePatch>> g = groups.next();
             TileKey tile = g._1();
             STRtree index = ParcelOverlay.index(g._2());
+            java.util.function.Consumer<ParcelHit> sink = out::add;
+            if (!past.isEmpty()) {
+                // A patch judged false alarm or approved on this parcel before, and not grown since, is no new finding.
+                Map<String, ChangePatch> byId = new HashMap<>();
+                g._2().forEach(p -> byId.put(p.patchId(), p));
+                sink = hit -> {
+                    if (past.suppressing(hit.parcel().parcelId(), byId.get(hit.patchId())) == null) {
+                        out.add(hit);
+                    } else {
+                        suppressed.add(1);
+                    }
+                };
+            }
+            java.util.function.Consumer<ParcelHit> hits = sink;
             in.farmland().forEachIn(layout.extentOf(tile), layout.crs(), parcel -> {
                 read.add(1);
-                overlay.overlay(tile, index, parcel, out::add);
+                overlay.overlay(tile, index, parcel, hits);
             }, reason -> rejected.add(1));
         }
         return out.iterator();

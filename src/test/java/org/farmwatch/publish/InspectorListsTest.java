@@ -103,7 +103,8 @@ class InspectorListsTest {
         List<List<String>> rows = readCsv(dir.resolve(InspectorLists.CSV_FILE));
         assertEquals(2, rows.size());
         assertEquals(List.of("P,1", township, "110108001", "0102 \"水浇地\"", "非粮化", "non_grain", "1234.6", "1.85",
-                "61.7", "2", "2024-05-01", "2025-05-01", "116.305000", "39.905000", "1.00", rule, "cp-1;cp-2"),
+                "61.7", "2", "2024-05-01", "2025-05-01", "116.305000", "39.905000", "1.00", rule, "cp-1;cp-2",
+                "", "", ""),
                 rows.get(1));
     }
 
@@ -147,7 +148,10 @@ class InspectorListsTest {
 
             List<Row> sheet = wb.findSheet("东升镇").orElseThrow().read();
             List<String> header = sheet.get(0).stream().map(c -> c.getText()).toList();
-            assertEquals(InspectorLists.COLUMNS.stream().map(InspectorLists.Column::header).toList(), header);
+            List<String> expected = new java.util.ArrayList<>(
+                    InspectorLists.COLUMNS.stream().map(InspectorLists.Column::header).toList());
+            expected.addAll(InspectorLists.VERDICT_HEADERS);
+            assertEquals(expected, header);
             assertEquals(3, sheet.size());
         }
     }
@@ -247,7 +251,7 @@ class InspectorListsTest {
         try (ZipFile zip = new ZipFile(dir.resolve(InspectorLists.XLSX_FILE).toFile())) {
             String sheet2 = read(zip, "xl/worksheets/sheet2.xml");
             assertTrue(sheet2.contains("state=\"frozen\"") && sheet2.contains("ySplit=\"1\""), sheet2);
-            assertTrue(sheet2.contains("<autoFilter ref=\"A1:Q3\""), sheet2);
+            assertTrue(sheet2.contains("<autoFilter ref=\"A1:T3\""), sheet2);
             String workbook = read(zip, "xl/workbook.xml");
             assertTrue(workbook.contains("_xlnm._FilterDatabase"), workbook);
         }

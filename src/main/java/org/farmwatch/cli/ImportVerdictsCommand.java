@@ -1,0 +1,73 @@
+package org.farmwatch.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.farmwatch.publish.OneMapVerdicts;
+import org.farmwatch.publish.PostgisOneMap;
+import org.farmwatch.publish.VerdictFile;
+import org.farmwatch.util.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code farmwatch import-verdicts}: stores the inspectors' filled-in lists in the one map's {@code verdicts} table
+ * (see {@link OneMapVerdicts}). A one-line summary goes to stderr, the JSON summary to stdout.
+ */
+@Command(name = "import-verdicts", mixinStandardHelpOptions = true,
+        description = {"Import inspectors' verdicts from a filled-in flagged_parcels.xlsx or .csv into the PostGIS one map. "
+                + "Fill the verdict column with confirmed, false_alarm or approved (approved needs approval_number); "
+                + "rows left empty are skipped. Every row is checked first: nothing is imported when one is bad, and "
+                + "importing the same file again changes nothing.",
+                "A patch judged false_alarm or approved is not flagged again on its parcel by later runs with --onemap, "
+                + "unless it grew beyond verdict.growthFactor times its judged area."},
+        footer = {"", "Exit codes: 0 done, 2 bad usage, 3 bad file or row (the message names the row), "
+                + "4 PostGIS unavailable, 5 a publisher held the one map too long, 1 other."})
+final class ImportVerdictsCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "The inspector list with verdicts: .xlsx or .csv.")
+    Path file;
+
+    @Option(names = "--onemap", required = true, paramLabel = "URL",
+            description = "postgresql://user@host:port/db of the one map (password from PGPASSWORD or ~/.pgpass).")
+    String onemap;
+
+    @Option(names = "--onemap-schema", paramLabel = "NAME", defaultValue = PostgisOneMap.DEFAULT_SCHEMA,
+            description = "Schema of the one map (default: ${DEFAULT-VALUE}).")
+    String onemapSchema;
+
+    @Option(names = "--verbose", description = "Print stack traces with errors.")
+    boolean verbose;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        PostgisOneMap map = PostgisOneMap.at(onemap, onemapSchema);
+        VerdictFile.Contents contents = VerdictFile.read(file);
+        OneMapVerdicts.Summary s = new OneMapVerdicts(map).importFile(file.toString(), contents);
+        err.println("[farmwatch] import-verdicts: " + s.line() + " -> " + map.describe());
+        err.flush();
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("file", file.toString());
+        json.put("onemap", map.describe());
+        json.put("rows", s.rows());
+        json.put("rows_not_judged", s.blankRows());
+        json.put("verdicts", s.verdicts());
+        json.put("inserted", s.inserted());
+        json.put("updated", s.updated());
+        json.put("unchanged", s.unchanged());
+        json.put("parcel_status_changed", s.parcelStatusChanged());
+        out.println(Json.write(json));
+        out.flush();
+        return 0;
+    }
+}
