@@ -82,7 +82,9 @@ class OverlayAccuracyTest {
         // Every parcel once, for PostGIS and for placing the patches.
         List<Parcel> parcels = new ArrayList<>();
         source.forEachIn(extent, crs, parcels::add, reason -> { });
-        assertTrue(parcels.size() >= 90, name + ": " + parcels.size() + " parcels read");
+        // Brandenburg's ref_ident names a field block and repeats (82 distinct of 100): later repeats are
+        // rejected as duplicate ids, as import-farmland does.
+        assertTrue(parcels.size() >= 80, name + ": " + parcels.size() + " parcels read");
         List<ChangePatch> patches = patches(parcels, new Random(name.hashCode()));
 
         // 10 m cells, 16-cell tiles: 160 m tiles, with an origin off any round number.
