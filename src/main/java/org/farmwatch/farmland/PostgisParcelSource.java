@@ -3,8 +3,6 @@ package org.farmwatch.farmland;
 import java.io.IOException;
 import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,7 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -113,12 +110,8 @@ public final class PostgisParcelSource implements ParcelSource {
         if (url == null || url.isBlank()) {
             throw FarmwatchException.usage("PostGIS URL is empty; expected postgresql://user@host:port/db?table=schema.table");
         }
-        String rest;
-        if (url.startsWith("postgresql://")) {
-            rest = url.substring("postgresql://".length());
-        } else if (url.startsWith("postgres://")) {
-            rest = url.substring("postgres://".length());
-        } else {
+        String rest = PgUrlText.afterScheme(url);
+        if (rest == null) {
             throw FarmwatchException.usage("PostGIS URL must start with postgresql:// or postgres://, got: " + redact(url));
         }
         PgUrlText.Address address = PgUrlText.Address.parse(url, rest, "PostGIS URL");
@@ -534,29 +527,8 @@ public final class PostgisParcelSource implements ParcelSource {
     // ---- connections and errors --------------------------------------------------------------------------------
 
     private Connection connect() {
-        Properties props = new Properties();
-        props.setProperty("user", user);
-        if (password != null) {
-            props.setProperty("password", password);
-        }
-        props.setProperty("connectTimeout", Integer.toString(TIMEOUT_SECONDS));
-        props.setProperty("loginTimeout", Integer.toString(TIMEOUT_SECONDS));
-        props.setProperty("tcpKeepAlive", "true");
-        props.setProperty("ApplicationName", "farmwatch");
-        if (sslMode != null) {
-            props.setProperty("sslmode", sslMode);
-        }
-        String jdbcUrl = "jdbc:postgresql://" + host + ":" + port + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8);
-        try {
-            // The driver directly rather than DriverManager, which misses drivers on Spark executors' class loaders.
-            Connection c = new org.postgresql.Driver().connect(jdbcUrl, props);
-            if (c == null) {
-                throw FarmwatchException.usage("PostGIS URL not understood by the JDBC driver: " + describe());
-            }
-            return c;
-        } catch (SQLException e) {
-            throw FarmwatchException.service("PostGIS unavailable at " + describe() + ": " + reason(e), e);
-        }
+        return PgUrlText.connect(host, port, database, user, password, sslMode, "farmwatch", TIMEOUT_SECONDS,
+                "PostGIS", describe());
     }
 
     /** A lost connection is a SERVICE failure; any other SQL error means the table cannot be read: INPUT. */
@@ -570,8 +542,7 @@ public final class PostgisParcelSource implements ParcelSource {
     }
 
     private static String reason(SQLException e) {
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return message.replace('\n', ' ').trim();
+        return PgUrlText.reason(e);
     }
 
     private static int srid(String workingCrs) {

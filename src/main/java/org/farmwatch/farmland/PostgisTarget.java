@@ -1,12 +1,9 @@
 package org.farmwatch.farmland;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -71,12 +68,8 @@ public final class PostgisTarget {
         if (url == null || url.isBlank()) {
             throw FarmwatchException.usage("--to is empty; expected postgresql://user@host:port/db?table=schema.table");
         }
-        String rest;
-        if (url.startsWith("postgresql://")) {
-            rest = url.substring("postgresql://".length());
-        } else if (url.startsWith("postgres://")) {
-            rest = url.substring("postgres://".length());
-        } else {
+        String rest = PgUrlText.afterScheme(url);
+        if (rest == null) {
             throw FarmwatchException.usage("--to must be a postgresql:// URL, got: " + PostgisParcelSource.redact(url));
         }
         PgUrlText.Address address = PgUrlText.Address.parse(url, rest, "PostGIS URL");
@@ -173,28 +166,7 @@ public final class PostgisTarget {
      * @throws FarmwatchException of kind SERVICE when the server cannot be reached or refuses the login
      */
     Connection connect() {
-        Properties props = new Properties();
-        props.setProperty("user", user);
-        if (password != null) {
-            props.setProperty("password", password);
-        }
-        props.setProperty("connectTimeout", Integer.toString(TIMEOUT_SECONDS));
-        props.setProperty("loginTimeout", Integer.toString(TIMEOUT_SECONDS));
-        props.setProperty("tcpKeepAlive", "true");
-        props.setProperty("ApplicationName", "farmwatch import-farmland");
-        if (sslMode != null) {
-            props.setProperty("sslmode", sslMode);
-        }
-        String jdbcUrl = "jdbc:postgresql://" + host + ":" + port + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8);
-        try {
-            Connection c = new org.postgresql.Driver().connect(jdbcUrl, props);
-            if (c == null) {
-                throw FarmwatchException.usage("PostGIS URL not understood by the JDBC driver: " + describe());
-            }
-            return c;
-        } catch (SQLException e) {
-            String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().replace('\n', ' ');
-            throw FarmwatchException.service("PostGIS unavailable at " + describe() + ": " + message, e);
-        }
+        return PgUrlText.connect(host, port, database, user, password, sslMode, "farmwatch import-farmland",
+                TIMEOUT_SECONDS, "PostGIS", describe());
     }
 }

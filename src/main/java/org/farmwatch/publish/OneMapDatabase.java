@@ -1,12 +1,9 @@
 package org.farmwatch.publish;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import org.farmwatch.util.FarmwatchException;
@@ -64,12 +61,8 @@ final class OneMapDatabase {
         if (url == null || url.isBlank()) {
             throw FarmwatchException.usage("--onemap is empty; expected postgresql://user@host:port/database");
         }
-        String rest;
-        if (url.startsWith("postgresql://")) {
-            rest = url.substring("postgresql://".length());
-        } else if (url.startsWith("postgres://")) {
-            rest = url.substring("postgres://".length());
-        } else {
+        String rest = PgUrlText.afterScheme(url);
+        if (rest == null) {
             throw FarmwatchException.usage("--onemap must be a postgresql:// URL, got: " + redact(url));
         }
         PgUrlText.Address address = PgUrlText.Address.parse(url, rest, "--onemap URL");
@@ -115,35 +108,13 @@ final class OneMapDatabase {
      * @throws FarmwatchException of kind SERVICE when the server cannot be reached or refuses the login
      */
     Connection connect(String applicationName) {
-        Properties props = new Properties();
-        props.setProperty("user", user);
-        if (password != null) {
-            props.setProperty("password", password);
-        }
-        props.setProperty("connectTimeout", Integer.toString(TIMEOUT_SECONDS));
-        props.setProperty("loginTimeout", Integer.toString(TIMEOUT_SECONDS));
-        props.setProperty("tcpKeepAlive", "true");
-        props.setProperty("ApplicationName", applicationName);
-        if (sslMode != null) {
-            props.setProperty("sslmode", sslMode);
-        }
-        String jdbcUrl = "jdbc:postgresql://" + host + ":" + port + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8);
-        try {
-            // The driver directly rather than DriverManager, which misses drivers on Spark's class loaders.
-            Connection c = new org.postgresql.Driver().connect(jdbcUrl, props);
-            if (c == null) {
-                throw FarmwatchException.usage("--onemap URL not understood by the JDBC driver: " + describe());
-            }
-            return c;
-        } catch (SQLException e) {
-            throw FarmwatchException.service("PostGIS one map unavailable at " + describe() + ": " + reason(e), e);
-        }
+        return PgUrlText.connect(host, port, database, user, password, sslMode, applicationName, TIMEOUT_SECONDS,
+                "PostGIS one map", describe());
     }
 
     /** The SQL error as one line. PostgreSQL's messages do not repeat the password. */
     static String reason(SQLException e) {
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return message.replace('\n', ' ').trim();
+        return PgUrlText.reason(e);
     }
 
     // ---- URL text ----------------------------------------------------------------------------------------------

@@ -131,6 +131,58 @@ public final class PgUrlText {
 
     // ---- URL text ----------------------------------------------------------------------------------------------
 
+    /** The text after {@code postgresql://} or {@code postgres://}, or null when the URL has neither scheme. */
+    public static String afterScheme(String url) {
+        for (String scheme : List.of("postgresql://", "postgres://")) {
+            if (url.startsWith(scheme)) {
+                return url.substring(scheme.length());
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Opens a JDBC connection with autocommit on, through the driver directly: DriverManager misses
+     * drivers on Spark executors' class loaders. Keep-alive on, so that a dead server is noticed.
+     *
+     * @param service  what the server is to the user ("PostGIS", "PostGIS one map"), for the error
+     * @param describe the redacted URL, for the error
+     * @throws FarmwatchException of kind SERVICE when the server cannot be reached or refuses the login
+     */
+    public static java.sql.Connection connect(String host, int port, String database, String user, String password,
+                                              String sslMode, String applicationName, int timeoutSeconds,
+                                              String service, String describe) {
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("user", user);
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        props.setProperty("connectTimeout", Integer.toString(timeoutSeconds));
+        props.setProperty("loginTimeout", Integer.toString(timeoutSeconds));
+        props.setProperty("tcpKeepAlive", "true");
+        props.setProperty("ApplicationName", applicationName);
+        if (sslMode != null) {
+            props.setProperty("sslmode", sslMode);
+        }
+        String jdbcUrl = "jdbc:postgresql://" + host + ":" + port + "/"
+                + java.net.URLEncoder.encode(database, StandardCharsets.UTF_8);
+        try {
+            java.sql.Connection c = new org.postgresql.Driver().connect(jdbcUrl, props);
+            if (c == null) {
+                throw FarmwatchException.usage(service + " URL not understood by the JDBC driver: " + describe);
+            }
+            return c;
+        } catch (java.sql.SQLException e) {
+            throw FarmwatchException.service(service + " unavailable at " + describe + ": " + reason(e), e);
+        }
+    }
+
+    /** An SQL error as one line. PostgreSQL's messages do not repeat the password. */
+    public static String reason(java.sql.SQLException e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return message.replace('\n', ' ').trim();
+    }
+
     /** Percent-decodes a URL part as UTF-8 ('+' stays '+'). */
     public static String decode(String s, String what, String url, String urlName) {
         if (s.indexOf('%') < 0) {
