@@ -10,7 +10,10 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -80,6 +83,45 @@ class NightlyTest {
                 assertTrue(second.err().contains("nothing new"), second.err());
                 assertEquals(1, runs(c, schema));
             } finally {
+                try (Statement st = c.createStatement()) {
+                    st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+                    st.execute("DELETE FROM public.layer_styles WHERE f_table_schema = '" + schema + "'");
+                }
+            }
+        }
+    }
+
+    @Test
+    void twoNightlyRunsStartedAtOnceOneProceedsAndTheOtherRefuses() throws Exception {
+        String url = PostgisFarmlandRunTest.pgUrl();
+        String[] j = PostgisFarmlandRunTest.jdbc(url);
+        String schema = "nightly_" + UUID.randomUUID().toString().substring(0, 8);
+        Path conf = conf(url, schema);
+        // Two separate processes, as two cron or Airflow launches of the same region would be.
+        List<Process> runs = new ArrayList<>();
+        for (String name : List.of("a", "b")) {
+            List<String> cmd = new ArrayList<>(org.farmwatch.reliability.ChildJvm.command("org.farmwatch.cli.Farmwatch"));
+            cmd.addAll(List.of("nightly", "--conf", conf.toString(), "--master", "local[2]"));
+            runs.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve(name + ".log").toFile())
+                    .start());
+        }
+        try (Connection c = DriverManager.getConnection(j[0], j[1], System.getenv().getOrDefault("PGPASSWORD", ""))) {
+            try {
+                List<Integer> exits = new ArrayList<>();
+                for (Process p : runs) {
+                    assertTrue(p.waitFor(10, TimeUnit.MINUTES), "a nightly run hung");
+                    exits.add(p.exitValue());
+                }
+                String logA = Files.readString(tmp.resolve("a.log"));
+                String logB = Files.readString(tmp.resolve("b.log"));
+                assertEquals(List.of(0, 5), exits.stream().sorted().toList(), "one proceeds, one refuses:\n" + logA + logB);
+                String refused = exits.get(0) == 5 ? logA : logB;
+                assertTrue(refused.contains("in progress"), refused);
+                assertEquals(1, runs(c, schema), "exactly one run published");
+            } finally {
+                for (Process p : runs) {
+                    p.destroyForcibly();
+                }
                 try (Statement st = c.createStatement()) {
                     st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
                     st.execute("DELETE FROM public.layer_styles WHERE f_table_schema = '" + schema + "'");

@@ -10,10 +10,10 @@ import java.util.List;
  * JNI bridge on {@code java.library.path}, and the {@code --add-opens} flags Spark needs on JDK 17.
  * A native crash or hang in the child is only that child's exit or timeout.
  */
-final class ChildJvm {
+public final class ChildJvm {
     private ChildJvm() {}
 
-    static List<String> command(String mainClass, String... jvmOptions) {
+    public static List<String> command(String mainClass, String... jvmOptions) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
