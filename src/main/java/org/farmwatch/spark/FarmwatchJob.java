@@ -37,6 +37,7 @@ import org.farmwatch.ingest.SceneCatalog;
 import org.farmwatch.ingest.SceneReader;
 import org.farmwatch.ingest.TileBands;
 import org.farmwatch.publish.ChangeRaster;
+import org.farmwatch.publish.TrueColourCog;
 import org.farmwatch.util.FarmwatchException;
 import org.farmwatch.util.Gdal;
 import org.gdal.osr.CoordinateTransformation;
@@ -200,6 +201,10 @@ public final class FarmwatchJob {
         List<PatchFragment> out = new ArrayList<>();
         Scene beforeStats = in.before().statistics();
         Scene afterStats = in.after().statistics();
+        // True-colour tiles for the QGIS composites, from the composites already in memory.
+        Path trueColour = TrueColourCog.tilesBeside(Path.of(tileDir));
+        double[] beforeStretch = TrueColourCog.stretch(beforeStats);
+        double[] afterStretch = TrueColourCog.stretch(afterStats);
         try (SceneReader reader = new SceneReader(layout, s.haloCells(), s.cloudBufferMetres())) {
             int win = reader.windowSize();
             byte[] beforeClass = new byte[win * win];
@@ -220,6 +225,8 @@ public final class FarmwatchJob {
                 long n = ChangeRaster.writeTile(Path.of(tileDir), layout, key, s.haloCells(), code, beforeClass, afterClass,
                         beforeValid, afterValid, detector, s.rules());
                 changed.add(n);
+                TrueColourCog.writeTile(trueColour.resolve("before"), layout, key, s.haloCells(), before, beforeStretch);
+                TrueColourCog.writeTile(trueColour.resolve("after"), layout, key, s.haloCells(), after, afterStretch);
             }
         }
         return out.iterator();
