@@ -149,8 +149,8 @@ final class PipelineRun {
             // QGIS: before/after true-colour COGs from the tiles the job wrote (the period composites, on the
             // change raster's grid), then onemap.qgz referencing every layer.
             Path trueColour = TrueColourCog.tilesBeside(stage.resolve(".change-tiles"));
-            TrueColourCog.assemble(trueColour.resolve("before"), stage.resolve(QgisProject.BEFORE_TRUE_COLOUR));
-            TrueColourCog.assemble(trueColour.resolve("after"), stage.resolve(QgisProject.AFTER_TRUE_COLOUR));
+            TrueColourCog.assemble(Map.of(trueColour.resolve("before"), stage.resolve(QgisProject.BEFORE_TRUE_COLOUR),
+                    trueColour.resolve("after"), stage.resolve(QgisProject.AFTER_TRUE_COLOUR)));
             OutputDir.deleteTree(trueColour);
             QgisProject.write(stage, o.layout().crs(), before.date().toString(), after.date().toString());
             seconds.put("publish_qgis", secs(t0));
