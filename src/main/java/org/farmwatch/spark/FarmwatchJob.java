@@ -206,9 +206,9 @@ public final class FarmwatchJob {
         List<PatchFragment> out = new ArrayList<>();
         Scene beforeStats = in.before().statistics();
         Scene afterStats = in.after().statistics();
-        // True-colour tiles for the QGIS composites, from the composites already in memory.
         // CPU time (not wall: the machine may be shared) of classification and change detection alone.
         java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        // True-colour tiles for the QGIS composites, from the composites already in memory.
         Path trueColour = TrueColourCog.tilesBeside(Path.of(tileDir));
         double[] beforeStretch = TrueColourCog.stretch(beforeStats);
         double[] afterStretch = TrueColourCog.stretch(afterStats);
