@@ -44,6 +44,11 @@ def stages(seconds, pixels, wall=None):
     return out
 
 
+def classify_detect(counts):
+    cells, ms = counts.get("classify_detect_cells"), counts.get("classify_detect_cpu_ms")
+    return round(cells / 1e3 / ms, 1) if cells and ms else None
+
+
 def scale_result(a):
     size = int(a["size"])
     pixels = size * size
@@ -65,6 +70,7 @@ def scale_result(a):
         "farmwatch_cpu_s": fw_mem.get("cpu_s"),
         "baseline_cpu_s": None,
         "farmwatch_mpx_s": round(pixels / 1e6 / fw_mem["wall_s"], 2),
+        "classify_detect_mpx_s_per_core": classify_detect(counts),
         "farmwatch_core_s": round(fw_mem["wall_s"] - sum(v for k, v in fw_seconds.items() if EXTRA_PUBLISH(k)), 2),
         "ratio_core": None,
         "baseline_mpx_s": None,
@@ -94,6 +100,10 @@ def scale_result(a):
             "ratio_cpu": "baseline_cpu_s / farmwatch_cpu_s: less sensitive than wall time to other work on the machine "
                          "(see machine.loadavg_*), blind to how well each side keeps both cores busy",
             "mpx_s": "pixels (size_cells^2) / 1e6 / seconds, for every stage alike",
+            "classify_detect_mpx_s_per_core": "grid cells (tile cores, counts.classify_detect_cells) / 1e6 / CPU seconds "
+                                              "the detect tasks spent in the two classifications and the change "
+                                              "detection (counts.classify_detect_cpu_ms, thread CPU time summed over "
+                                              "tasks): reading, compositing, vectorizing and writing tiles excluded (issue 4)",
             "farmwatch_core_s": "farmwatch_s less the publishing the baseline does not do (publish_* other than publish_onemap and "
                                 "publish_gpkg: change COG, reports, QGIS project); ratio_core = baseline_s / farmwatch_core_s",
         },
@@ -159,6 +169,7 @@ def table(results):
     row("ratio core", lambda r: fmt(r.get("ratio_core"), "{:.2f}"))
     row("farmwatch Mpx/s", lambda r: fmt(r["farmwatch_mpx_s"], "{:.2f}"))
     row("baseline Mpx/s", lambda r: fmt(r["baseline_mpx_s"], "{:.2f}"))
+    row("classify+detect Mpx/s per core (CPU)", lambda r: fmt(r.get("classify_detect_mpx_s_per_core")))
     row("peak RSS MB farmwatch", lambda r: fmt(r["peak_rss_mb"]))
     row("peak MB baseline (PSS, +PG)", lambda r: fmt(r["baseline_peak_rss_mb"]))
     row("CPU s farmwatch / baseline", lambda r: f"{fmt(r['farmwatch_cpu_s'])} / {fmt(r['baseline_cpu_s'])}")

@@ -40,7 +40,6 @@ import org.farmwatch.util.Json;
 import org.gdal.gdal.gdal;
 import org.gdal.osr.CoordinateTransformation;
 import org.locationtech.jts.geom.Coordinate;
-import org.locationtech.jts.geom.Envelope;
 import org.locationtech.jts.geom.Geometry;
 import org.locationtech.jts.geom.util.GeometryTransformer;
 
@@ -157,14 +156,13 @@ final class PipelineRun {
             OutputDir.deleteTree(stage.resolve(".change-tiles"));
             seconds.put("publish_cog", secs(t0));
 
-            Envelope area = SceneCatalog.footprint(after, o.layout().crs())
-                    .intersection(SceneCatalog.footprint(before, o.layout().crs()));
             t0 = System.nanoTime();
-            // QGIS: before/after true-colour COGs on the working grid, then onemap.qgz referencing every layer.
-            TrueColourCog.write(before, area, o.layout().crs(), o.layout().cellSizeMetres(),
-                    stage.resolve(QgisProject.BEFORE_TRUE_COLOUR));
-            TrueColourCog.write(after, area, o.layout().crs(), o.layout().cellSizeMetres(),
-                    stage.resolve(QgisProject.AFTER_TRUE_COLOUR));
+            // QGIS: before/after true-colour COGs from the tiles the job wrote (the period composites, on the
+            // change raster's grid), then onemap.qgz referencing every layer.
+            Path trueColour = TrueColourCog.tilesBeside(stage.resolve(".change-tiles"));
+            TrueColourCog.assemble(Map.of(trueColour.resolve("before"), stage.resolve(QgisProject.BEFORE_TRUE_COLOUR),
+                    trueColour.resolve("after"), stage.resolve(QgisProject.AFTER_TRUE_COLOUR)));
+            OutputDir.deleteTree(trueColour);
             QgisProject.write(stage, o.layout().crs(), before.date().toString(), after.date().toString());
             seconds.put("publish_qgis", secs(t0));
             t0 = System.nanoTime();

@@ -74,15 +74,22 @@ final class AlignedWindow {
             return;
         }
         double inv = 1.0 / factor;
+        // Source column and weight of each target column: the same on every row, so computed once.
+        int[] xs = new int[size];
+        double[] fxs = new double[size];
+        for (int c = 0; c < size; c++) {
+            double u = (c + 0.5) * inv - 0.5 + 1;
+            xs[c] = (int) Math.floor(u);
+            fxs[c] = u - xs[c];
+        }
         for (int r = 0; r < size; r++) {
             // Target cell centre in source cell coordinates of the margin-padded array.
             double v = (r + 0.5) * inv - 0.5 + 1;
             int y0 = (int) Math.floor(v);
             double fy = v - y0;
             for (int c = 0; c < size; c++) {
-                double u = (c + 0.5) * inv - 0.5 + 1;
-                int x0 = (int) Math.floor(u);
-                double fx = u - x0;
+                int x0 = xs[c];
+                double fx = fxs[c];
                 float a = src[y0 * sw + x0];
                 float b = src[y0 * sw + x0 + 1];
                 float d = src[(y0 + 1) * sw + x0];

@@ -54,6 +54,14 @@ public final class SceneReader implements AutoCloseable {
         if (r <= 0) {
             return;
         }
+        // Most tiles are clear: nothing to grow, and the two passes below cost as much as reading a band.
+        boolean any = false;
+        for (int i = 0; i < mask.length && !any; i++) {
+            any = mask[i];
+        }
+        if (!any) {
+            return;
+        }
         boolean[] tmp = new boolean[mask.length];
         for (int y = 0; y < size; y++) {
             int run = -1;

@@ -1,2 +1,6 @@
-/** Writes the run's products for people: GeoPackage layers with QGIS styles, the change COG, inspector lists and the HTML report, from flagged parcels and change patches; and reads the inspectors' filled-in lists back into the one map's verdicts. */
+/**
+ * Writes the run's products for people: GeoPackage layers with QGIS styles, the change and true-colour COGs
+ * (from per-tile rasters the executors write), inspector lists, PDF dossiers and the HTML report, from
+ * flagged parcels and change patches; and reads the inspectors' filled-in lists back into the one map's verdicts.
+ */
 package org.farmwatch.publish;

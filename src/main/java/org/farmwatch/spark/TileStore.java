@@ -53,7 +53,7 @@ public final class TileStore implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** Bump when the entry layout or the detection code changes what an entry holds. */
-    static final int FORMAT = 1;
+    static final int FORMAT = 2;
     private static final int MAGIC = 0x46575453; // "FWTS"
 
     private final String root;
@@ -73,7 +73,8 @@ public final class TileStore implements Serializable {
     }
 
     /** What the detect step gave for one tile. */
-    public record Entry(List<PatchFragment> fragments, long clearCells, long changedCells, byte[] changeTile) {}
+    public record Entry(List<PatchFragment> fragments, long clearCells, long changedCells, byte[] changeTile,
+                        byte[] beforeTrueColour, byte[] afterTrueColour) {}
 
     private TileStore(String root, byte[] hadoopConf, String fixed, GridLayout layout, int halo, List<SceneMark> before,
                       List<SceneMark> after) {
@@ -251,8 +252,10 @@ public final class TileStore implements Serializable {
             d.writeInt(g.length);
             d.write(g);
         }
-        d.writeInt(e.changeTile().length);
-        d.write(e.changeTile());
+        for (byte[] file : List.of(e.changeTile(), e.beforeTrueColour(), e.afterTrueColour())) {
+            d.writeInt(file.length);
+            d.write(file);
+        }
         // A trailer: an entry cut short by a crash or a full disk fails to read instead of passing.
         d.writeInt(MAGIC);
         d.flush();
@@ -278,12 +281,15 @@ public final class TileStore implements Serializable {
             d.readFully(g);
             fragments.add(new PatchFragment(id, tile, code, cells, conf, edges, wkb.read(g)));
         }
-        byte[] tif = new byte[d.readInt()];
-        d.readFully(tif);
+        byte[][] files = new byte[3][];
+        for (int i = 0; i < files.length; i++) {
+            files[i] = new byte[d.readInt()];
+            d.readFully(files[i]);
+        }
         if (d.readInt() != MAGIC) {
             throw new IOException("entry is truncated");
         }
-        return new Entry(fragments, clear, changed, tif);
+        return new Entry(fragments, clear, changed, files[0], files[1], files[2]);
     }
 
     /** The part of every digest that does not depend on the tile. */

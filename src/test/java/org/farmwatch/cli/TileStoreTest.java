@@ -91,6 +91,10 @@ class TileStoreTest {
         }
         assertEquals(rasterBytes(off.resolve("change_detail.tif")), rasterBytes(second.resolve("change_detail.tif")));
         assertEquals(rasterBytes(off.resolve("change.tif")), rasterBytes(second.resolve("change.tif")));
+        // The true-colour composites of reused tiles come back from the store as well.
+        for (String tc : List.of("before_truecolour.tif", "after_truecolour.tif")) {
+            assertEquals(rasterBytes(off.resolve(tc)), rasterBytes(second.resolve(tc)), tc);
+        }
 
         // The Spark event log, on by default, beside the outputs.
         try (Stream<Path> s = Files.list(tmp.resolve("runs/.farmwatch/spark-events"))) {

@@ -250,7 +250,7 @@ class QgisProjectTest {
             Dataset ds = gdal.Open(tif.toString(), gdalconstConstants.GA_ReadOnly);
             try {
                 assertEquals("COG", ds.GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE"), name);
-                assertEquals("DEFLATE", ds.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE"), name);
+                assertEquals("ZSTD", ds.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE"), name);
                 assertEquals(3, ds.getRasterCount(), name);
                 int[] interp = {gdalconstConstants.GCI_RedBand, gdalconstConstants.GCI_GreenBand,
                     gdalconstConstants.GCI_BlueBand};
