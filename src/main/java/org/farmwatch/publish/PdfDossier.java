@@ -62,8 +62,11 @@ public final class PdfDossier {
 
     private static final PDRectangle PAGE = PDRectangle.A4;
     private static final float MARGIN = 40;
-    /** Chip side in pixels; printed at 250 pt, about 170 dpi on paper. */
-    static final int CHIP_PIXELS = 352;
+    /**
+     * Chip side in pixels. A chip frames a few hundred metres, a few dozen 10 m cells: more pixels would
+     * only enlarge the same cells and cost JPEG time on every page.
+     */
+    static final int CHIP_PIXELS = 160;
 
     private PdfDossier() {}
 
