@@ -114,6 +114,16 @@ final class OutputDir {
             // Best effort: a leftover hidden .partial folder harms nothing and the next run clears it.
         }
         if (createdParent != null) {
+            // The side folder (event log, tile store) this run made inside the folders it created goes too,
+            // unless it holds finished tiles: those are the checkpoints a re-run resumes from.
+            Path side = target.getParent() == null ? null : target.getParent().resolve(".farmwatch");
+            if (side != null && side.startsWith(createdParent) && Files.isDirectory(side) && !holdsTiles(side)) {
+                try {
+                    deleteTree(side);
+                } catch (IOException ignored) {
+                    // Best effort: the parent folders then stay, which is only untidy.
+                }
+            }
             for (Path p = target.getParent(); p != null && p.startsWith(createdParent); p = p.getParent()) {
                 try {
                     Files.deleteIfExists(p); // refuses a folder that something else has filled meanwhile
@@ -122,6 +132,14 @@ final class OutputDir {
                 }
             }
             createdParent = null;
+        }
+    }
+
+    private static boolean holdsTiles(Path dir) {
+        try (var files = Files.walk(dir)) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(".tile"));
+        } catch (IOException e) {
+            return true;
         }
     }
 

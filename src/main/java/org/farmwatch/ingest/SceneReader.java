@@ -265,11 +265,16 @@ public final class SceneReader implements AutoCloseable {
         }
         org.gdal.osr.CoordinateTransformation ct = null;
         if (!aligned(path, src)) {
-            ct = toSource.computeIfAbsent(path, p -> {
-                org.gdal.osr.SpatialReference s = new org.gdal.osr.SpatialReference(src.GetProjectionRef());
-                s.SetAxisMappingStrategy(org.gdal.osr.osr.OAMS_TRADITIONAL_GIS_ORDER);
-                return org.gdal.osr.CoordinateTransformation.CreateCoordinateTransformation(SceneCatalog.srs(layout.crs()), s);
-            });
+            try {
+                ct = toSource.computeIfAbsent(path, p -> {
+                    org.gdal.osr.SpatialReference s = new org.gdal.osr.SpatialReference(src.GetProjectionRef());
+                    s.SetAxisMappingStrategy(org.gdal.osr.osr.OAMS_TRADITIONAL_GIS_ORDER);
+                    return org.gdal.osr.CoordinateTransformation.CreateCoordinateTransformation(SceneCatalog.srs(layout.crs()), s);
+                });
+            } catch (RuntimeException e) {
+                // A metric must never fail a read: without a transformation, count the window's own cells.
+                return (long) size * size * cellBytes;
+            }
         }
         // The window's edges, densified (a window is not a rectangle in another projection), in source pixels.
         double minC = Double.POSITIVE_INFINITY, minR = Double.POSITIVE_INFINITY;
@@ -283,9 +288,13 @@ public final class SceneReader implements AutoCloseable {
                 double x = pt[0];
                 double y = pt[1];
                 if (ct != null) {
-                    double[] t = ct.TransformPoint(x, y);
-                    x = t[0];
-                    y = t[1];
+                    try {
+                        double[] t = ct.TransformPoint(x, y);
+                        x = t[0];
+                        y = t[1];
+                    } catch (RuntimeException e) {
+                        continue; // a point outside the projection's domain adds nothing to the count
+                    }
                 }
                 if (!Double.isFinite(x) || !Double.isFinite(y)) {
                     continue;
