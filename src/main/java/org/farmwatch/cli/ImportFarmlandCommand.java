@@ -9,6 +9,7 @@ import org.farmwatch.farmland.FieldMappingFile;
 import org.farmwatch.farmland.PostgisTarget;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -53,8 +54,8 @@ final class ImportFarmlandCommand implements Callable<Integer> {
             description = "CRS of the file when it has none or a wrong one (such as EPSG:4527).")
     String sourceCrs;
 
-    @Option(names = "--verbose", description = "Print stack traces with errors.")
-    boolean verbose;
+    @Mixin
+    VerboseOption verbose;
 
     @Spec
     CommandSpec spec;

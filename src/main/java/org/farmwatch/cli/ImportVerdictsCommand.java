@@ -11,6 +11,7 @@ import org.farmwatch.publish.VerdictFile;
 import org.farmwatch.util.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -41,8 +42,8 @@ final class ImportVerdictsCommand implements Callable<Integer> {
             description = "Schema of the one map (default: ${DEFAULT-VALUE}).")
     String onemapSchema;
 
-    @Option(names = "--verbose", description = "Print stack traces with errors.")
-    boolean verbose;
+    @Mixin
+    VerboseOption verbose;
 
     @Spec
     CommandSpec spec;

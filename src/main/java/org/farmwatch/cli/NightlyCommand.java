@@ -9,6 +9,7 @@ import org.farmwatch.ingest.SceneCatalog;
 import org.farmwatch.publish.PostgisOneMap;
 import org.farmwatch.util.FarmwatchException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -25,18 +26,18 @@ final class NightlyCommand implements Callable<Integer> {
     @Option(names = "--conf", required = true, paramLabel = "FILE", description = "Nightly configuration (see conf/nightly.conf).")
     Path conf;
 
-    @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: spark-submit's, else local[*]).")
-    String master;
+    @Mixin
+    MasterOption spark;
 
-    @Option(names = "--verbose", description = "Print stack traces with errors.")
-    boolean verbose;
+    @Mixin
+    VerboseOption verbose;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-        Masters.check(master);
+        String master = spark.checked();
         NightlyConfig nc = NightlyConfig.load(conf);
         // The run settings in the same file are checked now too, before the lock or any work.
         org.farmwatch.config.Settings.load(conf, NightlyConfig.PREFIX);

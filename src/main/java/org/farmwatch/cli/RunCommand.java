@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.farmwatch.util.FarmwatchException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code farmwatch run}: one baseline scene against one current scene over a farmland base. */
@@ -53,15 +54,15 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--run-id", paramLabel = "ID", description = "Run identifier (default: run-<UTC time>).")
     String runId;
 
-    @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: spark-submit's, else local[*]).")
-    String master;
+    @Mixin
+    MasterOption spark;
 
-    @Option(names = "--verbose", description = "Print stack traces with errors.")
-    boolean verbose;
+    @Mixin
+    VerboseOption verbose;
 
     @Override
     public Integer call() {
-        Masters.check(master);
+        String master = spark.checked();
         boolean scenes = before != null || after != null;
         if (scenes == (catalogue != null)) {
             throw FarmwatchException.usage("give either --before and --after scenes, or --catalog with --before-period and --after-period");

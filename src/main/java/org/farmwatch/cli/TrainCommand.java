@@ -15,6 +15,7 @@ import org.farmwatch.spark.ForestTraining;
 import org.farmwatch.spark.SparkSessions;
 import org.farmwatch.util.FarmwatchException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code farmwatch train}: a random-forest classifier from labelled samples over one or more scenes. */
@@ -60,18 +61,18 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--conf", paramLabel = "FILE", description = "Configuration over the defaults (grid, class codes).")
     Path conf;
 
-    @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: spark-submit's, else local[*]).")
-    String master;
+    @Mixin
+    MasterOption spark;
 
-    @Option(names = "--verbose", description = "Print stack traces with errors.")
-    boolean verbose;
+    @Mixin
+    VerboseOption verbose;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-        Masters.check(master);
+        String master = spark.checked();
         if ((scenes != null) == (catalogue != null)) {
             throw FarmwatchException.usage("give either --scenes, or --catalog with --period");
         }

@@ -196,7 +196,7 @@ public final class PdfDossier {
                     if (pair[i] != null) {
                         PDImageXObject img = JPEGFactory.createFromImage(doc, pair[i], 0.85f);
                         cs.drawImage(img, x, top - side, side, side);
-                        outline(cs, p.geometry(), chips.frame(p), x, top - side, side);
+                        outline(cs, p.geometry(), ImageChips.frame(p), x, top - side, side);
                     } else {
                         cs.addRect(x, top - side, side, side);
                         cs.stroke();
@@ -327,14 +327,9 @@ public final class PdfDossier {
             }
         }
 
-        /** The parcel's square frame in map units, as {@link ImageChips} frames it. */
-        Envelope frame(FlaggedParcel p) {
-            return ImageChips.frame(p);
-        }
-
         /** Before and after chips; an entry is null where the frame misses the image. */
         BufferedImage[] of(FlaggedParcel p) {
-            Envelope f = frame(p);
+            Envelope f = ImageChips.frame(p);
             return new BufferedImage[] {read(sources[0], f), read(sources[1], f)};
         }
 

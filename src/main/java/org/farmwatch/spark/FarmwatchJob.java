@@ -292,6 +292,8 @@ public final class FarmwatchJob {
             float[] conf = new float[win * win];
             short[] beforeValid = new short[win * win];
             short[] afterValid = new short[win * win];
+            // Per current observation, its own classes (persistence); kept from tile to tile.
+            List<byte[]> observations = new ArrayList<>();
             while (keys.hasNext()) {
                 TileKey key = keys.next();
                 // What this loop reads (scenes, statistics, settings) must enter TileStore's digest.
@@ -320,13 +322,13 @@ public final class FarmwatchJob {
                 detector.detect(before, beforeStats, beforeClass, after, afterStats, afterClass, code, conf);
                 if (persistence != null && afterWindows.size() > 1) {
                     // Each current observation classified on its own: a change must hold in most of them.
-                    List<byte[]> observations = new ArrayList<>(afterWindows.size());
-                    for (int o = 0; o < afterWindows.size(); o++) {
-                        byte[] cls = new byte[win * win];
-                        classifier.classify(afterWindows.get(o), in.after().scenes().get(o), cls);
-                        observations.add(cls);
+                    while (observations.size() < afterWindows.size()) {
+                        observations.add(new byte[win * win]);
                     }
-                    persistence.confirm(code, conf, observations, detector);
+                    for (int o = 0; o < afterWindows.size(); o++) {
+                        classifier.classify(afterWindows.get(o), in.after().scenes().get(o), observations.get(o));
+                    }
+                    persistence.confirm(code, conf, observations.subList(0, afterWindows.size()), detector);
                 }
                 classifyDetectNanos.add(cpu.getCurrentThreadCpuTime() - cpu0);
                 clear.add(after.clearCount());
