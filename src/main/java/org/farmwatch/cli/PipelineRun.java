@@ -23,6 +23,7 @@ import org.farmwatch.ingest.Period;
 import org.farmwatch.ingest.Scene;
 import org.farmwatch.ingest.SceneCatalog;
 import org.farmwatch.publish.ChangeRaster;
+import org.farmwatch.publish.PublishOutput;
 import org.farmwatch.publish.ImageChips;
 import org.farmwatch.publish.PdfDossier;
 import org.farmwatch.publish.InspectorLists;
@@ -150,52 +151,71 @@ final class PipelineRun {
                     flagged.iterator());
             seconds.put("publish_gpkg", secs(t0));
 
+            java.util.Set<PublishOutput> wanted = settings.publishOutputs();
+            List<String> outputs = new ArrayList<>(List.of("onemap.gpkg"));
             t0 = System.nanoTime();
-            ChangeRaster.buildCog(stage.resolve(".change-tiles"), stage.resolve("change.tif"),
-                    stage.resolve("change_detail.tif"));
-            OutputDir.deleteTree(stage.resolve(".change-tiles"));
-            seconds.put("publish_cog", secs(t0));
+            if (wanted.contains(PublishOutput.CHANGE_RASTER)) {
+                ChangeRaster.buildCog(stage.resolve(".change-tiles"), stage.resolve("change.tif"),
+                        stage.resolve("change_detail.tif"));
+                outputs.addAll(List.of("change.tif", "change_detail.tif"));
+                seconds.put("publish_cog", secs(t0));
+            }
 
             t0 = System.nanoTime();
             // QGIS: before/after true-colour COGs from the tiles the job wrote (the period composites, on the
             // change raster's grid), then onemap.qgz referencing every layer.
             Path trueColour = TrueColourCog.tilesBeside(stage.resolve(".change-tiles"));
-            TrueColourCog.assemble(Map.of(trueColour.resolve("before"), stage.resolve(QgisProject.BEFORE_TRUE_COLOUR),
-                    trueColour.resolve("after"), stage.resolve(QgisProject.AFTER_TRUE_COLOUR)));
-            OutputDir.deleteTree(trueColour);
-            QgisProject.write(stage, o.layout().crs(), before.date().toString(), after.date().toString());
-            seconds.put("publish_qgis", secs(t0));
-            t0 = System.nanoTime();
-            Path inspector = stage.resolve("inspector");
-            Files.createDirectories(inspector);
-            InspectorLists.write(flagged, inspector);
-            Quicklook.Image ql = Quicklook.ofCog(stage.resolve(QgisProject.AFTER_TRUE_COLOUR), stage.resolve(".quicklook"), 1024);
-            OutputDir.deleteTree(stage.resolve(".quicklook"));
-            CoordinateTransformation toLonLat = CoordinateTransformation.CreateCoordinateTransformation(
-                    SceneCatalog.srs(o.layout().crs()), SceneCatalog.srs("EPSG:4326"));
-            String geoJson = ReportPage.featureCollection(flagged, g -> transform(g, toLonLat));
-            ReportPage.write(stage.resolve("report.html"),
-                    new ReportPage.ReportSummary(runId, before.date().toString(), after.date().toString(),
-                            java.util.stream.Stream.concat(beforePeriod.sceneIds().stream(), afterPeriod.sceneIds().stream())
-                                    .toList(), o.counts().getOrDefault("parcels_read", 0L), written[0],
-                            ReportPage.ReportSummary.countByChangeType(flagged)),
-                    flagged, ReportPage.MapLayer.overPng(geoJson, ql.png(), ql.boundsLonLat()),
-                    ImageChips.of(flagged, stage.resolve(QgisProject.BEFORE_TRUE_COLOUR),
-                            stage.resolve(QgisProject.AFTER_TRUE_COLOUR), stage.resolve(".quicklook"), 500, 96));
-            seconds.put("publish_reports", secs(t0));
-            t0 = System.nanoTime();
-            int dossierFiles = 0;
-            // Field dossiers need a CJK font; without one the lists and report still serve, so warn only.
-            java.util.Optional<Path> font = PdfDossier.cjkFont();
-            if (font.isPresent()) {
-                List<Path> dossiers = PdfDossier.write(flagged, stage.resolve(QgisProject.BEFORE_TRUE_COLOUR),
-                        stage.resolve(QgisProject.AFTER_TRUE_COLOUR), inspector.resolve(PdfDossier.DIR), font.get(), runId);
-                dossierFiles = dossiers.size();
-            } else {
-                log.printf("[farmwatch] run %s: no CJK font (install fonts-wqy-microhei): PDF dossiers not written%n", runId);
+            if (wanted.contains(PublishOutput.TRUE_COLOUR)) {
+                TrueColourCog.assemble(Map.of(trueColour.resolve("before"), stage.resolve(QgisProject.BEFORE_TRUE_COLOUR),
+                        trueColour.resolve("after"), stage.resolve(QgisProject.AFTER_TRUE_COLOUR)));
+                outputs.addAll(List.of(QgisProject.BEFORE_TRUE_COLOUR, QgisProject.AFTER_TRUE_COLOUR));
             }
-            seconds.put("publish_dossiers", secs(t0));
-
+            OutputDir.deleteTree(stage.resolve(".change-tiles"));
+            OutputDir.deleteTree(trueColour);
+            if (wanted.contains(PublishOutput.QGIS)) {
+                QgisProject.write(stage, o.layout().crs(), before.date().toString(), after.date().toString());
+                outputs.add(QgisProject.FILE_NAME);
+            }
+            if (wanted.contains(PublishOutput.TRUE_COLOUR) || wanted.contains(PublishOutput.QGIS)) {
+                seconds.put("publish_qgis", secs(t0));
+            }
+            int dossierFiles = 0;
+            if (wanted.contains(PublishOutput.INSPECTOR)) {
+                t0 = System.nanoTime();
+                Path inspector = stage.resolve("inspector");
+                Files.createDirectories(inspector);
+                InspectorLists.write(flagged, inspector);
+                Quicklook.Image ql = Quicklook.ofCog(stage.resolve(QgisProject.AFTER_TRUE_COLOUR), stage.resolve(".quicklook"), 1024);
+                OutputDir.deleteTree(stage.resolve(".quicklook"));
+                CoordinateTransformation toLonLat = CoordinateTransformation.CreateCoordinateTransformation(
+                        SceneCatalog.srs(o.layout().crs()), SceneCatalog.srs("EPSG:4326"));
+                String geoJson = ReportPage.featureCollection(flagged, g -> transform(g, toLonLat));
+                ReportPage.write(stage.resolve("report.html"),
+                        new ReportPage.ReportSummary(runId, before.date().toString(), after.date().toString(),
+                                java.util.stream.Stream.concat(beforePeriod.sceneIds().stream(), afterPeriod.sceneIds().stream())
+                                        .toList(), o.counts().getOrDefault("parcels_read", 0L), written[0],
+                                ReportPage.ReportSummary.countByChangeType(flagged)),
+                        flagged, ReportPage.MapLayer.overPng(geoJson, ql.png(), ql.boundsLonLat()),
+                        ImageChips.of(flagged, stage.resolve(QgisProject.BEFORE_TRUE_COLOUR),
+                                stage.resolve(QgisProject.AFTER_TRUE_COLOUR), stage.resolve(".quicklook"), 500, 96));
+                seconds.put("publish_reports", secs(t0));
+                outputs.addAll(List.of("inspector/flagged_parcels.csv", "inspector/flagged_parcels.xlsx", "report.html"));
+            }
+            if (wanted.contains(PublishOutput.DOSSIERS)) {
+                t0 = System.nanoTime();
+                // Field dossiers need a CJK font; without one the lists and report still serve, so warn only.
+                java.util.Optional<Path> font = PdfDossier.cjkFont();
+                if (font.isPresent()) {
+                    List<Path> dossiers = PdfDossier.write(flagged, stage.resolve(QgisProject.BEFORE_TRUE_COLOUR),
+                            stage.resolve(QgisProject.AFTER_TRUE_COLOUR), stage.resolve("inspector").resolve(PdfDossier.DIR),
+                            font.get(), runId);
+                    dossierFiles = dossiers.size();
+                    outputs.add("inspector/" + PdfDossier.DIR + "/");
+                } else {
+                    log.printf("[farmwatch] run %s: no CJK font (install fonts-wqy-microhei): PDF dossiers not written%n", runId);
+                }
+                seconds.put("publish_dossiers", secs(t0));
+            }
 
             manifest.put("run_id", runId);
             manifest.put("status", "succeeded");
@@ -248,9 +268,8 @@ final class PipelineRun {
             versions.put("gdal", gdal.VersionInfo("RELEASE_NAME"));
             versions.put("java", System.getProperty("java.version"));
             manifest.put("versions", versions);
-            manifest.put("outputs", List.of("onemap.gpkg", "change.tif", "change_detail.tif",
-                    QgisProject.BEFORE_TRUE_COLOUR, QgisProject.AFTER_TRUE_COLOUR, QgisProject.FILE_NAME,
-                    "inspector/flagged_parcels.csv", "inspector/flagged_parcels.xlsx", "report.html", "run.json"));
+            outputs.add("run.json");
+            manifest.put("outputs", outputs);
             Files.writeString(stage.resolve("run.json"), Json.write(manifest), StandardCharsets.UTF_8);
             spark.stop();
             spark = null;

@@ -44,7 +44,8 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
             "farmland.field.parcel_id", "farmland.field.admin_code", "farmland.field.township", "farmland.field.land_class",
             "classify.darkObjectSubtraction", "classify.waterMndwi", "classify.vegetationNdvi", "classify.sparseNdvi", "classify.cropNirShare",
             "classify.forestSwirNir", "classify.orchardSwirNir", "classify.bareBrightness", "classify.builtBlueRed",
-            "classify.greenhouseBrightness", "classify.model", "store.dir", "verdict.growthFactor");
+            "classify.greenhouseBrightness", "classify.model", "store.dir", "verdict.growthFactor",
+            "publish.outputs");
     private static final Set<String> RULE_FIELDS = Set.of("type", "from", "to", "minAreaM2", "minShare", "scope");
 
     /**
@@ -55,6 +56,11 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
     public double persistenceShare() {
         String v = echo.getOrDefault("change.persistence", "0.5");
         return v.equals("off") ? Double.NaN : Double.parseDouble(v);
+    }
+
+    /** {@code publish.outputs}: what the run publishes (validated when the settings were read). */
+    public java.util.Set<org.farmwatch.publish.PublishOutput> publishOutputs() {
+        return org.farmwatch.publish.PublishOutput.parse(echo.getOrDefault("publish.outputs", "all"));
     }
 
     /** The defaults shipped inside the jar (conf/farmwatch.conf, built into the jar). */
@@ -155,6 +161,11 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
                 throw FarmwatchException.usage(where + ": change.persistence must be off or a share within [0, 1), got: "
                         + persistence);
             }
+        }
+        try {
+            org.farmwatch.publish.PublishOutput.parse(p.getProperty("publish.outputs", "all"));
+        } catch (IllegalArgumentException e) {
+            throw FarmwatchException.usage(where + ": publish.outputs: " + e.getMessage());
         }
         if (p.getProperty("store.dir", "auto").isBlank()) {
             throw FarmwatchException.usage(where + ": store.dir must be auto, off, a folder or a Hadoop URI (hdfs://, s3a://)");

@@ -82,28 +82,43 @@ final class AlignedWindow {
             xs[c] = (int) Math.floor(u);
             fxs[c] = u - xs[c];
         }
+        // Separable: each source row is interpolated along x once, and every target row then blends two
+        // of those rows. The sums are the same, in the same order, as blending the four corners directly.
+        // A NaN corner leaves NaN, which the pass after replaces by the nearest cell.
+        double[] across = new double[sw * size];
+        for (int y = 0; y < sw; y++) {
+            int row = y * sw;
+            int o = y * size;
+            for (int c = 0; c < size; c++) {
+                int x0 = row + xs[c];
+                double fx = fxs[c];
+                across[o + c] = src[x0] * (1 - fx) + src[x0 + 1] * fx;
+            }
+        }
         for (int r = 0; r < size; r++) {
             // Target cell centre in source cell coordinates of the margin-padded array.
             double v = (r + 0.5) * inv - 0.5 + 1;
             int y0 = (int) Math.floor(v);
             double fy = v - y0;
+            double gy = 1 - fy;
+            int top = y0 * size;
+            int bottom = top + size;
+            int o = r * size;
+            boolean gap = false;
             for (int c = 0; c < size; c++) {
-                int x0 = xs[c];
-                double fx = fxs[c];
-                float a = src[y0 * sw + x0];
-                float b = src[y0 * sw + x0 + 1];
-                float d = src[(y0 + 1) * sw + x0];
-                float e = src[(y0 + 1) * sw + x0 + 1];
-                float out;
-                if (Float.isNaN(a) || Float.isNaN(b) || Float.isNaN(d) || Float.isNaN(e)) {
-                    // At an edge of the data the nearest cell stands in, as a warp with no-data does.
-                    int nx = fx < 0.5 ? x0 : x0 + 1;
-                    int ny = fy < 0.5 ? y0 : y0 + 1;
-                    out = src[ny * sw + nx];
-                } else {
-                    out = (float) ((a * (1 - fx) + b * fx) * (1 - fy) + (d * (1 - fx) + e * fx) * fy);
+                float out = (float) (across[top + c] * gy + across[bottom + c] * fy);
+                dst[o + c] = out;
+                gap |= out != out;
+            }
+            if (gap) {
+                // At an edge of the data the nearest cell stands in, as a warp with no-data does.
+                int ny = fy < 0.5 ? y0 : y0 + 1;
+                for (int c = 0; c < size; c++) {
+                    if (Float.isNaN(dst[o + c])) {
+                        int nx = fxs[c] < 0.5 ? xs[c] : xs[c] + 1;
+                        dst[o + c] = src[ny * sw + nx];
+                    }
                 }
-                dst[r * size + c] = out;
             }
         }
     }

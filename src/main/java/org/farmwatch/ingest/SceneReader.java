@@ -169,9 +169,10 @@ public final class SceneReader implements AutoCloseable {
                 }
                 // Cloud edges are brighter than the ground but thinner than SCL sees: grow the mask.
                 dilate(masked, size, cloudBufferCells);
-                for (int i = 0; i < masked.length; i++) {
-                    if (masked[i]) {
-                        for (float[] band : out.bands) {
+                // Band by band: one array at a time streams through the cache.
+                for (float[] band : out.bands) {
+                    for (int i = 0; i < masked.length; i++) {
+                        if (masked[i]) {
                             band[i] = Float.NaN;
                         }
                     }
@@ -183,15 +184,19 @@ public final class SceneReader implements AutoCloseable {
         if (scene.scl() == null) {
             maskCloudsSpectrally(out, scene);
         }
-        // A cell missing in any band is missing in all.
+        // A cell missing in any band is missing in all. Summing v * 0 over the bands finds them in one pass
+        // per band: NaN (and an infinite value, never a real reflectance) turns the sum to NaN.
         int n = size * size;
-        for (int i = 0; i < n; i++) {
-            for (float[] band : out.bands) {
-                if (Float.isNaN(band[i])) {
-                    for (float[] other : out.bands) {
-                        other[i] = Float.NaN;
-                    }
-                    break;
+        float[] any = new float[n];
+        for (float[] band : out.bands) {
+            for (int i = 0; i < n; i++) {
+                any[i] += band[i] * 0f;
+            }
+        }
+        for (float[] band : out.bands) {
+            for (int i = 0; i < n; i++) {
+                if (any[i] != any[i]) {
+                    band[i] = Float.NaN;
                 }
             }
         }

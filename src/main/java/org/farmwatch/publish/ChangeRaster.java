@@ -62,7 +62,9 @@ public final class ChangeRaster {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot create " + dir, e);
         }
-        Vector<String> co = new Vector<>(List.of("COMPRESS=DEFLATE", "TILED=YES"));
+        // Fast to write (the COG is compressed again when it is assembled); band-interleaved, since the bands
+        // are written and later read one at a time.
+        Vector<String> co = new Vector<>(List.of("COMPRESS=ZSTD", "ZSTD_LEVEL=1", "TILED=YES", "INTERLEAVE=BAND"));
         Dataset ds = gdal.GetDriverByName("GTiff").Create(dir.resolve(key.col() + "_" + key.row() + ".tif").toString(),
                 size, size, 5, gdalconstConstants.GDT_Byte, co);
         try {

@@ -284,6 +284,7 @@ public final class FarmwatchJob {
         Path trueColour = TrueColourCog.tilesBeside(Path.of(tileDir));
         double[] beforeStretch = TrueColourCog.stretch(beforeStats);
         double[] afterStretch = TrueColourCog.stretch(afterStats);
+        boolean trueColourOut = s.publishOutputs().contains(org.farmwatch.publish.PublishOutput.TRUE_COLOUR);
         try (SceneReader reader = new SceneReader(layout, s.haloCells(), s.cloudBufferMetres())) {
             int win = reader.windowSize();
             byte[] beforeClass = new byte[win * win];
@@ -304,8 +305,10 @@ public final class FarmwatchJob {
                 Path afterRgb = trueColour.resolve("after").resolve(key.col() + "_" + key.row() + ".tif");
                 if (stored != null) {
                     TileStore.writeFile(tileFile, stored.changeTile());
-                    TileStore.writeFile(beforeRgb, stored.beforeTrueColour());
-                    TileStore.writeFile(afterRgb, stored.afterTrueColour());
+                    if (trueColourOut) {
+                        TileStore.writeFile(beforeRgb, stored.beforeTrueColour());
+                        TileStore.writeFile(afterRgb, stored.afterTrueColour());
+                    }
                     out.addAll(stored.fragments());
                     clear.add(stored.clearCells());
                     changed.add(stored.changedCells());
@@ -337,13 +340,17 @@ public final class FarmwatchJob {
                 long n = ChangeRaster.writeTile(Path.of(tileDir), layout, key, s.haloCells(), code, beforeClass, afterClass,
                         beforeValid, afterValid, detector, s.rules());
                 changed.add(n);
-                TrueColourCog.writeTile(trueColour.resolve("before"), layout, key, s.haloCells(), before, beforeStretch);
-                TrueColourCog.writeTile(trueColour.resolve("after"), layout, key, s.haloCells(), after, afterStretch);
+                if (trueColourOut) {
+                    TrueColourCog.writeTile(trueColour.resolve("before"), layout, key, s.haloCells(), before, beforeStretch);
+                    TrueColourCog.writeTile(trueColour.resolve("after"), layout, key, s.haloCells(), after, afterStretch);
+                }
                 dc.bytesRead().add(reader.bytesRead() - bytesBefore);
                 dc.computed().add(1);
                 if (store != null) {
+                    // Without true-colour output the entry holds none (the digest says so).
                     store.save(digest, new TileStore.Entry(found, after.clearCount(), n, TileStore.readFile(tileFile),
-                            TileStore.readFile(beforeRgb), TileStore.readFile(afterRgb)));
+                            trueColourOut ? TileStore.readFile(beforeRgb) : new byte[0],
+                            trueColourOut ? TileStore.readFile(afterRgb) : new byte[0]));
                 }
             }
         }

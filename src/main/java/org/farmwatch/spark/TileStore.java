@@ -229,6 +229,11 @@ public final class TileStore implements Serializable {
             Configuration conf = new Configuration(false);
             conf.readFields(new DataInputStream(new ByteArrayInputStream(hadoopConf)));
             fs = new org.apache.hadoop.fs.Path(root).getFileSystem(conf);
+            if (fs instanceof org.apache.hadoop.fs.LocalFileSystem local) {
+                // The checksummed local file system forks `chmod` for every file it creates (no native
+                // Hadoop library here): seconds per run. Entries carry their own trailer check instead.
+                fs = local.getRawFileSystem();
+            }
         }
         return fs;
     }
@@ -304,7 +309,9 @@ public final class TileStore implements Serializable {
                 .append(" minPatch=").append(s.minPatchAreaM2()).append(" thresholds=").append(s.thresholds())
                 .append(" rules=").append(rules(s))
                 .append(" classifier=").append(org.farmwatch.classify.Classifiers.identity(s))
-                .append(" persistence=").append(s.persistenceShare()).append('\n');
+                .append(" persistence=").append(s.persistenceShare())
+                .append(" trueColour=").append(s.publishOutputs().contains(org.farmwatch.publish.PublishOutput.TRUE_COLOUR))
+                .append('\n');
         b.append("before statistics ").append(stats(before.statistics())).append('\n');
         b.append("after statistics ").append(stats(after.statistics()));
         return b.toString();
