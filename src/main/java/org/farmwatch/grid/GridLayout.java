@@ -67,6 +67,23 @@ public record GridLayout(String crs, double originX, double originY, double cell
         return keys;
     }
 
+    /**
+     * The keys in vertical strips {@code stripTiles} tiles wide, strip after strip from the west, each
+     * strip row by row. A task reading tiles in this order finds the source blocks under the tile row
+     * above still in GDAL's block cache, which needs room for one strip's width rather than the whole
+     * area's: halo blocks are decoded about once however wide the area (row by row across a province,
+     * every block row would be decoded again for the row below).
+     */
+    public static List<TileKey> inStrips(java.util.Collection<TileKey> keys, int stripTiles) {
+        if (stripTiles < 1) {
+            throw new IllegalArgumentException("strip width must be at least one tile, got " + stripTiles);
+        }
+        List<TileKey> out = new ArrayList<>(keys);
+        out.sort(java.util.Comparator.<TileKey>comparingInt(k -> Math.floorDiv(k.col(), stripTiles))
+                .thenComparingInt(TileKey::row).thenComparingInt(TileKey::col));
+        return out;
+    }
+
     /** GDAL geotransform of a tile, for writing its cells. */
     public double[] geoTransformOf(TileKey key) {
         Envelope e = extentOf(key);

@@ -77,4 +77,30 @@ class GridLayoutTest {
         e = assertThrows(IllegalArgumentException.class, () -> new GridLayout("EPSG:4527", 0, 0, 10, 3));
         assertTrue(e.getMessage().contains("tileSize"), e.getMessage());
     }
+
+    @Test
+    void stripOrderIsAPermutationInNarrowStrips() {
+        // 21 x 5 tiles, with negative columns: strips must follow floorDiv, not truncation.
+        List<TileKey> keys = layout.keysCovering(new Envelope(-30_000, 77_000, 9_980_000, 10_000_000));
+        List<TileKey> strips = GridLayout.inStrips(keys, 8);
+        assertEquals(new HashSet<>(keys), new HashSet<>(strips));
+        assertEquals(keys.size(), strips.size());
+        int minCol = keys.stream().mapToInt(TileKey::col).min().orElseThrow();
+        assertTrue(minCol < 0, "the area crosses the origin column");
+        for (int i = 1; i < strips.size(); i++) {
+            TileKey a = strips.get(i - 1);
+            TileKey b = strips.get(i);
+            int sa = Math.floorDiv(a.col(), 8);
+            int sb = Math.floorDiv(b.col(), 8);
+            assertTrue(sb > sa || (sb == sa && (b.row() > a.row() || (b.row() == a.row() && b.col() == a.col() + 1))),
+                    a + " then " + b);
+        }
+        // Within a strip, never more than 8 tiles between a tile and the one below it.
+        for (int i = 0; i < strips.size(); i++) {
+            TileKey k = strips.get(i);
+            int below = strips.indexOf(new TileKey(k.col(), k.row() + 1));
+            assertTrue(below < 0 || below - i <= 8, k + " and the tile below are " + (below - i) + " apart");
+        }
+        assertThrows(IllegalArgumentException.class, () -> GridLayout.inStrips(keys, 0));
+    }
 }
