@@ -44,11 +44,35 @@ final class AlignedWindow {
     }
 
     /**
-     * Reads band {@code index} into {@code dst} (size × size, row-major): bilinear between source cell
-     * centres, NaN outside the file and at its no-data value.
+     * Reads band {@code index} into {@code dst} (size × size, row-major) as {@code offset + scale × value}:
+     * bilinear between source cell centres, NaN outside the file and at its no-data value.
      */
-    void readContinuous(Dataset ds, int index, int size, float[] dst) {
+    void readContinuous(Dataset ds, int index, int size, float[] dst, double scale, double offset) {
         org.gdal.gdal.Band band = ds.GetRasterBand(index);
+        Double[] nd = new Double[1];
+        band.GetNoDataValue(nd);
+        if (factor == 1) {
+            // Same grid: straight into dst, then no-data and radiometry in one pass.
+            if (!inside(ds, col0, row0, size)) {
+                java.util.Arrays.fill(dst, Float.NaN);
+            }
+            readClipped(ds, band, col0, row0, size, gdalconstConstants.GDT_Float32, dst, null);
+            float ndv = nd[0] != null ? nd[0].floatValue() : Float.NaN;
+            for (int i = 0; i < dst.length; i++) {
+                float v = dst[i];
+                dst[i] = v == ndv ? Float.NaN : (float) (offset + scale * v);
+            }
+            return;
+        }
+        readUpsampled(ds, band, nd[0], size, dst);
+        if (scale != 1 || offset != 0) {
+            for (int i = 0; i < dst.length; i++) {
+                dst[i] = (float) (offset + scale * dst[i]);
+            }
+        }
+    }
+
+    private void readUpsampled(Dataset ds, org.gdal.gdal.Band band, Double nodata, int size, float[] dst) {
         int n = size / factor;
         // One source cell of margin on each side feeds the interpolation at the window's edges.
         int sc0 = col0 - 1;
@@ -57,21 +81,13 @@ final class AlignedWindow {
         float[] src = new float[sw * sw];
         java.util.Arrays.fill(src, Float.NaN);
         readClipped(ds, band, sc0, sr0, sw, gdalconstConstants.GDT_Float32, src, null);
-        Double[] nd = new Double[1];
-        band.GetNoDataValue(nd);
-        if (nd[0] != null) {
-            float v = nd[0].floatValue();
+        if (nodata != null) {
+            float v = nodata.floatValue();
             for (int i = 0; i < src.length; i++) {
                 if (src[i] == v) {
                     src[i] = Float.NaN;
                 }
             }
-        }
-        if (factor == 1) {
-            for (int r = 0; r < size; r++) {
-                System.arraycopy(src, (r + 1) * sw + 1, dst, r * size, size);
-            }
-            return;
         }
         double inv = 1.0 / factor;
         // Source column and weight of each target column: the same on every row, so computed once.
@@ -131,9 +147,18 @@ final class AlignedWindow {
         java.util.Arrays.fill(src, outside);
         readClipped(ds, band, col0, row0, n, gdalconstConstants.GDT_Int16, null, src);
         for (int r = 0; r < size; r++) {
-            int sr = r / factor;
-            for (int c = 0; c < size; c++) {
-                dst[r * size + c] = src[sr * n + c / factor];
+            int o = r * size;
+            if (r % factor != 0) {
+                // The same source row as the row above.
+                System.arraycopy(dst, o - size, dst, o, size);
+                continue;
+            }
+            int s0 = (r / factor) * n;
+            for (int j = 0, c = o; j < n; j++) {
+                short v = src[s0 + j];
+                for (int k = 0; k < factor; k++) {
+                    dst[c++] = v;
+                }
             }
         }
     }
@@ -150,6 +175,10 @@ final class AlignedWindow {
     }
 
     /** Reads the part of a square source window that lies inside the raster into its place in the array. */
+    private static boolean inside(Dataset ds, int c0, int r0, int w) {
+        return c0 >= 0 && r0 >= 0 && c0 + w <= ds.getRasterXSize() && r0 + w <= ds.getRasterYSize();
+    }
+
     private static void readClipped(Dataset ds, org.gdal.gdal.Band band, int c0, int r0, int w, int type, float[] f,
                                     short[] s) {
         int cx0 = Math.max(0, c0);
@@ -161,6 +190,12 @@ final class AlignedWindow {
         }
         int rw = cx1 - cx0;
         int rh = cy1 - cy0;
+        if (rw == w && rh == w) {
+            // Wholly inside the file (almost every tile): no staging copy.
+            check(f != null ? band.ReadRaster(cx0, cy0, w, w, w, w, type, f)
+                    : band.ReadRaster(cx0, cy0, w, w, w, w, type, s), ds);
+            return;
+        }
         if (f != null) {
             float[] part = new float[rw * rh];
             check(band.ReadRaster(cx0, cy0, rw, rh, rw, rh, type, part), ds);

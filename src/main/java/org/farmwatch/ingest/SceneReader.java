@@ -121,26 +121,27 @@ public final class SceneReader implements AutoCloseable {
         TileBands out = new TileBands(size, size);
         // Group bands by file: a multi-band asset is warped once for all its bands.
         Map<String, Dataset> warped = new HashMap<>();
+        boolean[] masked = null;
         try {
             for (Band b : Band.values()) {
                 BandRef ref = scene.bands().get(b);
                 float[] dst = out.band(b);
                 Dataset src = source(ref.path(), scene);
                 AlignedWindow aligned = aligned(ref.path(), src, win, size);
-                if (aligned != null) {
-                    aligned.readContinuous(src, ref.index(), size, dst);
-                    bytesRead += sourceBytes(ref.path(), src, win, size, ref.index());
-                } else {
-                    Dataset w = warped.computeIfAbsent(ref.path(), p -> {
-                        // The warp reads every band of the file.
-                        bytesRead += sourceBytes(p, src, win, size, 0);
-                        return warp(p, win, size, "bilinear", scene);
-                    });
-                    w.GetRasterBand(ref.index()).ReadRaster(0, 0, size, size, dst);
-                }
                 double scale = ref.scale();
                 // Dark-object subtraction: haze and sensor offsets leave the ratios scale-free.
                 double offset = ref.offset() - scene.dark(b);
+                if (aligned != null) {
+                    aligned.readContinuous(src, ref.index(), size, dst, scale, offset);
+                    bytesRead += sourceBytes(ref.path(), src, win, size, ref.index());
+                    continue;
+                }
+                Dataset w = warped.computeIfAbsent(ref.path(), p -> {
+                    // The warp reads every band of the file.
+                    bytesRead += sourceBytes(p, src, win, size, 0);
+                    return warp(p, win, size, "bilinear", scene);
+                });
+                w.GetRasterBand(ref.index()).ReadRaster(0, 0, size, size, dst);
                 if (scale != 1 || offset != 0) {
                     for (int i = 0; i < dst.length; i++) {
                         dst[i] = (float) (offset + scale * dst[i]);
@@ -163,20 +164,12 @@ public final class SceneReader implements AutoCloseable {
                     m.GetRasterBand(scene.scl().index()).ReadRaster(0, 0, size, size, gdalconstConstants.GDT_Int16,
                             maskValues);
                 }
-                boolean[] masked = new boolean[size * size];
+                masked = new boolean[size * size];
                 for (int i = 0; i < maskValues.length; i++) {
                     masked[i] = qa ? (maskValues[i] & QA_MASKED) != 0 : SCL_MASKED[maskValues[i] & 0xff];
                 }
                 // Cloud edges are brighter than the ground but thinner than SCL sees: grow the mask.
                 dilate(masked, size, cloudBufferCells);
-                // Band by band: one array at a time streams through the cache.
-                for (float[] band : out.bands) {
-                    for (int i = 0; i < masked.length; i++) {
-                        if (masked[i]) {
-                            band[i] = Float.NaN;
-                        }
-                    }
-                }
             }
         } finally {
             warped.values().forEach(Dataset::delete);
@@ -184,10 +177,17 @@ public final class SceneReader implements AutoCloseable {
         if (scene.scl() == null) {
             maskCloudsSpectrally(out, scene);
         }
-        // A cell missing in any band is missing in all. Summing v * 0 over the bands finds them in one pass
-        // per band: NaN (and an infinite value, never a real reflectance) turns the sum to NaN.
+        // A cell masked, or missing in any band, is missing in all. Summing v * 0 over the bands finds them in
+        // one pass per band: NaN (and an infinite value, never a real reflectance) turns the sum to NaN.
         int n = size * size;
         float[] any = new float[n];
+        if (masked != null) {
+            for (int i = 0; i < n; i++) {
+                if (masked[i]) {
+                    any[i] = Float.NaN;
+                }
+            }
+        }
         for (float[] band : out.bands) {
             for (int i = 0; i < n; i++) {
                 any[i] += band[i] * 0f;
