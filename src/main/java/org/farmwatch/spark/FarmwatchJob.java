@@ -151,7 +151,9 @@ public final class FarmwatchJob {
         // Step 1: per tile, read both scenes, classify, detect change, vectorize.
         t0 = System.nanoTime();
         progress.step("detect");
-        int parallelism = Math.max(1, Math.min(keys.size(), jsc.defaultParallelism() * 2));
+        // Four tasks per core: tiles differ in work (clouds, scene edges), and with two per core the last
+        // task ran alone for a third of the step on a Sentinel-2 tile.
+        int parallelism = Math.max(1, Math.min(keys.size(), jsc.defaultParallelism() * 4));
         // parallelize() slices the key list into contiguous runs: neighbouring tiles stay together, in strips
         // narrow enough that a task's GDAL block cache holds the blocks shared with the tile row above.
         JavaRDD<TileKey> tiles = jsc.parallelize(GridLayout.inStrips(keys, DETECT_STRIP_TILES), parallelism);
