@@ -71,7 +71,7 @@ final class NightlyCommand implements Callable<Integer> {
             err.flush();
             new PipelineRun(System.err).execute(new PipelineRun.Request(null, null, nc.catalogue().toString(),
                     window(nc.beforePeriod()), window(nc.afterPeriod()), nc.farmland(), nc.out().resolve(runId), conf, runId,
-                    master, nc.onemap(), nc.onemapSchema(), NightlyConfig.PREFIX));
+                    master, nc.onemap(), nc.onemapSchema(), NightlyConfig.PREFIX, null));
             return 0;
         }
     }

@@ -23,6 +23,7 @@ import org.farmwatch.ingest.Period;
 import org.farmwatch.ingest.Scene;
 import org.farmwatch.ingest.SceneCatalog;
 import org.farmwatch.publish.ChangeRaster;
+import org.farmwatch.publish.GeoPackageVerdicts;
 import org.farmwatch.publish.PublishOutput;
 import org.farmwatch.publish.ImageChips;
 import org.farmwatch.publish.PdfDossier;
@@ -56,12 +57,16 @@ final class PipelineRun {
      */
     record Request(List<String> before, List<String> after, String catalogue, String beforeWindow, String afterWindow,
                    String farmland, Path out, Path conf, String runId, String master, String onemap,
-                   String onemapSchema, String ownConfPrefix) {
+                   String onemapSchema, String ownConfPrefix, List<Path> verdicts) {
+
+        Request {
+            verdicts = verdicts == null ? List.of() : List.copyOf(verdicts);
+        }
 
         static Request scenes(String before, String after, String farmland, Path out, Path conf, String runId,
                               String master) {
             return new Request(List.of(before), List.of(after), null, null, null, farmland, out, conf, runId, master, null,
-                    null, null);
+                    null, null, null);
         }
     }
 
@@ -103,16 +108,29 @@ final class PipelineRun {
         }
         ParcelSource farmland = ParcelSources.open(r.farmland(), settings.fields());
         PostgisOneMap onemap = null;
-        PastVerdicts verdicts = PastVerdicts.none();
+        Map<String, List<PastVerdicts.Judged>> judged = new java.util.HashMap<>();
+        String judgedCrs = null;
         if (r.onemap() != null) {
             // Checked before any work: an unreachable one map fails the run at once with exit 4.
             onemap = PostgisOneMap.at(r.onemap(), r.onemapSchema());
             onemap.check("auto".equalsIgnoreCase(settings.gridCrs()) ? null : settings.gridCrs());
-            verdicts = new OneMapVerdicts(onemap).pastVerdicts(settings.verdictGrowthFactor());
-            if (!verdicts.isEmpty()) {
-                log.printf("[farmwatch] run %s: %d patches judged false alarm or approved in the one map are not flagged "
-                        + "again unless they grew %.2fx%n", runId, verdicts.judgedPatches(), settings.verdictGrowthFactor());
+            PastVerdicts fromMap = new OneMapVerdicts(onemap).pastVerdicts(settings.verdictGrowthFactor());
+            fromMap.forEach((parcel, j) -> PastVerdicts.add(judged, parcel, j));
+            judgedCrs = fromMap.crs();
+        }
+        // Without PostGIS: earlier runs' GeoPackages, with the verdicts imported into them.
+        for (Path g : r.verdicts()) {
+            int had = judged.values().stream().mapToInt(List::size).sum();
+            String crs = GeoPackageVerdicts.judged(g, judged);
+            if (judged.values().stream().mapToInt(List::size).sum() > had) {
+                judgedCrs = GeoPackageVerdicts.mergeCrs(judgedCrs, crs, g.toString());
             }
+        }
+        PastVerdicts verdicts = judged.isEmpty() ? PastVerdicts.none()
+                : PastVerdicts.of(judgedCrs, settings.verdictGrowthFactor(), judged);
+        if (!verdicts.isEmpty()) {
+            log.printf("[farmwatch] run %s: %d patches judged false alarm or approved are not flagged again unless they "
+                    + "grew %.2fx%n", runId, verdicts.judgedPatches(), settings.verdictGrowthFactor());
         }
 
         OutputDir out = new OutputDir(r.out(), runId);
@@ -149,6 +167,8 @@ final class PipelineRun {
                     .thenComparing(FlaggedParcel::parcelId));
             long[] written = OneMapGeoPackage.write(stage.resolve("onemap.gpkg"), o.layout().crs(), patches,
                     flagged.iterator());
+            // The verdicts this run applied go along, so the next run needs only this run's GeoPackage.
+            GeoPackageVerdicts.carry(stage.resolve("onemap.gpkg"), verdicts.crs(), verdicts);
             seconds.put("publish_gpkg", secs(t0));
 
             java.util.Set<PublishOutput> wanted = settings.publishOutputs();

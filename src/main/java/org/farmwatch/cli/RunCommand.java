@@ -48,6 +48,11 @@ final class RunCommand implements Callable<Integer> {
             description = "Schema of the one map (default: ${DEFAULT-VALUE}).")
     String onemapSchema;
 
+    @Option(names = "--verdicts", paramLabel = "GPKG", arity = "1..*",
+            description = "Earlier runs' onemap.gpkg holding inspectors' verdicts (import-verdicts --onemap GPKG): "
+                    + "patches judged false alarm or approved there are not flagged again unless they grew.")
+    List<Path> verdicts;
+
     @Option(names = "--conf", paramLabel = "FILE", description = "Configuration over the defaults in conf/farmwatch.conf.")
     Path conf;
 
@@ -74,7 +79,7 @@ final class RunCommand implements Callable<Integer> {
             throw FarmwatchException.usage("--catalog needs --before-period and --after-period");
         }
         new PipelineRun(System.err).execute(new PipelineRun.Request(before, after, catalogue, beforePeriod, afterPeriod,
-                farmland, out, conf, runId, master, onemap, onemapSchema, null));
+                farmland, out, conf, runId, master, onemap, onemapSchema, null, verdicts));
         return 0;
     }
 }

@@ -80,6 +80,11 @@ public final class PastVerdicts implements Serializable {
         return null;
     }
 
+    /** Each judged patch with its parcel id. */
+    public void forEach(java.util.function.BiConsumer<String, Judged> action) {
+        byParcel.forEach((parcel, judged) -> judged.forEach(j -> action.accept(parcel, j)));
+    }
+
     /** Builder-side helper: adds a judged patch to a per-parcel map. */
     public static void add(Map<String, List<Judged>> byParcel, String parcelId, Judged judged) {
         byParcel.computeIfAbsent(parcelId, k -> new ArrayList<>()).add(judged);

@@ -152,7 +152,7 @@ class VerdictsRunTest {
         return out;
     }
 
-    private static int indexOfWord(List<String> header, String word) {
+    static int indexOfWord(List<String> header, String word) {
         for (int i = 0; i < header.size(); i++) {
             if (List.of(header.get(i).split("[\\s()]+")).contains(word)) {
                 return i;
