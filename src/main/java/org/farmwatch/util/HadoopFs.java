@@ -134,6 +134,11 @@ public final class HadoopFs {
      * keeps the file's name (GDAL picks drivers and side files by it).
      */
     public static String localCopy(String path) {
+        return localCopy(path, cacheDir(), cacheBytes());
+    }
+
+    /** As {@link #localCopy(String)} with the cache in {@code cache}, kept under {@code boundBytes}. */
+    static String localCopy(String path, Path cache, long boundBytes) {
         if (!isUri(path)) {
             return path;
         }
@@ -143,14 +148,14 @@ public final class HadoopFs {
                 return path; // GDAL then says what is missing, naming the URI
             }
             String key = sha256(st.getPath() + "\n" + st.getLen() + "\n" + st.getModificationTime());
-            Path dir = cacheDir().resolve(key.substring(0, 2)).resolve(key);
+            Path dir = cache.resolve(key.substring(0, 2)).resolve(key);
             Path file = dir.resolve(st.getPath().getName());
             if (Files.isRegularFile(file) && Files.size(file) == st.getLen()) {
                 Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis())); // last used
                 return file.toString();
             }
             Files.createDirectories(dir);
-            evict(st.getLen());
+            evict(cache, boundBytes, st.getLen());
             // Fetched under a temporary name and renamed: a concurrent task sees a whole file or none.
             Path tmp = dir.resolve("." + st.getPath().getName() + ".tmp-" + UUID.randomUUID());
             try (var in = st.getPath().getFileSystem(conf()).open(st.getPath())) {
@@ -161,14 +166,13 @@ public final class HadoopFs {
             }
             return file.toString();
         } catch (IOException e) {
-            throw FarmwatchException.input("cannot fetch " + path + " to the local cache " + cacheDir() + ": "
+            throw FarmwatchException.input("cannot fetch " + path + " to the local cache " + cache + ": "
                     + firstLine(e), e);
         }
     }
 
     /** Removes least recently used copies until {@code incoming} more bytes fit under the bound. */
-    private static synchronized void evict(long incoming) throws IOException {
-        Path root = cacheDir();
+    private static synchronized void evict(Path root, long bound, long incoming) throws IOException {
         if (!Files.isDirectory(root)) {
             return;
         }
@@ -181,7 +185,6 @@ public final class HadoopFs {
         for (Path f : files) {
             total += Files.size(f);
         }
-        long bound = cacheBytes();
         if (total + incoming <= bound) {
             return;
         }

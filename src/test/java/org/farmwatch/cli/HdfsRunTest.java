@@ -145,6 +145,17 @@ class HdfsRunTest {
     }
 
     @Test
+    void aRunThatFailsAfterOpeningTheOutputLeavesNothingOnHdfs() throws Exception {
+        // The farmland is first read inside the job, after the output's folders were prepared.
+        String out = hdfs + "/failed/region/run";
+        Cli r = Cli.run("run", "--before", hdfs + "/data/scenes/20250415", "--after", hdfs + "/data/scenes/20250920",
+                "--farmland", hdfs + "/data/missing.gpkg", "--out", out, "--master", "local[2]", "--run-id", "bad");
+        assertEquals(3, r.exit(), r.err());
+        assertTrue(r.err().contains("missing.gpkg"), r.err());
+        assertFalse(fs.exists(new org.apache.hadoop.fs.Path(hdfs + "/failed")), "the folders the run made are gone");
+    }
+
+    @Test
     void anS3aOutputWithoutHadoopAwsIsUsageNamingTheScheme() {
         Cli r = Cli.run("run", "--before", "sample-tiles/scenes/20250415", "--after", "sample-tiles/scenes/20250920",
                 "--farmland", "sample-tiles/farmland.gpkg", "--out", "s3a://farmwatch-bucket/out", "--master", "local[2]");
