@@ -19,6 +19,8 @@ import org.farmwatch.util.HadoopFs;
  * STAC items are read from local folders only.
  */
 final class HadoopScenes {
+    private static final String MTD = "MTD_MSIL2A.xml";
+
     private HadoopScenes() {}
 
     /** As {@link SceneCatalog#open(String)} for a band folder at {@code uri}. */
@@ -48,6 +50,15 @@ final class HadoopScenes {
                 if (f.isFile() && !f.getPath().getName().startsWith(".")) {
                     Path local = Path.of(HadoopFs.localCopy(f.getPath().toString()));
                     Files.createSymbolicLink(mirror.resolve(f.getPath().getName()), local);
+                }
+            }
+            // A band folder inside a SAFE product takes its BOA offset from the product's MTD_MSIL2A.xml above it.
+            org.apache.hadoop.fs.Path up = st.getPath().getParent();
+            for (int i = 1; i < 5 && up != null && !Files.exists(mirror.resolve(MTD)); i++, up = up.getParent()) {
+                FileStatus mtd = HadoopFs.status(new org.apache.hadoop.fs.Path(up, MTD).toString());
+                if (mtd != null && mtd.isFile()) {
+                    Files.createSymbolicLink(mirror.getParent().resolve(MTD), Path.of(HadoopFs.localCopy(mtd.getPath().toString())));
+                    break;
                 }
             }
         } catch (IOException e) {

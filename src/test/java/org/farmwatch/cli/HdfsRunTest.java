@@ -156,6 +156,30 @@ class HdfsRunTest {
     }
 
     @Test
+    void aBandFolderInsideASafeProductOnHdfsKeepsTheProductsBoaOffset() throws Exception {
+        String mtd = "<n1:Level-2A_User_Product><BOA_ADD_OFFSET band_id=\"1\">-1000</BOA_ADD_OFFSET></n1:Level-2A_User_Product>";
+        Path safe = tmp.resolve("S2B_MSIL2A_TEST.SAFE");
+        Path bands = safe.resolve("GRANULE/L2A_T50/IMG_DATA/R10m");
+        Files.createDirectories(bands);
+        Files.writeString(safe.resolve("MTD_MSIL2A.xml"), mtd);
+        try (var files = Files.list(Path.of("sample-tiles/scenes/20250920"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, bands.resolve(f.getFileName()));
+            }
+        }
+        fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(safe.toUri()), new org.apache.hadoop.fs.Path(hdfs + "/safe"));
+        org.farmwatch.ingest.Scene local = org.farmwatch.ingest.SceneCatalog.open(bands.toString());
+        org.farmwatch.ingest.Scene remote = org.farmwatch.ingest.SceneCatalog.open(
+                hdfs + "/safe/GRANULE/L2A_T50/IMG_DATA/R10m");
+        org.farmwatch.ingest.BandRef red = remote.bands().get(org.farmwatch.ingest.Band.RED);
+        assertTrue(red.path().startsWith(hdfs + "/safe/GRANULE/"), red.path());
+        assertTrue(local.bands().get(org.farmwatch.ingest.Band.RED).offset() != 0, "the local SAFE has an offset");
+        assertEquals(local.bands().get(org.farmwatch.ingest.Band.RED).offset(), red.offset());
+        assertEquals(local.date(), remote.date());
+        assertEquals(local.stats().get(org.farmwatch.ingest.Band.NIR)[1], remote.stats().get(org.farmwatch.ingest.Band.NIR)[1]);
+    }
+
+    @Test
     void anS3aOutputWithoutHadoopAwsIsUsageNamingTheScheme() {
         Cli r = Cli.run("run", "--before", "sample-tiles/scenes/20250415", "--after", "sample-tiles/scenes/20250920",
                 "--farmland", "sample-tiles/farmland.gpkg", "--out", "s3a://farmwatch-bucket/out", "--master", "local[2]");
