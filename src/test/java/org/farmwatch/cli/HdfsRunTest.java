@@ -132,6 +132,43 @@ class HdfsRunTest {
     }
 
     @Test
+    void aNightlyRunReadsItsCatalogueFromHdfsWritesItsOutputThereAndThenWaits() throws Exception {
+        String url = PostgisFarmlandRunTest.pgUrl();
+        String[] j = PostgisFarmlandRunTest.jdbc(url);
+        String schema = "hdfs_nightly_" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        Path conf = tmp.resolve("nightly-hdfs.conf");
+        Files.writeString(conf, String.join("\n", "nightly.region = hdfs-region",
+                "nightly.catalog = " + hdfs + "/data/scenes", "nightly.farmland = " + hdfs + "/data/farmland.gpkg",
+                "nightly.onemap = " + url, "nightly.onemapSchema = " + schema, "nightly.out = " + hdfs + "/nightly",
+                "nightly.beforePeriod = 2025-03-01/2025-05-31", "nightly.afterPeriod = 2025-08-01/2025-10-31", ""));
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(j[0], j[1],
+                System.getenv().getOrDefault("PGPASSWORD", ""))) {
+            try {
+                Cli first = Cli.run("nightly", "--conf", conf.toString(), "--master", "local[2]");
+                assertEquals(0, first.exit(), first.err());
+                String out = hdfs + "/nightly/nightly-hdfs-region-20250920";
+                assertTrue(names(out).contains("onemap.gpkg"), out + " holds " + names(out));
+                Map<String, String> flagged = DemoEndToEndTest.flagged(fetch(out + "/onemap.gpkg", "nightly.gpkg"));
+                try (java.sql.Statement st = c.createStatement();
+                     java.sql.ResultSet rs = st.executeQuery("SELECT count(*), count(DISTINCT parcel_id) FROM " + schema
+                             + ".flagged_parcels")) {
+                    rs.next();
+                    assertEquals(flagged.size(), rs.getLong(1), "the one map holds what the HDFS output holds");
+                    assertEquals(rs.getLong(1), rs.getLong(2));
+                }
+                Cli second = Cli.run("nightly", "--conf", conf.toString(), "--master", "local[2]");
+                assertEquals(0, second.exit(), second.err());
+                assertTrue(second.err().contains("nothing new"), second.err());
+            } finally {
+                try (java.sql.Statement st = c.createStatement()) {
+                    st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+                    st.execute("DELETE FROM public.layer_styles WHERE f_table_schema = '" + schema + "'");
+                }
+            }
+        }
+    }
+
+    @Test
     void anHdfsFolderThatIsNoFarmwatchOutputIsRefusedAndLeftAsItWas() throws Exception {
         org.apache.hadoop.fs.Path other = new org.apache.hadoop.fs.Path(hdfs + "/elsewhere/keep");
         fs.mkdirs(other);
