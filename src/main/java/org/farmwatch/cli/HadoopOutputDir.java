@@ -26,12 +26,13 @@ final class HadoopOutputDir implements RunOutput {
     /** The highest ancestor of the target that {@link #open} created, or null: removed again by {@link #abandon}. */
     private org.apache.hadoop.fs.Path createdParent;
 
+    /** Resolves the file system at once: exit 2 naming the scheme when no FileSystem class serves it. */
     HadoopOutputDir(String out, String runId) {
         this.given = out;
         this.runId = runId;
+        fs();
     }
 
-    /** Resolves the file system (exit 2 naming the scheme when no FileSystem class serves it). */
     private FileSystem fs() {
         if (fs == null) {
             fs = HadoopFs.fileSystem(given, "--out");

@@ -79,6 +79,8 @@ final class PipelineRun {
         }
         // Configuration and inputs are checked before any work starts.
         Settings settings = Settings.load(r.conf(), r.ownConfPrefix());
+        // A Hadoop --out (hdfs://...) is resolved now: a scheme without a FileSystem class is exit 2 before any reading.
+        RunOutput out = RunOutput.of(r.out(), runId);
         log.printf("[farmwatch] run %s: reading scenes%n", runId);
         List<Map<String, Object>> rejected = new ArrayList<>();
         List<String> beforeArgs = r.before();
@@ -114,8 +116,6 @@ final class PipelineRun {
             }
         }
 
-        // A Hadoop --out (hdfs://...) is checked here too: a scheme without a FileSystem class is exit 2.
-        RunOutput out = RunOutput.of(r.out(), runId);
         List<String> inputPaths = new ArrayList<>();
         beforePeriod.scenes().forEach(sc -> sc.bands().values().forEach(b -> inputPaths.add(b.path())));
         afterPeriod.scenes().forEach(sc -> sc.bands().values().forEach(b -> inputPaths.add(b.path())));
