@@ -38,7 +38,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         new PipelineRun(System.err).execute(PipelineRun.Request.scenes(
                 sample.resolve("scenes/20250415").toString(), sample.resolve("scenes/20250920").toString(),
-                sample.resolve("farmland.gpkg").toString(), out, conf, "demo", master));
+                sample.resolve("farmland.gpkg").toString(), out.toString(), conf, "demo", master));
         return 0;
     }
 }

@@ -69,8 +69,8 @@ final class NightlyCommand implements Callable<Integer> {
             err.printf("[farmwatch] nightly %s: new scenes up to %s (watermark %s): run %s%n", nc.region(), newest,
                     watermark.map(LocalDate::toString).orElse("none"), runId);
             err.flush();
-            new PipelineRun(System.err).execute(new PipelineRun.Request(null, null, nc.catalogue().toString(),
-                    window(nc.beforePeriod()), window(nc.afterPeriod()), nc.farmland(), nc.out().resolve(runId), conf, runId,
+            new PipelineRun(System.err).execute(new PipelineRun.Request(null, null, nc.catalogue(),
+                    window(nc.beforePeriod()), window(nc.afterPeriod()), nc.farmland(), nc.out().replaceAll("/+$", "") + "/" + runId, conf, runId,
                     master, nc.onemap(), nc.onemapSchema(), NightlyConfig.PREFIX, null));
             return 0;
         }

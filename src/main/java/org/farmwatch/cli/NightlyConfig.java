@@ -15,7 +15,7 @@ import org.farmwatch.util.FarmwatchException;
  * periods to compare. The file's other keys are run settings, validated by {@link
  * org.farmwatch.config.Settings}. Immutable.
  */
-record NightlyConfig(String region, Path catalogue, String farmland, String onemap, String onemapSchema, Path out,
+record NightlyConfig(String region, String catalogue, String farmland, String onemap, String onemapSchema, String out,
                      Catalogue.Window beforePeriod, Catalogue.Window afterPeriod) {
 
     static final String PREFIX = "nightly.";
@@ -41,8 +41,9 @@ record NightlyConfig(String region, Path catalogue, String farmland, String onem
         if (!region.matches("[A-Za-z0-9_.-]{1,64}")) {
             throw FarmwatchException.usage(file + ": nightly.region must be 1-64 letters, digits, '.', '_' or '-', got: " + region);
         }
-        Path catalogue = Path.of(required(p, "nightly.catalog", file));
-        if (!Files.isDirectory(catalogue)) {
+        // A Hadoop URI (hdfs://...) is listed when the run starts; a local folder is checked now.
+        String catalogue = required(p, "nightly.catalog", file);
+        if (!org.farmwatch.util.HadoopFs.isUri(catalogue) && !Files.isDirectory(Path.of(catalogue))) {
             throw FarmwatchException.usage(file + ": nightly.catalog is not a folder: " + catalogue);
         }
         // The one map's URL may come from the environment, so that no password sits in the file.
@@ -56,7 +57,7 @@ record NightlyConfig(String region, Path catalogue, String farmland, String onem
             throw FarmwatchException.usage(file + ": nightly.beforePeriod must end before nightly.afterPeriod starts");
         }
         return new NightlyConfig(region, catalogue, required(p, "nightly.farmland", file), onemap,
-                p.getProperty("nightly.onemapSchema", "onemap").trim(), Path.of(p.getProperty("nightly.out", "out/nightly").trim()),
+                p.getProperty("nightly.onemapSchema", "onemap").trim(), p.getProperty("nightly.out", "out/nightly").trim(),
                 before, after);
     }
 

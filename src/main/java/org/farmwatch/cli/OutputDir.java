@@ -14,7 +14,7 @@ import org.farmwatch.util.FarmwatchException;
  * A run's output folder, written in a hidden sibling and moved into place only when complete, so
  * that a failed run leaves an earlier output in the folder exactly as it was.
  */
-final class OutputDir {
+final class OutputDir implements RunOutput {
     private final Path target;
     private final Path staging;
     /** The highest ancestor of the target that {@link #open} created, or null: removed again by {@link #abandon}. */
@@ -30,11 +30,32 @@ final class OutputDir {
         return staging;
     }
 
+    @Override
+    public String changeTiles() {
+        return staging.resolve(".change-tiles").toString();
+    }
+
+    @Override
+    public void gatherTiles() {
+        // Executors wrote them in place: local mode, or a shared mount on a cluster.
+    }
+
+    @Override
+    public String sideFolder() {
+        return target.getParent().resolve(".farmwatch").toUri().toString().replaceAll("/$", "");
+    }
+
+    @Override
+    public String uri() {
+        return target.toUri().toString().replaceAll("/$", "");
+    }
+
     /**
      * Refuses a target that is not a farmwatch output: a regular file, a non-empty folder without a
      * run.json, or a folder that holds or lies inside an input.
      */
-    void refuseUnsafe(java.util.List<String> inputs) {
+    @Override
+    public void refuseUnsafe(java.util.List<String> inputs) {
         if (Files.isRegularFile(target)) {
             throw FarmwatchException.usage("--out " + target + " is a file, not an output folder");
         }
@@ -49,7 +70,7 @@ final class OutputDir {
             }
         }
         for (String in : inputs) {
-            if (in == null || in.startsWith("postgres")) {
+            if (in == null || in.startsWith("postgres") || org.farmwatch.util.HadoopFs.isUri(in)) {
                 continue;
             }
             Path p = Path.of(in.contains("#") ? in.substring(0, in.lastIndexOf('#')) : in).toAbsolutePath().normalize();
@@ -59,7 +80,8 @@ final class OutputDir {
         }
     }
 
-    Path open() {
+    @Override
+    public Path open() {
         try {
             Path missing = null;
             for (Path p = target.getParent(); p != null && !Files.exists(p); p = p.getParent()) {
@@ -78,7 +100,8 @@ final class OutputDir {
     }
 
     /** Replaces the target with the staging folder: two renames on the same file system. */
-    void commit() {
+    @Override
+    public void commit() {
         Path old = target.resolveSibling("." + target.getFileName() + ".old-" + System.nanoTime());
         try {
             boolean had = Files.exists(target);
@@ -107,7 +130,8 @@ final class OutputDir {
     }
 
     /** Removes the staging folder and, after a failure, the parent folders this run created (if still empty). */
-    void abandon() {
+    @Override
+    public void abandon() {
         try {
             deleteTree(staging);
         } catch (IOException ignored) {
@@ -154,7 +178,8 @@ final class OutputDir {
      * error says so or the output's file system is (nearly) full; else the failure as it was. Call it before
      * {@link #abandon}, which frees the space the staging folder holds.
      */
-    RuntimeException explain(Throwable failure) {
+    @Override
+    public RuntimeException explain(Throwable failure) {
         FarmwatchException fe = FarmwatchException.find(failure);
         if (fe != null && fe.kind() != FarmwatchException.Kind.INTERNAL) {
             // Bad input or a lost service stays what it is, whatever the disk holds.

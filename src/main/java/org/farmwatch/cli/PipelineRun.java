@@ -56,14 +56,14 @@ final class PipelineRun {
      * folder with a date window per period.
      */
     record Request(List<String> before, List<String> after, String catalogue, String beforeWindow, String afterWindow,
-                   String farmland, Path out, Path conf, String runId, String master, String onemap,
+                   String farmland, String out, Path conf, String runId, String master, String onemap,
                    String onemapSchema, String ownConfPrefix, List<Path> verdicts) {
 
         Request {
             verdicts = verdicts == null ? List.of() : List.copyOf(verdicts);
         }
 
-        static Request scenes(String before, String after, String farmland, Path out, Path conf, String runId,
+        static Request scenes(String before, String after, String farmland, String out, Path conf, String runId,
                               String master) {
             return new Request(List.of(before), List.of(after), null, null, null, farmland, out, conf, runId, master, null,
                     null, null, null);
@@ -85,6 +85,8 @@ final class PipelineRun {
         }
         // Configuration and inputs are checked before any work starts.
         Settings settings = Settings.load(r.conf(), r.ownConfPrefix());
+        // A Hadoop --out (hdfs://...) is resolved now: a scheme without a FileSystem class is exit 2 before any reading.
+        RunOutput out = RunOutput.of(r.out(), runId);
         log.printf("[farmwatch] run %s: reading scenes%n", runId);
         List<Map<String, Object>> rejected = new ArrayList<>();
         List<String> beforeArgs = r.before();
@@ -94,7 +96,7 @@ final class PipelineRun {
         if (r.catalogue() != null) {
             beforeWindow = Catalogue.Window.parse("--before-period", r.beforeWindow());
             afterWindow = Catalogue.Window.parse("--after-period", r.afterWindow());
-            beforeArgs = Catalogue.scan(Path.of(r.catalogue()));
+            beforeArgs = Catalogue.scan(r.catalogue());
             afterArgs = beforeArgs;
         }
         Period beforePeriod = period("before", beforeArgs, beforeWindow, settings, rejected);
@@ -133,7 +135,6 @@ final class PipelineRun {
                     + "grew %.2fx%n", runId, verdicts.judgedPatches(), settings.verdictGrowthFactor());
         }
 
-        OutputDir out = new OutputDir(r.out(), runId);
         List<String> inputPaths = new ArrayList<>();
         beforePeriod.scenes().forEach(sc -> sc.bands().values().forEach(b -> inputPaths.add(b.path())));
         afterPeriod.scenes().forEach(sc -> sc.bands().values().forEach(b -> inputPaths.add(b.path())));
@@ -147,12 +148,12 @@ final class PipelineRun {
         SparkSession spark = null;
         String phase = "the Spark job";
         try {
-            spark = SparkSessions.create("farmwatch " + runId, r.master(),
-                    r.out().toAbsolutePath().normalize().getParent().resolve(".farmwatch").resolve("spark-events"));
+            spark = SparkSessions.createLoggingTo("farmwatch " + runId, r.master(), out.sideFolder() + "/spark-events");
             FarmwatchJob.Output o = new FarmwatchJob(log).withVerdicts(verdicts).run(spark,
-                    new FarmwatchJob.Inputs(beforePeriod, afterPeriod, farmland, settings, runId), stage.resolve(".change-tiles"),
-                    org.farmwatch.spark.TileStore.location(settings, r.out()));
+                    new FarmwatchJob.Inputs(beforePeriod, afterPeriod, farmland, settings, runId), out.changeTiles(),
+                    org.farmwatch.spark.TileStore.location(settings, out.uri()));
             Map<String, Double> seconds = new LinkedHashMap<>(o.stageSeconds());
+            out.gatherTiles();
 
             phase = "publishing";
             long t0 = System.nanoTime();

@@ -37,8 +37,9 @@ final class RunCommand implements Callable<Integer> {
                     + "or postgresql://user@host:port/db?table=schema.table")
     String farmland;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
-    Path out;
+    @Option(names = "--out", required = true, paramLabel = "DIR",
+            description = "Output folder: a local path or a Hadoop URI (hdfs://..., s3a://... with hadoop-aws).")
+    String out;
 
     @Option(names = "--onemap", paramLabel = "URL", description = "Also publish to the PostGIS one map: "
             + "postgresql://user@host:port/db (password from PGPASSWORD or ~/.pgpass).")

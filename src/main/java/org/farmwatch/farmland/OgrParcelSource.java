@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import org.farmwatch.ingest.SceneCatalog;
 import org.farmwatch.util.FarmwatchException;
 import org.farmwatch.util.Gdal;
+import org.farmwatch.util.HadoopFs;
 import org.gdal.ogr.DataSource;
 import org.gdal.ogr.Feature;
 import org.gdal.ogr.FeatureDefn;
@@ -46,7 +47,8 @@ public final class OgrParcelSource implements ParcelSource {
         int hash = spec.lastIndexOf('#');
         String file = hash > 0 ? spec.substring(0, hash) : spec;
         // Executors resolve paths from their own working folders: ship an absolute path.
-        this.path = file.startsWith("/vsi") ? file : Path.of(file).toAbsolutePath().normalize().toString();
+        this.path = file.startsWith("/vsi") || HadoopFs.isUri(file) ? file
+                : Path.of(file).toAbsolutePath().normalize().toString();
         this.layerName = hash > 0 ? spec.substring(hash + 1) : null;
         this.mapping = mapping;
     }
@@ -56,20 +58,22 @@ public final class OgrParcelSource implements ParcelSource {
         return path + (layerName == null ? "" : "#" + layerName);
     }
 
-    private String gdalPath() {
-        String lower = path.toLowerCase();
+    private static String gdalPath(String local) {
+        String lower = local.toLowerCase();
         // A zipped Shapefile is read in place through GDAL's /vsizip/.
-        return lower.endsWith(".zip") ? "/vsizip/" + Path.of(path).toAbsolutePath() : path;
+        return lower.endsWith(".zip") ? "/vsizip/" + Path.of(local).toAbsolutePath() : local;
     }
 
     private DataSource open() {
         Gdal.init();
-        if (!Files.exists(Path.of(path))) {
+        // A single-file source on a Hadoop file system (hdfs://.../farmland.gpkg) is read from this JVM's local copy.
+        String local = HadoopFs.localCopy(path);
+        if (!local.startsWith("/vsi") && !Files.exists(Path.of(local))) {
             throw FarmwatchException.input("farmland source not found: " + path);
         }
         DataSource ds;
         try {
-            ds = ogr.Open(gdalPath(), 0);
+            ds = ogr.Open(gdalPath(local), 0);
         } catch (RuntimeException e) {
             ds = null;
         }

@@ -47,6 +47,20 @@ public final class Catalogue {
         }
     }
 
+    /**
+     * As {@link #scan(Path)} for a local folder or a Hadoop URI ({@code hdfs://}, {@code s3a://}); on a
+     * Hadoop file system only band folders are found (STAC items must be local).
+     */
+    public static List<String> scan(String root) {
+        return org.farmwatch.util.HadoopFs.isUri(root) ? HadoopScenes.scan(root) : scan(Path.of(root));
+    }
+
+    /** A Sentinel-2 (B02, B03, B04, B08) or Landsat surface-reflectance band file, by its name. */
+    static boolean isBandFile(String name) {
+        String n = name.toUpperCase();
+        return n.matches(".*_B0[2348](_\\d+M)?\\.(TIF|TIFF|JP2)$") || n.matches(".*_SR_B\\d\\.TIF$");
+    }
+
     /** Every scene argument (item file or band folder) under {@code root}, in a stable order. */
     public static List<String> scan(Path root) {
         if (!Files.isDirectory(root)) {
@@ -64,10 +78,7 @@ public final class Catalogue {
         } catch (IOException e) {
             throw FarmwatchException.input("cannot list " + dir + ": " + e.getMessage(), e);
         }
-        boolean bandFolder = entries.stream().anyMatch(p -> {
-            String n = p.getFileName().toString().toUpperCase();
-            return n.matches(".*_B0[2348](_\\d+M)?\\.(TIF|TIFF|JP2)$") || n.matches(".*_SR_B\\d\\.TIF$");
-        });
+        boolean bandFolder = entries.stream().anyMatch(p -> isBandFile(p.getFileName().toString()));
         if (bandFolder) {
             out.add(dir.toString());
             return;

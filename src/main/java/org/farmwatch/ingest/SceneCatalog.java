@@ -39,6 +39,9 @@ public final class SceneCatalog {
     /** Reads the scene's description, checks every band opens and is georeferenced, and measures its statistics. */
     public static Scene open(String arg) {
         Gdal.init();
+        if (org.farmwatch.util.HadoopFs.isUri(arg)) {
+            return HadoopScenes.open(arg);
+        }
         Path p = Path.of(arg);
         if (!Files.exists(p)) {
             throw FarmwatchException.input("scene not found: " + arg);
@@ -311,13 +314,15 @@ public final class SceneCatalog {
 
     static Dataset openQuietly(String path) {
         Dataset ds;
+        // A band on a Hadoop file system is read from this JVM's local copy (GDAL cannot open hdfs://).
+        String local = org.farmwatch.util.HadoopFs.localCopy(path);
         try {
-            ds = gdal.Open(path, gdalconstConstants.GA_ReadOnly);
+            ds = gdal.Open(local, gdalconstConstants.GA_ReadOnly);
         } catch (RuntimeException e) {
             return null;
         }
         if (ds != null) {
-            refuseRemote(ds, path);
+            refuseRemote(ds, local);
         }
         return ds;
     }

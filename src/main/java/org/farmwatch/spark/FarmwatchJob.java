@@ -98,6 +98,14 @@ public final class FarmwatchJob {
 
     /** As {@link #run(SparkSession, Inputs, Path)}, reusing and storing finished tiles in the tile store at {@code storeUri} (null: none). */
     public Output run(SparkSession spark, Inputs in, Path changeTileDir, String storeUri) {
+        return run(spark, in, changeTileDir.toAbsolutePath().toString(), storeUri);
+    }
+
+    /**
+     * As {@link #run(SparkSession, Inputs, Path, String)} with the change-tile folder given as a local path or
+     * a Hadoop URI ending in {@code /.change-tiles} (tiles then go there through {@link TileOutbox}).
+     */
+    public Output run(SparkSession spark, Inputs in, String changeTileDir, String storeUri) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         ProgressListener progress = new ProgressListener(log);
         spark.sparkContext().addSparkListener(progress);
@@ -160,12 +168,15 @@ public final class FarmwatchJob {
         Broadcast<Inputs> bin = jsc.broadcast(in);
         LongAccumulator clearCells = jsc.sc().longAccumulator("clear_cells");
         LongAccumulator changedCells = jsc.sc().longAccumulator("changed_cells");
-        String tileDir = changeTileDir.toAbsolutePath().toString();
+        // Scenes on a Hadoop file system are fetched with Spark's Hadoop configuration (spark.hadoop.* keys).
+        org.farmwatch.util.HadoopFs.use(jsc.hadoopConfiguration());
+        org.farmwatch.util.HadoopFs.Conf hadoop = new org.farmwatch.util.HadoopFs.Conf(jsc.hadoopConfiguration());
+        TileOutbox tileDir = TileOutbox.at(changeTileDir, jsc.hadoopConfiguration());
         TileStore store = storeUri == null ? null : TileStore.open(storeUri, jsc.hadoopConfiguration(), layout,
                 in.before(), in.after(), s);
         DetectCounters dc = new DetectCounters(jsc);
         LongAccumulator classifyDetectNanos = jsc.sc().longAccumulator("classify_detect_cpu_ns");
-        JavaRDD<PatchFragment> fragments = tiles.mapPartitions(it -> detect(it, bin.value(), layout, tileDir,
+        JavaRDD<PatchFragment> fragments = tiles.mapPartitions(it -> detect(it, bin.value(), layout, tileDir, hadoop,
                 clearCells, changedCells, store, dc, classifyDetectNanos)).persist(StorageLevel.MEMORY_AND_DISK());
         long fragmentCount = fragments.count();
         if (clearCells.value() == 0) {
@@ -229,7 +240,7 @@ public final class FarmwatchJob {
                 .flatMapToPair(p -> layout.keysCovering(p.geometry().getEnvelopeInternal()).stream()
                         .map(k -> new Tuple2<>(k, p)).iterator());
         JavaRDD<ParcelHit> hits = byTile.groupByKey().mapPartitions(it -> overlay(it, bin.value(), layout,
-                parcelsRead, rejected, past.value(), suppressed));
+                parcelsRead, rejected, past.value(), suppressed, hadoop));
         JavaRDD<FlaggedParcel> flagged = hits
                 .mapToPair(h -> new Tuple2<>(h.parcel().parcelId(), h))
                 .groupByKey()
@@ -275,10 +286,12 @@ public final class FarmwatchJob {
         }
     }
 
-    private static Iterator<PatchFragment> detect(Iterator<TileKey> keys, Inputs in, GridLayout layout, String tileDir,
-                                                 LongAccumulator clear, LongAccumulator changed, TileStore store,
+    private static Iterator<PatchFragment> detect(Iterator<TileKey> keys, Inputs in, GridLayout layout, TileOutbox outbox,
+                                                 org.farmwatch.util.HadoopFs.Conf hadoop, LongAccumulator clear, LongAccumulator changed, TileStore store,
                                                  DetectCounters dc, LongAccumulator classifyDetectNanos) {
         Gdal.init();
+        org.farmwatch.util.HadoopFs.use(hadoop.get());
+        Path tileDir = outbox.changeTiles();
         Settings s = in.settings();
         Classifier classifier = Classifiers.from(s);
         ChangeDetector detector = detector(s);
@@ -290,7 +303,7 @@ public final class FarmwatchJob {
         // CPU time (not wall: the machine may be shared) of classification and change detection alone.
         java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
         // True-colour tiles for the QGIS composites, from the composites already in memory.
-        Path trueColour = TrueColourCog.tilesBeside(Path.of(tileDir));
+        Path trueColour = TrueColourCog.tilesBeside(tileDir);
         double[] beforeStretch = TrueColourCog.stretch(beforeStats);
         double[] afterStretch = TrueColourCog.stretch(afterStats);
         boolean trueColourOut = s.publishOutputs().contains(org.farmwatch.publish.PublishOutput.TRUE_COLOUR);
@@ -307,16 +320,19 @@ public final class FarmwatchJob {
             while (keys.hasNext()) {
                 TileKey key = keys.next();
                 // What this loop reads (scenes, statistics, settings) must enter TileStore's digest.
-                Path tileFile = Path.of(tileDir, key.col() + "_" + key.row() + ".tif");
+                Path tileFile = tileDir.resolve(key.col() + "_" + key.row() + ".tif");
                 String digest = store == null ? null : store.digest(key);
                 TileStore.Entry stored = digest == null ? null : store.load(digest);
                 Path beforeRgb = trueColour.resolve("before").resolve(key.col() + "_" + key.row() + ".tif");
                 Path afterRgb = trueColour.resolve("after").resolve(key.col() + "_" + key.row() + ".tif");
                 if (stored != null) {
                     TileStore.writeFile(tileFile, stored.changeTile());
+                    outbox.send(tileFile);
                     if (trueColourOut) {
                         TileStore.writeFile(beforeRgb, stored.beforeTrueColour());
                         TileStore.writeFile(afterRgb, stored.afterTrueColour());
+                        outbox.send(beforeRgb);
+                        outbox.send(afterRgb);
                     }
                     out.addAll(stored.fragments());
                     clear.add(stored.clearCells());
@@ -346,7 +362,7 @@ public final class FarmwatchJob {
                 clear.add(after.clearCount());
                 List<PatchFragment> found = vectorizer.vectorize(key, code, conf);
                 out.addAll(found);
-                long n = ChangeRaster.writeTile(Path.of(tileDir), layout, key, s.haloCells(), code, beforeClass, afterClass,
+                long n = ChangeRaster.writeTile(tileDir, layout, key, s.haloCells(), code, beforeClass, afterClass,
                         beforeValid, afterValid, detector, s.rules());
                 changed.add(n);
                 if (trueColourOut) {
@@ -361,7 +377,14 @@ public final class FarmwatchJob {
                             trueColourOut ? TileStore.readFile(beforeRgb) : new byte[0],
                             trueColourOut ? TileStore.readFile(afterRgb) : new byte[0]));
                 }
+                outbox.send(tileFile);
+                if (trueColourOut) {
+                    outbox.send(beforeRgb);
+                    outbox.send(afterRgb);
+                }
             }
+        } finally {
+            outbox.close();
         }
         return out.iterator();
     }
@@ -384,8 +407,10 @@ public final class FarmwatchJob {
 
     private static Iterator<ParcelHit> overlay(Iterator<Tuple2<TileKey, Iterable<ChangePatch>>> groups, Inputs in,
                                                GridLayout layout, LongAccumulator read, LongAccumulator rejected,
-                                               PastVerdicts past, LongAccumulator suppressed) {
+                                               PastVerdicts past, LongAccumulator suppressed,
+                                               org.farmwatch.util.HadoopFs.Conf hadoop) {
         Gdal.init();
+        org.farmwatch.util.HadoopFs.use(hadoop.get()); // farmland on a Hadoop file system
         ParcelOverlay overlay = new ParcelOverlay(layout, in.settings().rules());
         List<ParcelHit> out = new ArrayList<>();
         while (groups.hasNext()) {

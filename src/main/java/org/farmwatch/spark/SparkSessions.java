@@ -18,6 +18,12 @@ public final class SparkSessions {
      * defaultEventLogDir}, created when missing. {@code spark.eventLog.enabled=false} turns it off.
      */
     public static SparkSession create(String appName, String master, java.nio.file.Path defaultEventLogDir) {
+        return createLoggingTo(appName, master, defaultEventLogDir == null ? null
+                : defaultEventLogDir.toAbsolutePath().toUri().toString());
+    }
+
+    /** As {@link #create(String, String, java.nio.file.Path)} with the default event log folder as a URI (file:, hdfs://...). */
+    public static SparkSession createLoggingTo(String appName, String master, String defaultEventLogDir) {
         SparkConf conf = new SparkConf(true).setAppName(appName);
         if (master != null && !master.isBlank()) {
             conf.setMaster(master);
@@ -34,9 +40,14 @@ public final class SparkSessions {
             conf.setIfMissing("spark.eventLog.enabled", "true");
             if (conf.getBoolean("spark.eventLog.enabled", false) && !conf.contains("spark.eventLog.dir")) {
                 try {
-                    java.nio.file.Files.createDirectories(defaultEventLogDir);
-                    conf.set("spark.eventLog.dir", defaultEventLogDir.toAbsolutePath().toUri().toString());
-                } catch (java.io.IOException e) {
+                    if (org.farmwatch.util.HadoopFs.isUri(defaultEventLogDir)) {
+                        org.farmwatch.util.HadoopFs.fileSystem(defaultEventLogDir, "event log")
+                                .mkdirs(new org.apache.hadoop.fs.Path(defaultEventLogDir));
+                    } else {
+                        java.nio.file.Files.createDirectories(java.nio.file.Path.of(java.net.URI.create(defaultEventLogDir)));
+                    }
+                    conf.set("spark.eventLog.dir", defaultEventLogDir);
+                } catch (java.io.IOException | RuntimeException e) {
                     // The event log is for looking back; a run does not fail for want of it.
                     System.err.printf("[farmwatch] Spark event log off: cannot create %s (%s)%n", defaultEventLogDir, e);
                     conf.set("spark.eventLog.enabled", "false");

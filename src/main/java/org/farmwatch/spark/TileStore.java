@@ -93,12 +93,18 @@ public final class TileStore implements Serializable {
      * nightly runs do); null when it is {@code off}.
      */
     public static String location(Settings s, Path out) {
+        return location(s, out.toAbsolutePath().normalize().toUri().toString());
+    }
+
+    /** As {@link #location(Settings, Path)} for an output folder given as a URI ({@code file:}, {@code hdfs://}...). */
+    public static String location(Settings s, String outUri) {
         String v = s.echo().getOrDefault("store.dir", "auto").trim();
         if (v.equals("off")) {
             return null;
         }
         if (v.equals("auto")) {
-            return out.toAbsolutePath().normalize().getParent().resolve(".farmwatch").resolve("tile-store").toUri().toString();
+            String o = outUri.endsWith("/") ? outUri.substring(0, outUri.length() - 1) : outUri;
+            return o.substring(0, o.lastIndexOf('/')) + "/.farmwatch/tile-store";
         }
         // A path without a scheme is local, relative to the working folder.
         return v.matches("[A-Za-z][A-Za-z0-9+.-]*:.*") ? v : Path.of(v).toAbsolutePath().toUri().toString();
@@ -368,6 +374,10 @@ public final class TileStore implements Serializable {
     private static String file(BandRef r) {
         String id = r.path() + "#" + r.index() + "*" + r.scale() + "+" + r.offset();
         try {
+            if (org.farmwatch.util.HadoopFs.isUri(r.path())) {
+                org.apache.hadoop.fs.FileStatus st = org.farmwatch.util.HadoopFs.status(r.path());
+                return st == null ? id : id + "@" + st.getLen() + "/" + st.getModificationTime();
+            }
             Path p = Path.of(r.path());
             if (Files.isRegularFile(p)) {
                 id += "@" + Files.size(p) + "/" + Files.getLastModifiedTime(p).toMillis();

@@ -1,2 +1,5 @@
-/** Shared plumbing: GDAL start-up and the exception that carries an exit code; reads and writes nothing itself. */
+/**
+ * Shared plumbing: GDAL start-up, the exception that carries an exit code, and Hadoop file-system URIs,
+ * whose files it reads into a local fetch cache for GDAL; writes nothing else.
+ */
 package org.farmwatch.util;

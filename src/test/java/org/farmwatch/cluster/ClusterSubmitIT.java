@@ -61,4 +61,55 @@ class ClusterSubmitIT {
         assertTrue(right >= 0.95 * truth.size() && right >= 0.95 * flagged.size(),
                 "cluster run: " + right + " right of " + flagged.size() + ", truth " + truth.size());
     }
+
+    /**
+     * Scenes, farmland and output on a real HDFS (an in-process MiniDFSCluster), read and written by the driver and
+     * by the Worker's executors, separate JVMs that reach HDFS only over its protocol: the executors fetch the scene
+     * files into their own cache and upload their tiles to the output's staging folder on HDFS.
+     */
+    @Test
+    void scenesAndOutputOnHdfsWorkFromTheExecutors() throws Exception {
+        org.apache.hadoop.conf.Configuration c = new org.apache.hadoop.conf.Configuration();
+        c.set(org.apache.hadoop.hdfs.MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("dfs").toString());
+        org.apache.hadoop.hdfs.MiniDFSCluster dfs = new org.apache.hadoop.hdfs.MiniDFSCluster.Builder(c).numDataNodes(1).build();
+        try {
+            dfs.waitActive();
+            org.apache.hadoop.fs.FileSystem fs = dfs.getFileSystem();
+            String hdfs = fs.getUri().toString();
+            fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(Path.of("sample-tiles/scenes").toAbsolutePath().toUri()),
+                    new org.apache.hadoop.fs.Path(hdfs + "/data/scenes"));
+            fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(Path.of("sample-tiles/farmland.gpkg").toAbsolutePath().toUri()),
+                    new org.apache.hadoop.fs.Path(hdfs + "/data/farmland.gpkg"));
+            Path executorCache = tmp.resolve("executor-fetch-cache");
+            Path log = tmp.resolve("submit-hdfs.log");
+            String out = hdfs + "/onemap/2025-09";
+            Process submit = cluster.submit(log, List.of("spark.executorEnv.FARMWATCH_FETCH_CACHE=" + executorCache),
+                    "run", "--before", hdfs + "/data/scenes/20250415", "--after", hdfs + "/data/scenes/20250920",
+                    "--farmland", hdfs + "/data/farmland.gpkg", "--out", out, "--run-id", "hdfs-cluster",
+                    "--master", cluster.master());
+            boolean done = submit.waitFor(8, TimeUnit.MINUTES);
+            if (!done) {
+                submit.destroyForcibly();
+            }
+            String text = Files.readString(log);
+            assertTrue(done, "the run did not finish: " + StandaloneCluster.tail(text));
+            assertEquals(0, submit.exitValue(), StandaloneCluster.tail(text));
+            // The executors read the bands from their own fetch cache, not from the driver's.
+            try (var files = Files.walk(executorCache)) {
+                assertTrue(files.anyMatch(f -> f.getFileName().toString().endsWith("_B04.tif")),
+                        "no band file in the executors' cache " + executorCache);
+            }
+            Path gpkg = tmp.resolve("hdfs-cluster.gpkg");
+            fs.copyToLocalFile(false, new org.apache.hadoop.fs.Path(out + "/onemap.gpkg"),
+                    new org.apache.hadoop.fs.Path(gpkg.toUri()), true);
+            assertTrue(fs.exists(new org.apache.hadoop.fs.Path(out + "/change.tif")), "the change COG from the executors' tiles");
+            Map<String, String> truth = StandaloneCluster.demoTruth();
+            Map<String, String> flagged = StandaloneCluster.flagged(gpkg);
+            long right = flagged.entrySet().stream().filter(e -> e.getValue().equals(truth.get(e.getKey()))).count();
+            assertTrue(right >= 0.95 * truth.size() && right >= 0.95 * flagged.size(),
+                    "cluster run on HDFS: " + right + " right of " + flagged.size() + ", truth " + truth.size());
+        } finally {
+            dfs.shutdown();
+        }
+    }
 }
