@@ -45,7 +45,7 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
             "classify.darkObjectSubtraction", "classify.waterMndwi", "classify.vegetationNdvi", "classify.sparseNdvi", "classify.cropNirShare",
             "classify.forestSwirNir", "classify.orchardSwirNir", "classify.bareBrightness", "classify.builtBlueRed",
             "classify.greenhouseBrightness", "classify.model", "store.dir", "verdict.growthFactor",
-            "publish.outputs");
+            "publish.outputs", "store.scenes");
     private static final Set<String> RULE_FIELDS = Set.of("type", "from", "to", "minAreaM2", "minShare", "scope");
 
     /**
@@ -56,6 +56,11 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
     public double persistenceShare() {
         String v = echo.getOrDefault("change.persistence", "0.5");
         return v.equals("off") ? Double.NaN : Double.parseDouble(v);
+    }
+
+    /** {@code store.scenes}: whether the tile store keeps each scene's tile windows too. */
+    public boolean storeScenes() {
+        return echo.getOrDefault("store.scenes", "off").equals("on");
     }
 
     /** {@code publish.outputs}: what the run publishes (validated when the settings were read). */
@@ -166,6 +171,10 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
             org.farmwatch.publish.PublishOutput.parse(p.getProperty("publish.outputs", "all"));
         } catch (IllegalArgumentException e) {
             throw FarmwatchException.usage(where + ": publish.outputs: " + e.getMessage());
+        }
+        String scenes = p.getProperty("store.scenes", "off").trim();
+        if (!scenes.equals("on") && !scenes.equals("off")) {
+            throw FarmwatchException.usage(where + ": store.scenes must be on or off, got: " + scenes);
         }
         if (p.getProperty("store.dir", "auto").isBlank()) {
             throw FarmwatchException.usage(where + ": store.dir must be auto, off, a folder or a Hadoop URI (hdfs://, s3a://)");

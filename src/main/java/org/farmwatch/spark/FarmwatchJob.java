@@ -172,8 +172,9 @@ public final class FarmwatchJob {
         org.farmwatch.util.HadoopFs.use(jsc.hadoopConfiguration());
         org.farmwatch.util.HadoopFs.Conf hadoop = new org.farmwatch.util.HadoopFs.Conf(jsc.hadoopConfiguration());
         TileOutbox tileDir = TileOutbox.at(changeTileDir, jsc.hadoopConfiguration());
-        TileStore store = storeUri == null ? null : TileStore.open(storeUri, jsc.hadoopConfiguration(), layout,
+        TileStore opened = storeUri == null ? null : TileStore.open(storeUri, jsc.hadoopConfiguration(), layout,
                 in.before(), in.after(), s);
+        TileStore store = opened != null && s.storeScenes() ? opened.withScenes(in.before(), in.after(), s) : opened;
         DetectCounters dc = new DetectCounters(jsc);
         LongAccumulator classifyDetectNanos = jsc.sc().longAccumulator("classify_detect_cpu_ns");
         JavaRDD<PatchFragment> fragments = tiles.mapPartitions(it -> detect(it, bin.value(), layout, tileDir, hadoop,
@@ -270,11 +271,13 @@ public final class FarmwatchJob {
     }
 
     /** Tiles taken from the tile store, tiles computed, and bytes of raster data read from the scenes. */
-    record DetectCounters(LongAccumulator reused, LongAccumulator computed, LongAccumulator bytesRead)
+    record DetectCounters(LongAccumulator reused, LongAccumulator computed, LongAccumulator bytesRead,
+                          LongAccumulator scenesReused, LongAccumulator scenesRead)
             implements java.io.Serializable {
         DetectCounters(JavaSparkContext jsc) {
             this(jsc.sc().longAccumulator("tiles_reused"), jsc.sc().longAccumulator("tiles_computed"),
-                    jsc.sc().longAccumulator("bytes_read"));
+                    jsc.sc().longAccumulator("bytes_read"), jsc.sc().longAccumulator("scene_windows_reused"),
+                    jsc.sc().longAccumulator("scene_windows_read"));
         }
 
         void report(Map<String, Long> counts, TileStore store, PrintStream log) {
@@ -283,6 +286,12 @@ public final class FarmwatchJob {
             counts.put("bytes_read", bytesRead.value());
             log.printf("[farmwatch] tile store %s: %d tiles reused, %d computed, %.1f MB of raster data read%n",
                     store == null ? "off" : store.describe(), reused.value(), computed.value(), bytesRead.value() / 1e6);
+            if (store != null && store.keepsScenes()) {
+                counts.put("scene_windows_reused", scenesReused.value());
+                counts.put("scene_windows_read", scenesRead.value());
+                log.printf("[farmwatch] tile store: %d scene windows reused, %d read from the scenes%n",
+                        scenesReused.value(), scenesRead.value());
+            }
         }
     }
 
@@ -341,9 +350,10 @@ public final class FarmwatchJob {
                     continue;
                 }
                 long bytesBefore = reader.bytesRead();
-                TileBands before = composite(reader, in.before(), key, s.compositeMethod(), beforeValid, null);
+                TileBands before = composite(reader, in.before(), key, s.compositeMethod(), beforeValid, null, store, dc);
                 List<TileBands> afterWindows = new ArrayList<>();
-                TileBands after = composite(reader, in.after(), key, s.compositeMethod(), afterValid, afterWindows);
+                TileBands after = composite(reader, in.after(), key, s.compositeMethod(), afterValid, afterWindows, store,
+                        dc);
                 long cpu0 = cpu.getCurrentThreadCpuTime();
                 classifier.classify(before, beforeStats, beforeClass);
                 classifier.classify(after, afterStats, afterClass);
@@ -394,10 +404,24 @@ public final class FarmwatchJob {
      * own windows, in the period's scene order, are added to {@code keep} unless it is null.
      */
     private static TileBands composite(SceneReader reader, Period period, TileKey key, Compositor.Method method,
-                                       short[] validCount, List<TileBands> keep) {
+                                       short[] validCount, List<TileBands> keep, TileStore store, DetectCounters dc) {
         List<TileBands> windows = new ArrayList<>(period.scenes().size());
+        boolean scenes = store != null && store.keepsScenes();
         for (Scene scene : period.scenes()) {
-            windows.add(reader.read(scene, key));
+            // A scene that misses the window reads as nothing at no cost: not worth an entry.
+            boolean stored = scenes && store.touches(scene, key);
+            TileBands w = stored ? store.loadScene(scene, key) : null;
+            if (w != null) {
+                dc.scenesReused().add(1);
+            } else {
+                w = reader.read(scene, key);
+                if (stored) {
+                    // Stored before anything downstream may touch the window's arrays.
+                    store.saveScene(scene, key, w);
+                    dc.scenesRead().add(1);
+                }
+            }
+            windows.add(w);
         }
         if (keep != null) {
             keep.addAll(windows);

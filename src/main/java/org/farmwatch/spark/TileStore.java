@@ -14,6 +14,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
@@ -48,6 +49,11 @@ import org.locationtech.jts.io.WKBWriter;
  * modification time, radiometry, dark-object levels, mask), both periods' statistics (classification
  * thresholds are relative to them), and the settings the detect step reads. Entries are never
  * updated in place; any of them may be deleted at any time (the store is a cache).
+ *
+ * <p>With {@code store.scenes = on} the store also keeps each scene's tile windows as read (masked, in
+ * reflectance), keyed by the scene alone ({@code scenes/<2 hex>/<sha256>.scene}). A night that adds a
+ * scene to a period then reads only that scene from its files: the other scenes' windows come from the
+ * store, and compositing, classification and detection, which are cheap, run again on them.
  */
 public final class TileStore implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -63,6 +69,10 @@ public final class TileStore implements Serializable {
     private final int halo;
     private final List<SceneMark> before;
     private final List<SceneMark> after;
+    /** Scene id and date to the fingerprint of its files and reading, when scene windows are kept; else null. */
+    private final Map<String, String> sceneKeys;
+    /** Scene id and date to its footprint, when scene windows are kept. */
+    private final Map<String, SceneMark> sceneMarks;
     private transient FileSystem fs;
 
     /** What of one scene enters the digest of a tile it touches, with its footprint grown by a safety margin. */
@@ -85,6 +95,172 @@ public final class TileStore implements Serializable {
         this.halo = halo;
         this.before = before;
         this.after = after;
+        this.sceneKeys = null;
+        this.sceneMarks = null;
+    }
+
+    private TileStore(TileStore t, Map<String, String> sceneKeys, Map<String, SceneMark> sceneMarks) {
+        this.root = t.root;
+        this.hadoopConf = t.hadoopConf;
+        this.fixed = t.fixed;
+        this.layout = t.layout;
+        this.halo = t.halo;
+        this.before = t.before;
+        this.after = t.after;
+        this.sceneKeys = sceneKeys;
+        this.sceneMarks = sceneMarks;
+    }
+
+    /** This store keeping the scenes' tile windows too ({@code store.scenes = on}). */
+    public TileStore withScenes(Period before, Period after, Settings s) {
+        Map<String, String> keys = new java.util.HashMap<>();
+        Map<String, SceneMark> footprints = new java.util.HashMap<>();
+        for (Period p : List.of(before, after)) {
+            List<SceneMark> marks = marks(p, layout);
+            for (int i = 0; i < p.scenes().size(); i++) {
+                Scene sc = p.scenes().get(i);
+                footprints.put(sceneKey(sc), marks.get(i));
+                // What SceneReader reads a window from: files, radiometry, dark levels, mask (and the scene's own
+                // statistics for the spectral cloud test), and the window's grid, halo and cloud buffer.
+                keys.put(sceneKey(sc), "farmwatch scene tile " + SCENE_FORMAT + "\nbuild " + build() + "\ngrid " + layout
+                        + "\nhalo " + s.haloCells() + " cloudBuffer " + s.cloudBufferMetres()
+                        + "\nscene " + fingerprint(sc) + "\nstatistics " + stats(sc));
+            }
+        }
+        return new TileStore(this, keys, footprints);
+    }
+
+    /** Whether a scene's footprint touches the window of {@code key}: only those windows are worth keeping. */
+    public boolean touches(Scene sc, TileKey key) {
+        SceneMark m = sceneMarks.get(sceneKey(sc));
+        Envelope win = new Envelope(layout.extentOf(key));
+        win.expandBy(halo * layout.cellSizeMetres());
+        return m == null || m.touches(win);
+    }
+
+    public boolean keepsScenes() {
+        return sceneKeys != null;
+    }
+
+    private static String sceneKey(Scene sc) {
+        return sc.id() + "@" + sc.date();
+    }
+
+    /** A scene's stored window of {@code key}, or null when there is none or it cannot be read. */
+    public org.farmwatch.ingest.TileBands loadScene(Scene sc, TileKey key) {
+        org.apache.hadoop.fs.Path p = scenePath(sc, key);
+        try {
+            FileSystem f = fs();
+            if (!f.exists(p)) {
+                return null;
+            }
+            try (FSDataInputStream in = f.open(p)) {
+                return readScene(new DataInputStream(new java.io.BufferedInputStream(in, 1 << 16)));
+            }
+        } catch (IOException | RuntimeException | FSError ex) {
+            System.err.printf("[farmwatch] tile store: scene window %s unreadable (%s); reading the scene again%n", p, ex);
+            return null;
+        }
+    }
+
+    /** Stores a scene's window of {@code key}; false (said on the console) when the store cannot be written. */
+    public boolean saveScene(Scene sc, TileKey key, org.farmwatch.ingest.TileBands t) {
+        org.apache.hadoop.fs.Path p = scenePath(sc, key);
+        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(p.getParent(), "." + p.getName() + ".tmp-" + UUID.randomUUID());
+        try {
+            byte[] bytes = sceneBytes(t);
+            FileSystem f = fs();
+            if (f instanceof org.apache.hadoop.fs.LocalFileSystem local) {
+                Path lp = local.pathToFile(p).toPath();
+                Path lt = local.pathToFile(tmp).toPath();
+                try {
+                    Files.createDirectories(lp.getParent());
+                    Files.write(lt, bytes, java.nio.file.StandardOpenOption.CREATE_NEW);
+                    Files.move(lt, lp, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } finally {
+                    Files.deleteIfExists(lt);
+                }
+                return true;
+            }
+            try (FSDataOutputStream out = f.create(tmp, false)) {
+                out.write(bytes);
+            }
+            if (!f.rename(tmp, p)) {
+                f.delete(tmp, false);
+            }
+            return true;
+        } catch (IOException | RuntimeException | FSError ex) {
+            System.err.printf("[farmwatch] tile store: cannot store scene window %s (%s)%n", p, ex);
+            return false;
+        }
+    }
+
+    private org.apache.hadoop.fs.Path scenePath(Scene sc, TileKey key) {
+        String k = sceneKeys.get(sceneKey(sc));
+        if (k == null) {
+            throw new IllegalArgumentException("scene " + sceneKey(sc) + " is not one of this run's");
+        }
+        String digest = sha256(k + "\ntile " + key);
+        return new org.apache.hadoop.fs.Path(root + "/scenes/" + digest.substring(0, 2) + "/" + digest + ".scene");
+    }
+
+    /** Bump when SceneReader's output or the layout of a scene entry changes. */
+    static final int SCENE_FORMAT = 1;
+    private static final int SCENE_MAGIC = 0x46575343; // "FWSC"
+
+    /** Magic, format, size and band count, the ZSTD-compressed cells, their CRC32 as a trailer. */
+    static byte[] sceneBytes(org.farmwatch.ingest.TileBands t) throws IOException {
+        int n = t.width * t.height;
+        java.nio.ByteBuffer raw = java.nio.ByteBuffer.allocate(t.bands.length * n * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (float[] band : t.bands) {
+            raw.asFloatBuffer().put(band);
+            raw.position(raw.position() + n * 4);
+        }
+        byte[] packed = com.github.luben.zstd.Zstd.compress(raw.array(), 1);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(packed);
+        ByteArrayOutputStream b = new ByteArrayOutputStream(packed.length + 32);
+        try (DataOutputStream d = new DataOutputStream(b)) {
+            d.writeInt(SCENE_MAGIC);
+            d.writeInt(SCENE_FORMAT);
+            d.writeInt(t.width);
+            d.writeInt(t.height);
+            d.writeInt(t.bands.length);
+            d.writeInt(raw.capacity());
+            d.writeInt(packed.length);
+            d.write(packed);
+            d.writeLong(crc.getValue());
+        }
+        return b.toByteArray();
+    }
+
+    static org.farmwatch.ingest.TileBands readScene(DataInputStream d) throws IOException {
+        if (d.readInt() != SCENE_MAGIC || d.readInt() != SCENE_FORMAT) {
+            throw new IOException("not a scene window of this format");
+        }
+        int w = d.readInt();
+        int h = d.readInt();
+        int bands = d.readInt();
+        int rawLength = d.readInt();
+        int packedLength = d.readInt();
+        if (bands != org.farmwatch.ingest.Band.values().length || w <= 0 || h <= 0
+                || rawLength != (long) bands * w * h * 4 || packedLength <= 0 || packedLength > rawLength + 1024) {
+            throw new IOException("bad scene window header");
+        }
+        byte[] packed = new byte[packedLength];
+        d.readFully(packed);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(packed);
+        if (d.readLong() != crc.getValue()) {
+            throw new IOException("scene window cut short or damaged");
+        }
+        byte[] raw = com.github.luben.zstd.Zstd.decompress(packed, rawLength);
+        java.nio.FloatBuffer fb = java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        org.farmwatch.ingest.TileBands t = new org.farmwatch.ingest.TileBands(w, h);
+        for (float[] band : t.bands) {
+            fb.get(band);
+        }
+        return t;
     }
 
     /**

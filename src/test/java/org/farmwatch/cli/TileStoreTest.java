@@ -192,6 +192,70 @@ class TileStoreTest {
     }
 
     @Test
+    void withSceneWindowsKeptANewSceneIsTheOnlyOneRead() throws Exception {
+        Gdal.init();
+        // A new current scene: a 2.56 km square of the sample's touching 3 x 3 tiles of 1280 m.
+        double minX = 39_482_240;
+        double maxY = 4_067_840;
+        double side = 2_560;
+        Path extra = tmp.resolve("S2_20250922");
+        Files.createDirectories(extra);
+        try (Stream<Path> files = Files.list(Path.of(ExitCodesTest.AFTER))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".tif")).toList()) {
+                Dataset src = gdal.Open(f.toString());
+                Dataset dst = gdal.Translate(extra.resolve(f.getFileName().toString().replace("20250920T", "20250922T")).toString(),
+                        src, new TranslateOptions(new java.util.Vector<>(List.of("-projwin", "" + minX, "" + maxY,
+                                "" + (minX + side), "" + (maxY - side), "-q"))));
+                dst.delete();
+                src.delete();
+            }
+        }
+        Path store = tmp.resolve("store");
+        // No halo: each scene cell lies in one tile window, so bytes_read is exactly what was decoded.
+        Path conf = conf("s.conf", "store.dir = " + store, "store.scenes = on", "grid.tileSize = 128", "grid.haloCells = 0");
+        Path runs = tmp.resolve("runs");
+        run(runs.resolve("n1"), conf, "n1", ExitCodesTest.AFTER);
+        long tiles = count(runs.resolve("n1"), "tiles");
+        long windows = count(runs.resolve("n1"), "scene_windows_read");
+        assertEquals(0, count(runs.resolve("n1"), "scene_windows_reused"));
+        assertTrue(windows >= tiles, windows + " scene windows over " + tiles + " tiles");
+        try (Stream<Path> s = Files.walk(store)) {
+            assertEquals(windows, s.filter(p -> p.toString().endsWith(".scene")).count(), "one entry per scene window");
+        }
+
+        // The next night brings the new scene: the period's statistics change, so every tile is detected again,
+        // but only the new scene is read from its files.
+        run(runs.resolve("n2"), conf, "n2", ExitCodesTest.AFTER, extra.toString());
+        assertEquals(tiles, count(runs.resolve("n2"), "tiles_computed"));
+        assertEquals(windows, count(runs.resolve("n2"), "scene_windows_reused"));
+        assertEquals(9, count(runs.resolve("n2"), "scene_windows_read"), "the new scene's 3 x 3 tiles");
+        assertEquals(decodedSize(extra), count(runs.resolve("n2"), "bytes_read"), "only the new scene was decoded");
+
+        // The same inputs without any store: the same findings.
+        Path clean = runs.resolve("n3");
+        run(clean, conf("off.conf", "store.dir = off", "grid.tileSize = 128", "grid.haloCells = 0"), "n3",
+                ExitCodesTest.AFTER, extra.toString());
+        for (String layer : List.of("change_patches", "flagged_parcels")) {
+            List<String> rows = OutputRows.of(clean.resolve("onemap.gpkg"), layer);
+            assertFalse(rows.isEmpty(), layer);
+            assertEquals(rows, OutputRows.of(runs.resolve("n2/onemap.gpkg"), layer), layer + ": stored windows change nothing");
+        }
+        assertEquals(rasterBytes(clean.resolve("change_detail.tif")), rasterBytes(runs.resolve("n2/change_detail.tif")));
+
+        // A damaged scene window is read again from the scene, not trusted.
+        Path one;
+        try (Stream<Path> s = Files.walk(store)) {
+            one = s.filter(p -> p.toString().endsWith(".scene")).findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(one);
+        bytes[bytes.length / 2] ^= 0x5a;
+        Files.write(one, bytes);
+        Cli r = run(runs.resolve("n4"), conf("s4.conf", "store.dir = " + store, "store.scenes = on", "grid.tileSize = 128",
+                "grid.haloCells = 0", "change.spectralThreshold = 0.31"), "n4", ExitCodesTest.AFTER, extra.toString());
+        assertEquals(1, count(runs.resolve("n4"), "scene_windows_read"), "the damaged window, read again: " + r.err());
+    }
+
+    @Test
     void aBlankStoreDirOrOneWithoutAFileSystemIsAUsageError() throws Exception {
         Cli r = Cli.run("run", "--before", ExitCodesTest.BEFORE, "--after", ExitCodesTest.AFTER, "--farmland",
                 ExitCodesTest.FARMLAND, "--out", tmp.resolve("o").toString(), "--conf", conf("bad.conf", "store.dir =").toString());
