@@ -339,7 +339,8 @@ public final class SceneReader implements AutoCloseable {
             int t = band.getDataType();
             boolean floating = t == gdalconstConstants.GDT_Float32 || t == gdalconstConstants.GDT_Float64;
             anyToCheck |= nd[0] != null || floating;
-            if (band.GetMaskFlags() != gdalconstConstants.GMF_ALL_VALID && nd[0] == null) {
+            int flags = band.GetMaskFlags();
+            if (flags != gdalconstConstants.GMF_ALL_VALID && flags != gdalconstConstants.GMF_NODATA) {
                 return false; // a mask band or alpha: the masked path reads it
             }
         }
