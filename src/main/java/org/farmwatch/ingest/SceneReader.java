@@ -366,8 +366,13 @@ public final class SceneReader implements AutoCloseable {
             org.gdal.gdal.Band band = src.GetRasterBand(b);
             Double[] nd = new Double[1];
             band.GetNoDataValue(nd);
-            // The read also fills GDAL's block cache for the warp that follows.
-            if (band.ReadRaster(c0, r0, w, h, w, h, gdalconstConstants.GDT_Float32, cells) != gdalconstConstants.CE_None) {
+            // The read also fills GDAL's block cache for the warp that follows. A file that cannot be read
+            // goes the masked way, whose failure names the scene and the file.
+            try {
+                if (band.ReadRaster(c0, r0, w, h, w, h, gdalconstConstants.GDT_Float32, cells) != gdalconstConstants.CE_None) {
+                    return false;
+                }
+            } catch (RuntimeException e) {
                 return false;
             }
             float v = nd[0] == null ? Float.NaN : nd[0].floatValue();
