@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 @Command(name = "farmwatch", mixinStandardHelpOptions = true, version = "farmwatch 0.1.0",
         description = "Detects non-agricultural and non-grain conversion of farmland from satellite imagery.",
         subcommands = {DemoCommand.class, RunCommand.class, NightlyCommand.class, SampleCommand.class, ImportFarmlandCommand.class,
-                TrainCommand.class, ImportVerdictsCommand.class})
+                TrainCommand.class, ImportVerdictsCommand.class,
+                IngestBenchCommand.class})
 public final class Farmwatch {
 
     public static void main(String[] args) {

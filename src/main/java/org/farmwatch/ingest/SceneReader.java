@@ -139,7 +139,7 @@ public final class SceneReader implements AutoCloseable {
                 Dataset w = warped.computeIfAbsent(ref.path(), p -> {
                     // The warp reads every band of the file.
                     bytesRead += sourceBytes(p, src, win, size, 0);
-                    return warp(p, win, size, "bilinear", scene);
+                    return cleanUnder(p, src, win) ? warpUnmasked(p, win, size, scene) : warp(p, win, size, "bilinear", scene);
                 });
                 w.GetRasterBand(ref.index()).ReadRaster(0, 0, size, size, dst);
                 if (scale != 1 || offset != 0) {
@@ -264,9 +264,23 @@ public final class SceneReader implements AutoCloseable {
                 cellBytes += gdal.GetDataTypeSize(src.GetRasterBand(b).getDataType()) / 8;
             }
         }
+        double[] box = sourceBox(path, src, win);
+        if (box == null) {
+            return (long) size * size * cellBytes;
+        }
+        long w = Math.max(0, Math.min(src.getRasterXSize(), (long) Math.ceil(box[2])) - Math.max(0, (long) Math.floor(box[0])));
+        long h = Math.max(0, Math.min(src.getRasterYSize(), (long) Math.ceil(box[3])) - Math.max(0, (long) Math.floor(box[1])));
+        return w * h * cellBytes;
+    }
+
+    /**
+     * The window's footprint on the file, in source pixel coordinates {minCol, minRow, maxCol, maxRow}
+     * (not clipped to the raster), or null when it cannot be worked out (no geotransform, no transformation).
+     */
+    private double[] sourceBox(String path, Dataset src, Envelope win) {
         double[] inv = new double[6];
         if (gdal.InvGeoTransform(src.GetGeoTransform(), inv) == 0) {
-            return (long) size * size * cellBytes;
+            return null;
         }
         org.gdal.osr.CoordinateTransformation ct = null;
         if (!aligned(path, src)) {
@@ -277,8 +291,8 @@ public final class SceneReader implements AutoCloseable {
                     return org.gdal.osr.CoordinateTransformation.CreateCoordinateTransformation(SceneCatalog.srs(layout.crs()), s);
                 });
             } catch (RuntimeException e) {
-                // A metric must never fail a read: without a transformation, count the window's own cells.
-                return (long) size * size * cellBytes;
+                // A metric must never fail a read: without a transformation, the caller falls back.
+                return null;
             }
         }
         // The window's edges, densified (a window is not a rectangle in another projection), in source pixels.
@@ -312,9 +326,68 @@ public final class SceneReader implements AutoCloseable {
                 maxR = Math.max(maxR, r);
             }
         }
-        long w = Math.max(0, Math.min(src.getRasterXSize(), (long) Math.ceil(maxC)) - Math.max(0, (long) Math.floor(minC)));
-        long h = Math.max(0, Math.min(src.getRasterYSize(), (long) Math.ceil(maxR)) - Math.max(0, (long) Math.floor(minR)));
-        return w * h * cellBytes;
+        return new double[] {minC, minR, maxC, maxR};
+    }
+
+    /**
+     * True when no cell of the file under the window (plus the bilinear kernel's reach) is no data or
+     * NaN. GDAL then warps without validity masks, its fast kernels, to the same cells as with them
+     * (outside the raster both leave the initial NaN); otherwise it takes the masked, slower path.
+     */
+    private boolean cleanUnder(String path, Dataset src, Envelope win) {
+        int n = src.getRasterCount();
+        boolean anyToCheck = false;
+        for (int b = 1; b <= n; b++) {
+            org.gdal.gdal.Band band = src.GetRasterBand(b);
+            Double[] nd = new Double[1];
+            band.GetNoDataValue(nd);
+            int t = band.getDataType();
+            boolean floating = t == gdalconstConstants.GDT_Float32 || t == gdalconstConstants.GDT_Float64;
+            anyToCheck |= nd[0] != null || floating;
+            int flags = band.GetMaskFlags();
+            if (flags != gdalconstConstants.GMF_ALL_VALID && flags != gdalconstConstants.GMF_NODATA) {
+                return false; // a mask band or alpha: the masked path reads it
+            }
+        }
+        if (!anyToCheck) {
+            return true;
+        }
+        double[] box = sourceBox(path, src, win);
+        if (box == null || !Double.isFinite(box[0])) {
+            return false;
+        }
+        int margin = 2;
+        int c0 = (int) Math.max(0, Math.floor(box[0]) - margin);
+        int r0 = (int) Math.max(0, Math.floor(box[1]) - margin);
+        int c1 = (int) Math.min(src.getRasterXSize(), Math.ceil(box[2]) + margin);
+        int r1 = (int) Math.min(src.getRasterYSize(), Math.ceil(box[3]) + margin);
+        if (c1 <= c0 || r1 <= r0) {
+            return true;
+        }
+        int w = c1 - c0;
+        int h = r1 - r0;
+        float[] cells = new float[w * h];
+        for (int b = 1; b <= n; b++) {
+            org.gdal.gdal.Band band = src.GetRasterBand(b);
+            Double[] nd = new Double[1];
+            band.GetNoDataValue(nd);
+            // The read also fills GDAL's block cache for the warp that follows. A file that cannot be read
+            // goes the masked way, whose failure names the scene and the file.
+            try {
+                if (band.ReadRaster(c0, r0, w, h, w, h, gdalconstConstants.GDT_Float32, cells) != gdalconstConstants.CE_None) {
+                    return false;
+                }
+            } catch (RuntimeException e) {
+                return false;
+            }
+            float v = nd[0] == null ? Float.NaN : nd[0].floatValue();
+            for (float c : cells) {
+                if (c == v || c != c) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private boolean aligned(String path, Dataset src) {
@@ -350,19 +423,26 @@ public final class SceneReader implements AutoCloseable {
         return warp(path, win, size, resampling, scene, "Float32", "nan");
     }
 
+    /** Bilinear to Float32 without validity masks (see {@link #cleanUnder}): cells outside the file stay NaN. */
+    private Dataset warpUnmasked(String path, Envelope win, int size, Scene scene) {
+        return warp(path, scene, "-of", "MEM", "-t_srs", layout.crs(),
+                "-te", fmt(win.getMinX()), fmt(win.getMinY()), fmt(win.getMaxX()), fmt(win.getMaxY()),
+                "-ts", Integer.toString(size), Integer.toString(size),
+                "-r", "bilinear", "-ot", "Float32", "-srcnodata", "None", "-wo", "INIT_DEST=NaN",
+                "-wo", "NUM_THREADS=1", "-multi", "-q");
+    }
+
     private Dataset warp(String path, Envelope win, int size, String resampling, Scene scene, String type, String nodata) {
+        return warp(path, scene, "-of", "MEM", "-t_srs", layout.crs(),
+                "-te", fmt(win.getMinX()), fmt(win.getMinY()), fmt(win.getMaxX()), fmt(win.getMaxY()),
+                "-ts", Integer.toString(size), Integer.toString(size),
+                "-r", resampling, "-ot", type, "-dstnodata", nodata,
+                "-wo", "NUM_THREADS=1", "-multi", "-q");
+    }
+
+    private Dataset warp(String path, Scene scene, String... args) {
         Dataset src = source(path, scene);
-        Vector<String> opts = new Vector<>();
-        String[] args = {
-            "-of", "MEM", "-t_srs", layout.crs(),
-            "-te", fmt(win.getMinX()), fmt(win.getMinY()), fmt(win.getMaxX()), fmt(win.getMaxY()),
-            "-ts", Integer.toString(size), Integer.toString(size),
-            "-r", resampling, "-ot", type, "-dstnodata", nodata,
-            "-wo", "NUM_THREADS=1", "-multi", "-q"
-        };
-        for (String a : args) {
-            opts.add(a);
-        }
+        Vector<String> opts = new Vector<>(java.util.List.of(args));
         WarpOptions wo = new WarpOptions(opts);
         try {
             Dataset out = gdal.Warp("", new Dataset[] {src}, wo);

@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -31,6 +32,7 @@ import org.farmwatch.ingest.Period;
 import org.farmwatch.ingest.Scene;
 import org.farmwatch.ingest.SceneCatalog;
 import org.farmwatch.util.FarmwatchException;
+import org.farmwatch.util.Json;
 import org.locationtech.jts.geom.Envelope;
 import org.locationtech.jts.io.ParseException;
 import org.locationtech.jts.io.WKBReader;
@@ -44,7 +46,12 @@ import org.locationtech.jts.io.WKBWriter;
  * it finds and computes the rest; a new scene in a period changes that period's statistics and so
  * every tile. Each entry is written to a temporary name and renamed, so a reader sees whole entries only.
  *
- * <p>The digest covers: the store format, the build of farmwatch, the grid, the tile key, per period
+ * <p>Each grid has its own folder under the store's root, named after the grid ({@code
+ * EPSG-4527_10m_512px_0_10000000}), holding the grid's metadata once, {@code grid.json} (CRS code and WKT,
+ * origin, cell size, tile size), beside the entries; a run on another grid (another zone, cell or tile size)
+ * uses another folder, and a {@code grid.json} that disagrees with its folder's grid stops the run.
+ *
+ * <p>The digest covers: the store format, the build of farmwatch, the grid (its folder), the tile key, per period
  * the scenes whose footprint touches the tile window (ids, dates, band files with their size and
  * modification time, radiometry, dark-object levels, mask), both periods' statistics (classification
  * thresholds are relative to them), and the settings the detect step reads. Entries are never
@@ -295,15 +302,105 @@ public final class TileStore implements Serializable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot copy the Hadoop configuration", e);
         }
-        TileStore store = new TileStore(uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri,
-                confBytes.toByteArray(), fixedPart(layout, before, after, s), layout, s.haloCells(),
-                marks(before, layout), marks(after, layout));
+        String base = uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
+        TileStore store = new TileStore(base + "/" + gridFolder(layout), confBytes.toByteArray(),
+                fixedPart(layout, before, after, s), layout, s.haloCells(), marks(before, layout), marks(after, layout));
         try {
             store.fs().mkdirs(new org.apache.hadoop.fs.Path(store.root));
         } catch (IOException | IllegalArgumentException e) {
             throw FarmwatchException.usage("store.dir " + uri + " cannot be created: " + e.getMessage());
         }
+        store.writeOrCheckGrid();
         return store;
+    }
+
+    /** The folder of a grid's entries, named after everything that defines the grid. */
+    static String gridFolder(GridLayout g) {
+        return g.crs().replace(':', '-') + "_" + number(g.cellSizeMetres()) + "m_" + g.tileSize() + "px_"
+                + number(g.originX()) + "_" + number(g.originY());
+    }
+
+    private static String number(double v) {
+        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+    }
+
+    /** The grid's metadata as written to {@code grid.json}. */
+    static Map<String, Object> gridMetadata(GridLayout g) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("crs", g.crs());
+        String wkt = null;
+        try {
+            wkt = SceneCatalog.srs(g.crs()).ExportToWkt();
+        } catch (RuntimeException e) {
+            // The code is the grid's identity; the WKT is for readers without an EPSG database.
+        }
+        m.put("crs_wkt", wkt);
+        m.put("origin_x", g.originX());
+        m.put("origin_y", g.originY());
+        m.put("cell_size_m", g.cellSizeMetres());
+        m.put("tile_size", g.tileSize());
+        m.put("tile_span_m", g.tileSpan());
+        m.put("tile_key", "col = floor((x - origin_x) / tile_span_m), row = floor((origin_y - y) / tile_span_m); "
+                + "tile (0, 0) has its top-left corner at the origin");
+        m.put("entries", "v" + FORMAT + "/<2 hex>/<sha256>.tile, one per tile and inputs (farmwatch TileStore)");
+        return m;
+    }
+
+    /**
+     * Writes {@code grid.json} when the grid's folder has none (to a temporary name, then renamed), and
+     * checks the one there against this run's grid: a file that disagrees is a usage error naming it.
+     * A store that cannot be written is reported and the run goes on, as for entries.
+     */
+    private void writeOrCheckGrid() {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(root + "/grid.json");
+        String text;
+        try {
+            FileSystem f = fs();
+            // Without Hadoop's .crc side file on local disks: grid.json is for people and other tools to read.
+            if (f instanceof org.apache.hadoop.fs.ChecksumFileSystem c) {
+                f = c.getRawFileSystem();
+            }
+            if (!f.exists(p)) {
+                org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(root, ".grid.json.tmp-" + UUID.randomUUID());
+                try {
+                    try (FSDataOutputStream out = f.create(tmp, false)) {
+                        out.write(Json.write(gridMetadata(layout)).getBytes(StandardCharsets.UTF_8));
+                    }
+                    if (!f.rename(tmp, p)) {
+                        // Another run wrote it first: it is checked below like any other.
+                        f.delete(tmp, false);
+                    }
+                } finally {
+                    if (f.exists(tmp)) {
+                        f.delete(tmp, false);
+                    }
+                }
+            }
+            try (FSDataInputStream in = f.open(p)) {
+                text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        } catch (IOException | RuntimeException | FSError ex) {
+            System.err.printf("[farmwatch] tile store: cannot write or read %s (%s)%n", p, ex);
+            return;
+        }
+        Map<String, Object> found;
+        try {
+            found = Json.parseObject(text);
+        } catch (IllegalArgumentException e) {
+            throw FarmwatchException.usage("tile store " + p + " is not a grid description (" + e.getMessage()
+                    + "); delete that folder");
+        }
+        Map<String, Object> want = gridMetadata(layout);
+        for (String k : List.of("crs", "origin_x", "origin_y", "cell_size_m", "tile_size")) {
+            Object a = found.get(k);
+            Object b = want.get(k);
+            boolean same = a instanceof Number n && b instanceof Number m ? n.doubleValue() == m.doubleValue()
+                    : a != null && a.toString().equalsIgnoreCase(b.toString());
+            if (!same) {
+                throw FarmwatchException.usage("tile store " + p + " describes another grid (" + k + " " + a
+                        + ", this run's grid has " + b + "); delete that folder");
+            }
+        }
     }
 
     public String describe() {
@@ -499,7 +596,8 @@ public final class TileStore implements Serializable {
     private static String fixedPart(GridLayout layout, Period before, Period after, Settings s) {
         StringBuilder b = new StringBuilder("farmwatch tile store ").append(FORMAT).append('\n');
         b.append("build ").append(build()).append('\n');
-        b.append("grid ").append(layout).append('\n');
+        // The grid's folder names it and its grid.json describes it.
+        b.append("grid ").append(gridFolder(layout)).append('\n');
         // Exactly the settings that detect reads; keep in step with FarmwatchJob.detect.
         b.append("settings halo=").append(s.haloCells()).append(" cloudBuffer=").append(s.cloudBufferMetres())
                 .append(" composite=").append(s.compositeMethod()).append(" spectral=").append(s.spectralThreshold())

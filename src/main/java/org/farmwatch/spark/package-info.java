@@ -1,6 +1,7 @@
 /**
  * Runs the stages as Spark jobs over grid tiles: reads scenes and parcels on the executors, writes change
  * patches and flagged parcels as RDDs for publishing and each finished tile to the tile store on a Hadoop
- * file system; {@code train} reads scenes and samples per tile and writes a random-forest model folder.
+ * file system (beside its grid's {@code grid.json}); {@code train} reads scenes and samples per tile and writes
+ * a random-forest model folder; the ingest benchmark reads one scene's tiles and writes only their checksums.
  */
 package org.farmwatch.spark;

@@ -269,6 +269,85 @@ class TileStoreTest {
         assertFalse(Files.exists(tmp.resolve("o")), "nothing published");
     }
 
+    /** The store opened directly, as FarmwatchJob does, for the sample's periods on {@code layout}. */
+    private static org.farmwatch.spark.TileStore open(Path store, org.farmwatch.grid.GridLayout layout) {
+        org.farmwatch.ingest.Period before = new org.farmwatch.ingest.Period("before",
+                List.of(org.farmwatch.ingest.SceneCatalog.open(ExitCodesTest.BEFORE)));
+        org.farmwatch.ingest.Period after = new org.farmwatch.ingest.Period("after",
+                List.of(org.farmwatch.ingest.SceneCatalog.open(ExitCodesTest.AFTER)));
+        return org.farmwatch.spark.TileStore.open(store.toUri().toString(), new org.apache.hadoop.conf.Configuration(),
+                layout, before, after, org.farmwatch.config.Settings.defaults());
+    }
+
+    private static List<Path> gridFiles(Path store) throws Exception {
+        try (Stream<Path> s = Files.walk(store)) {
+            return s.filter(p -> p.getFileName().toString().equals("grid.json")).sorted().toList();
+        }
+    }
+
+    @Test
+    void theGridIsDescribedOnceBesideItsEntries() throws Exception {
+        Gdal.init();
+        Path store = tmp.resolve("store");
+        org.farmwatch.grid.GridLayout grid = new org.farmwatch.grid.GridLayout("EPSG:4527", 0, 10_000_000, 10, 512);
+        org.farmwatch.spark.TileStore first = open(store, grid);
+        List<Path> described = gridFiles(store);
+        assertEquals(1, described.size(), described.toString());
+        Path gridJson = described.get(0);
+        Map<String, Object> g = Json.parseObject(Files.readString(gridJson));
+        assertEquals("EPSG:4527", g.get("crs"));
+        assertTrue(String.valueOf(g.get("crs_wkt")).contains("CGCS2000"), String.valueOf(g.get("crs_wkt")));
+        assertEquals(0.0, ((Number) g.get("origin_x")).doubleValue());
+        assertEquals(10_000_000.0, ((Number) g.get("origin_y")).doubleValue());
+        assertEquals(10.0, ((Number) g.get("cell_size_m")).doubleValue());
+        assertEquals(512, ((Number) g.get("tile_size")).intValue());
+        assertEquals(first.describe(), gridJson.getParent().toUri().toString().replaceAll("/$", ""));
+
+        // An entry goes beside grid.json; a second opening neither rewrites it nor loses the entry.
+        org.farmwatch.grid.TileKey key = new org.farmwatch.grid.TileKey(7713, 1158);
+        String digest = first.digest(key);
+        assertTrue(first.save(digest, new org.farmwatch.spark.TileStore.Entry(List.of(), 5, 2, new byte[] {1},
+                new byte[] {2}, new byte[] {3})));
+        try (Stream<Path> s = Files.walk(gridJson.getParent())) {
+            assertEquals(1, s.filter(p -> p.toString().endsWith(".tile")).count());
+        }
+        FileTime written = FileTime.fromMillis(Files.getLastModifiedTime(gridJson).toMillis() - 60_000);
+        Files.setLastModifiedTime(gridJson, written);
+        org.farmwatch.spark.TileStore again = open(store, grid);
+        assertEquals(written, Files.getLastModifiedTime(gridJson), "grid.json is written once");
+        assertEquals(digest, again.digest(key));
+        assertEquals(5, again.load(digest).clearCells());
+    }
+
+    @Test
+    void anotherGridGetsItsOwnFolderAndAGridJsonThatDisagreesStopsTheRun() throws Exception {
+        Gdal.init();
+        Path store = tmp.resolve("store");
+        org.farmwatch.grid.GridLayout a = new org.farmwatch.grid.GridLayout("EPSG:4527", 0, 10_000_000, 10, 512);
+        org.farmwatch.grid.GridLayout b = new org.farmwatch.grid.GridLayout("EPSG:4527", 0, 10_000_000, 10, 256);
+        org.farmwatch.spark.TileStore sa = open(store, a);
+        org.farmwatch.spark.TileStore sb = open(store, b);
+        List<Path> described = gridFiles(store);
+        assertEquals(2, described.size(), "one folder per grid: " + described);
+        assertFalse(sa.describe().equals(sb.describe()));
+        // The same key on another grid is another tile: never served from the first grid's entry.
+        org.farmwatch.grid.TileKey key = new org.farmwatch.grid.TileKey(7713, 1158);
+        sa.save(sa.digest(key), new org.farmwatch.spark.TileStore.Entry(List.of(), 5, 2, new byte[] {1}, new byte[] {2},
+                new byte[] {3}));
+        assertEquals(null, sb.load(sb.digest(key)));
+
+        // A grid.json edited to another tile size: the folder no longer says what its entries are.
+        Path aJson = Path.of(java.net.URI.create(sa.describe() + "/grid.json"));
+        Files.writeString(aJson, Files.readString(aJson).replace("\"tile_size\": 512", "\"tile_size\": 1024"));
+        org.farmwatch.util.FarmwatchException e = org.junit.jupiter.api.Assertions.assertThrows(
+                org.farmwatch.util.FarmwatchException.class, () -> open(store, a));
+        assertEquals(2, e.kind().exitCode);
+        assertTrue(e.getMessage().contains(aJson.toString()) && e.getMessage().contains("tile_size"), e.getMessage());
+        Files.writeString(aJson, "not json");
+        e = org.junit.jupiter.api.Assertions.assertThrows(org.farmwatch.util.FarmwatchException.class, () -> open(store, a));
+        assertTrue(e.getMessage().contains(aJson.toString()), e.getMessage());
+    }
+
     private static String rasterBytes(Path tif) {
         Dataset d = gdal.Open(tif.toString());
         try {

@@ -134,6 +134,40 @@ class TilingMatchesGdalwarpTest {
         assertTrue(c.compared > 0.8 * 100 * 101, "the scene's cells are in the tiles: " + c);
     }
 
+    @Test
+    void aFileWithNoDataMatchesGdalwarpInCleanWindowsAndInWindowsWithNoDataCells() throws Exception {
+        // 6 UInt16 bands in UTM 50N with no-data 0 and a 40 x 40 hole of no data in one corner, onto the
+        // Gauss-Krueger zone 38 grid: tiles away from the hole are warped without validity masks (GDAL's
+        // fast kernel), the tiles under it with them; both must give gdalwarp's cells.
+        int n = 300;
+        Path tif = tmp.resolve("nodata-hole.tif");
+        Dataset ds = gdal.GetDriverByName("GTiff").Create(tif.toString(), n, n, 6, org.gdal.gdalconst.gdalconstConstants.GDT_UInt16);
+        ds.SetGeoTransform(new double[] {300_000, 10, 0, 4_100_040, 0, -10});
+        ds.SetProjection(SceneCatalog.srs("EPSG:32650").ExportToWkt());
+        for (int b = 1; b <= 6; b++) {
+            short[] v = new short[n * n];
+            for (int r = 0; r < n; r++) {
+                for (int c = 0; c < n; c++) {
+                    boolean hole = r >= 20 && r < 60 && c >= 20 && c < 60;
+                    v[r * n + c] = (short) (hole ? 0 : 500 + 300 * b + 7 * c + 3 * r + 150 * Math.sin(c / 4.0 + r / 7.0));
+                }
+            }
+            ds.GetRasterBand(b).SetNoDataValue(0);
+            ds.GetRasterBand(b).WriteRaster(0, 0, n, n, v);
+        }
+        ds.delete();
+        Scene scene = multiBand("nodata-hole", tif, 1, 2, 3, 4, 5, 6);
+        GridLayout grid = new GridLayout("EPSG:4526", 0, 10_000_000, 10, TILE);
+        List<TileKey> keys = grid.keysCovering(SceneCatalog.footprint(scene, grid.crs()));
+        assertTrue(keys.size() >= 4, "tiles both clear of the hole and over it: " + keys);
+        Compared c = compare(scene, grid, keys);
+        for (Band b : Band.values()) {
+            assertTrue(c.meanRel(b) < 1e-6, "band " + b + " unlike gdalwarp: " + c);
+        }
+        assertEquals(0, c.nanOnOneSide, "cells missing on one side only: " + c);
+        assertTrue(c.compared > 0.95 * (n * n - 40 * 40), "the scene's cells are in the tiles: " + c);
+    }
+
     /** Per band: differences between the reader's windows and gdalwarp's over the cells both have. */
     static final class Compared {
         final double[] sumAbs = new double[Band.values().length];

@@ -1,0 +1,58 @@
+package org.farmwatch.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import org.farmwatch.config.Settings;
+import org.farmwatch.ingest.Scene;
+import org.farmwatch.ingest.SceneCatalog;
+import org.farmwatch.spark.IngestBench;
+import org.farmwatch.spark.SparkSessions;
+import org.farmwatch.util.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code farmwatch bench-ingest} (hidden, for jobs/bench --workload ingest): reads one scene onto the grid and nothing else. */
+@Command(name = "bench-ingest", hidden = true,
+        description = "Benchmark only: read every grid tile a scene touches, discard the rasters after a checksum.")
+final class IngestBenchCommand implements Callable<Integer> {
+
+    @Option(names = "--scene", required = true, description = "The scene (folder or STAC Item JSON).")
+    String scene;
+
+    @Option(names = "--conf", description = "Settings file over the defaults (grid.*, ingest settings).")
+    Path conf;
+
+    @Option(names = "--halo", defaultValue = "0", description = "Halo cells around each tile (default 0: the tile rasters alone).")
+    int halo;
+
+    @Option(names = "--out", required = true, description = "Where to write the result (JSON).")
+    Path out;
+
+    @Mixin
+    MasterOption master;
+
+    @Override
+    public Integer call() throws Exception {
+        String m = master.checked();
+        Settings s = conf == null ? Settings.defaults() : Settings.load(conf);
+        long t0 = System.nanoTime();
+        Scene sc = SceneCatalog.open(scene).withDarkObject(s.darkObject());
+        double open = (System.nanoTime() - t0) / 1e9;
+        SparkSession spark = SparkSessions.create("farmwatch bench-ingest", m);
+        try {
+            Map<String, Object> r = new java.util.LinkedHashMap<>(IngestBench.run(spark, sc, s, halo));
+            r.put("scene_open_s", open);
+            r.put("master", spark.sparkContext().master());
+            Files.writeString(out, Json.write(r) + "\n");
+            System.err.printf("[farmwatch] bench-ingest: %s tiles, %s cells in %.1f s on %s -> %s%n", r.get("tiles"),
+                    r.get("cells"), (Double) r.get("ingest_s"), r.get("master"), out);
+        } finally {
+            spark.stop();
+        }
+        return 0;
+    }
+}
