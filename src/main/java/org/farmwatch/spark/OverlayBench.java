@@ -103,11 +103,14 @@ public final class OverlayBench {
             seconds.put("read_patches", secs(t0));
 
             t0 = System.nanoTime();
+            // Wall-clock marks, to cut a profile (JFR) down to the timed step.
+            System.err.println("[overlay-bench] overlay starts " + java.time.Instant.now());
             Broadcast<FarmwatchJob.Inputs> bin = jsc.broadcast(new FarmwatchJob.Inputs(null, null, farmland, s,
                     "bench-overlay"));
             JavaRDD<FlaggedParcel> flagged = FarmwatchJob.overlayAndFlag(jsc, patches, bin, layout, PastVerdicts.none(),
                     counts);
             seconds.put("overlay", secs(t0));
+            System.err.println("[overlay-bench] overlay ends " + java.time.Instant.now());
             counts.put("tiles", patches.filter(p -> !p.rule().isEmpty())
                     .flatMap(p -> layout.keysCovering(p.geometry().getEnvelopeInternal()).iterator()).distinct().count());
 
