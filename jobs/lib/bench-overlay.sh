@@ -11,7 +11,9 @@
 # (default 50000) patches from jobs/lib/bench-overlay.py with seed S (default 5).
 # Timed: farmwatch from patches in memory to flagged parcels counted (parcels read from the GeoPackage
 # inside the timing); PostGIS the overlay SQL alone, its tables loaded (reprojected to the grid's CRS)
-# and indexed beforehand. Writes out/bench/overlay-result.json and prints the table.
+# and indexed beforehand. Also CPU seconds of each (the JVM's process time over the step; the server
+# processes' time over the query), which a loaded machine bends less than wall time.
+# Writes out/bench/overlay-result.json and prints the table.
 # PostGIS: the bench's throwaway cluster (FARMWATCH_BENCH_PG_PORT, default 55433;
 # FARMWATCH_BENCH_PG_DIR, default /tmp/farmwatch-bench-pg), stopped at the end unless --keep.
 set -euo pipefail
@@ -106,13 +108,19 @@ grep '^\[overlay-bench\]' "$work/farmwatch.log" >&2 || true
 
 log "PostGIS SQL overlay + flag"
 "$py" "$root/jobs/lib/bench-baseline.py" overlay-sql "$conf" > "$work/overlay.sql"
+# CPU seconds of the server's processes: the session's backend and parallel workers end with the query and are
+# reaped by the postmaster, whose children's times (fields 16 and 17 of /proc/PID/stat) then hold theirs.
+pg_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($16 + $17) / hz }' "/proc/$(head -n 1 "$pg_dir/postmaster.pid")/stat"; }
+c0=$(pg_cpu)
 t0=$(date +%s.%N)
 "${psql[@]}" -tA -f "$work/overlay.sql" > "$work/postgis.log"
 t1=$(date +%s.%N)
+sleep 0.5  # let the postmaster reap the workers
 pg_s=$(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }")
+pg_cpu_s=$(awk "BEGIN { printf \"%.2f\", $(pg_cpu) - $c0 }")
 log "PostGIS: $(tail -n 1 "$work/postgis.log") flagged parcels, $pg_s s"
 "${psql[@]}" -c "\\copy (SELECT parcel_id, rule, changed_area_m2, patch_count FROM flagged ORDER BY parcel_id) TO '$work/postgis-flagged.csv' CSV HEADER"
 
 "$py" "$helper" compare "$work/farmwatch-flagged.csv" "$work/postgis-flagged.csv" "$work/farmwatch.json" "$pg_s" \
-  "$build" "$bench/overlay-result.json" | tee "$bench/overlay-result.txt"
+  "$pg_cpu_s" "$build" "$bench/overlay-result.json" | tee "$bench/overlay-result.txt"
 log "wrote $bench/overlay-result.json"

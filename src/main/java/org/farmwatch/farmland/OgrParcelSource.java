@@ -230,10 +230,9 @@ public final class OgrParcelSource implements ParcelSource {
                 rejects.accept("parcel " + id + ": no geometry");
                 return null;
             }
-            org.gdal.ogr.Geometry work = og.Clone();
-            work.Transform(toWork);
-            Geometry g = reader.read(work.ExportToWkb());
-            work.delete();
+            // In place: the feature, which owns the geometry, is deleted right after this.
+            og.Transform(toWork);
+            Geometry g = reader.read(og.ExportToWkb());
             if (extent != null && !g.getEnvelopeInternal().intersects(extent)) {
                 return null;
             }

@@ -1,6 +1,8 @@
 package org.farmwatch.flag;
 
+import org.locationtech.jts.algorithm.locate.SimplePointInAreaLocator;
 import org.locationtech.jts.geom.Coordinate;
+import org.locationtech.jts.geom.Location;
 import org.locationtech.jts.geom.Geometry;
 import org.locationtech.jts.geom.LineString;
 import org.locationtech.jts.geom.Polygon;
@@ -21,6 +23,9 @@ final class ConvexClip {
      * {@code g} is one polygon without holes whose shell turns one way only; else null.
      */
     static double[] convexRing(Geometry g) {
+        if (g instanceof org.locationtech.jts.geom.MultiPolygon m && m.getNumGeometries() == 1) {
+            g = m.getGeometryN(0);
+        }
         if (!(g instanceof Polygon p) || p.getNumInteriorRing() > 0 || p.isEmpty()) {
             return null;
         }
@@ -86,7 +91,59 @@ final class ConvexClip {
         return sum;
     }
 
+    /**
+     * A point of the intersection's interior, worked out from {@code subject} and {@code ring} alone (so every
+     * tile finds the same one): the centroid of the subject's shell clipped to the ring, when it lies strictly
+     * inside both {@code subject} and {@code convexGeometry} (the ring's polygon); else null (use an overlay).
+     */
+    static Coordinate pointInside(Geometry subject, double[] ring, Geometry convexGeometry) {
+        if (!(subject instanceof Polygon p) || p.isEmpty()) {
+            return null;
+        }
+        double ox = ring[0];
+        double oy = ring[1];
+        double[] clip = new double[ring.length];
+        for (int i = 0; i < ring.length; i += 2) {
+            clip[i] = ring[i] - ox;
+            clip[i + 1] = ring[i + 1] - oy;
+        }
+        double[] pts = clip(p.getExteriorRing(), clip, ox, oy);
+        int n = pts.length / 2;
+        double a = 0;
+        double cx = 0;
+        double cy = 0;
+        for (int i = 0; i < n; i++) {
+            int j = (i + 1) % n;
+            double cross = pts[2 * i] * pts[2 * j + 1] - pts[2 * j] * pts[2 * i + 1];
+            a += cross;
+            cx += (pts[2 * i] + pts[2 * j]) * cross;
+            cy += (pts[2 * i + 1] + pts[2 * j + 1]) * cross;
+        }
+        if (n < 3 || a == 0) {
+            return null;
+        }
+        Coordinate c = new Coordinate(cx / (3 * a) + ox, cy / (3 * a) + oy);
+        // Strictly inside both (not on a boundary), so the point lies in the intersection's interior.
+        if (SimplePointInAreaLocator.locate(c, convexGeometry) == Location.INTERIOR
+                && SimplePointInAreaLocator.locate(c, subject) == Location.INTERIOR) {
+            return c;
+        }
+        return null;
+    }
+
     private static double clippedArea(LineString ringLine, double[] clip, double ox, double oy) {
+        double[] pts = clip(ringLine, clip, ox, oy);
+        int n = pts.length / 2;
+        double a = 0;
+        for (int i = 0; i < n; i++) {
+            int j = (i + 1) % n;
+            a += pts[2 * i] * pts[2 * j + 1] - pts[2 * j] * pts[2 * i + 1];
+        }
+        return Math.abs(a) / 2;
+    }
+
+    /** The ring's vertices, relative to (ox, oy), clipped to the relative convex ring {@code clip}. */
+    private static double[] clip(LineString ringLine, double[] clip, double ox, double oy) {
         Coordinate[] c = ringLine.getCoordinates();
         int n = c.length - 1;
         double[] pts = new double[2 * n];
@@ -124,11 +181,6 @@ final class ConvexClip {
             pts = out;
             n = k / 2;
         }
-        double a = 0;
-        for (int i = 0; i < n; i++) {
-            int j = (i + 1) % n;
-            a += pts[2 * i] * pts[2 * j + 1] - pts[2 * j] * pts[2 * i + 1];
-        }
-        return Math.abs(a) / 2;
+        return pts.length == 2 * n ? pts : java.util.Arrays.copyOf(pts, 2 * n);
     }
 }

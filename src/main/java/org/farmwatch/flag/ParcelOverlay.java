@@ -6,9 +6,9 @@ import org.farmwatch.change.ChangePatch;
 import org.farmwatch.farmland.Parcel;
 import org.farmwatch.grid.GridLayout;
 import org.farmwatch.grid.TileKey;
+import org.locationtech.jts.geom.Coordinate;
 import org.locationtech.jts.geom.Envelope;
 import org.locationtech.jts.geom.Geometry;
-import org.locationtech.jts.geom.Point;
 import org.locationtech.jts.geom.prep.PreparedGeometry;
 import org.locationtech.jts.geom.prep.PreparedGeometryFactory;
 import org.locationtech.jts.index.strtree.STRtree;
@@ -117,13 +117,16 @@ public final class ParcelOverlay {
                 // that filters by geometry (OGR does) leaves it out of those. The tile holding an interior point of
                 // the intersection surely reads both; the intersection is the same in every tile, so exactly one
                 // tile counts the pair.
-                Geometry meet = OverlayNGRobust.overlay(pg, patch.geometry(), OverlayNG.INTERSECTION);
-                area = meet.getArea();
-                if (!(area > 0)) {
-                    continue;
+                Coordinate inside = convex != null ? ConvexClip.pointInside(patch.geometry(), convex, pg) : null;
+                if (inside == null) {
+                    Geometry meet = OverlayNGRobust.overlay(pg, patch.geometry(), OverlayNG.INTERSECTION);
+                    area = meet.getArea();
+                    if (!(area > 0)) {
+                        continue;
+                    }
+                    inside = meet.getInteriorPoint().getCoordinate();
                 }
-                Point inside = meet.getInteriorPoint();
-                if (!layout.keyAt(inside.getX(), inside.getY()).equals(tile)) {
+                if (!layout.keyAt(inside.x, inside.y).equals(tile)) {
                     continue;
                 }
             }

@@ -242,14 +242,14 @@ public final class FarmwatchJob {
                 .partitionBy(new HashPartitioner(parts))
                 .mapPartitions(it -> overlay(byKey(it), bin.value(), layout, parcelsRead, rejected, past.value(),
                         suppressed))
-                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+                .persist(StorageLevel.MEMORY_AND_DISK());
         JavaRDD<FlaggedParcel> acrossEdges = overlaid.filter(o -> o.hit() != null)
                 .mapToPair(o -> new Tuple2<>(o.hit().parcel().parcelId(), o.hit()))
                 .partitionBy(new HashPartitioner(parts))
                 .mapPartitions(it -> flag(byKey(it).values().iterator(), bin.value(), layout));
         JavaRDD<FlaggedParcel> flagged = overlaid.filter(o -> o.flagged() != null).map(Overlaid::flagged)
                 .union(acrossEdges)
-                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+                .persist(StorageLevel.MEMORY_AND_DISK());
         long flaggedCount = flagged.count();
         overlaid.unpersist();
         counts.put("parcels_read", parcelsRead.value());

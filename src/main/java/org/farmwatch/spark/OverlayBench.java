@@ -103,6 +103,7 @@ public final class OverlayBench {
             seconds.put("read_patches", secs(t0));
 
             t0 = System.nanoTime();
+            long cpu0 = processCpuNanos();
             // Wall-clock marks, to cut a profile (JFR) down to the timed step.
             System.err.println("[overlay-bench] overlay starts " + java.time.Instant.now());
             Broadcast<FarmwatchJob.Inputs> bin = jsc.broadcast(new FarmwatchJob.Inputs(null, null, farmland, s,
@@ -110,6 +111,8 @@ public final class OverlayBench {
             JavaRDD<FlaggedParcel> flagged = FarmwatchJob.overlayAndFlag(jsc, patches, bin, layout, PastVerdicts.none(),
                     counts);
             seconds.put("overlay", secs(t0));
+            // CPU time of the whole JVM (tasks, driver, GC, JIT) over the step: a figure the machine's load bends less.
+            seconds.put("overlay_cpu", Math.round((processCpuNanos() - cpu0) / 1e7) / 100.0);
             System.err.println("[overlay-bench] overlay ends " + java.time.Instant.now());
             counts.put("tiles", patches.filter(p -> !p.rule().isEmpty())
                     .flatMap(p -> layout.keysCovering(p.geometry().getEnvelopeInternal()).iterator()).distinct().count());
@@ -179,6 +182,11 @@ public final class OverlayBench {
             ds.delete();
         }
         return out.iterator();
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static double secs(long t0) {

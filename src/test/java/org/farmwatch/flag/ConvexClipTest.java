@@ -72,6 +72,7 @@ class ConvexClipTest {
     void clippedAreasMatchTheFullOverlayOnRandomPairs() {
         Random r = new Random(5);
         int met = 0;
+        int found = 0;
         for (int i = 0; i < 3000; i++) {
             double cx = 39_500_000 + r.nextDouble() * 10_000;
             double cy = 4_000_000 + r.nextDouble() * 10_000;
@@ -85,10 +86,18 @@ class ConvexClipTest {
             assertEquals(expected, clipped, 1e-6 * Math.max(1, expected), "parcel " + parcel + " patch " + patch);
             if (expected > 0) {
                 met++;
+                // The tile-edge owner point, when the short-cut finds one, lies inside the intersection.
+                Coordinate inside = ConvexClip.pointInside(patch, ring, parcel);
+                if (inside != null) {
+                    Geometry meet = OverlayNGRobust.overlay(parcel, patch, OverlayNG.INTERSECTION);
+                    assertEquals(true, meet.contains(gf.createPoint(inside)), "point " + inside + " of " + meet);
+                    found++;
+                }
             }
         }
         // The draw really exercised intersections, not only disjoint pairs.
         assertEquals(true, met > 1000, "pairs that met: " + met);
+        assertEquals(true, found > met / 2, "owner points found by the short-cut: " + found + " of " + met);
     }
 
     @Test
