@@ -222,8 +222,8 @@ public final class FarmwatchJob {
     /**
      * Step 3, also what the bench's overlay workload times: patches under a rule go to every tile their box
      * touches; per tile, the parcels are read from the source and intersected. A parcel whose box lies in one
-     * tile gets all its hits there and is flagged on the spot; only the hits on parcels across tile edges are
-     * gathered by parcel id first. Returns the flagged parcels, persisted and counted; adds the step's counts.
+     * tile gets all its hits there and is flagged on the spot; the hits on parcels across tile edges meet by
+     * parcel id and are flagged then. Returns the flagged parcels, persisted and counted; adds the step's counts.
      */
     static JavaRDD<FlaggedParcel> overlayAndFlag(JavaSparkContext jsc, JavaRDD<ChangePatch> patches,
                                                  Broadcast<Inputs> bin, GridLayout layout, PastVerdicts verdicts,
@@ -241,17 +241,15 @@ public final class FarmwatchJob {
                         .map(k -> new Tuple2<>(k, p)).iterator())
                 .partitionBy(new HashPartitioner(parts))
                 .mapPartitions(it -> overlay(byKey(it), bin.value(), layout, parcelsRead, rejected, past.value(),
-                        suppressed))
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        JavaRDD<FlaggedParcel> acrossEdges = overlaid.filter(o -> o.hit() != null)
-                .mapToPair(o -> new Tuple2<>(o.hit().parcel().parcelId(), o.hit()))
+                        suppressed));
+        // One exchange by parcel id: parcels flagged in their tile pass through, hits across tile edges meet.
+        // Stored serialized (geometries as WKB), which costs less than Spark's size estimates of live geometries.
+        JavaRDD<FlaggedParcel> flagged = overlaid
+                .mapToPair(o -> new Tuple2<>(o.flagged() != null ? o.flagged().parcelId() : o.hit().parcel().parcelId(), o))
                 .partitionBy(new HashPartitioner(parts))
-                .mapPartitions(it -> flag(byKey(it).values().iterator(), bin.value(), layout));
-        JavaRDD<FlaggedParcel> flagged = overlaid.filter(o -> o.flagged() != null).map(Overlaid::flagged)
-                .union(acrossEdges)
-                .persist(StorageLevel.MEMORY_AND_DISK());
+                .mapPartitions(it -> flag(byKey(it).values().iterator(), bin.value(), layout))
+                .persist(StorageLevel.MEMORY_AND_DISK_SER());
         long flaggedCount = flagged.count();
-        overlaid.unpersist();
         counts.put("parcels_read", parcelsRead.value());
         counts.put("parcels_rejected", rejected.value());
         counts.put("hits_suppressed_by_verdicts", suppressed.value());
@@ -454,13 +452,22 @@ public final class FarmwatchJob {
         return out.iterator();
     }
 
-    private static Iterator<FlaggedParcel> flag(Iterator<List<ParcelHit>> parcels, Inputs in, GridLayout layout) {
+    private static Iterator<FlaggedParcel> flag(Iterator<List<Overlaid>> parcels, Inputs in, GridLayout layout) {
         Gdal.init();
         ParcelFlagger flagger = new ParcelFlagger(in.settings().rules());
         CoordinateTransformation toCgcs = toCgcs(layout);
         List<FlaggedParcel> out = new ArrayList<>();
+        List<ParcelHit> hits = new ArrayList<>();
         while (parcels.hasNext()) {
-            FlaggedParcel f = flag(flagger, toCgcs, parcels.next());
+            List<Overlaid> parts = parcels.next();
+            if (parts.get(0).flagged() != null) {
+                // Flagged in its one tile: nothing else can come for it.
+                out.add(parts.get(0).flagged());
+                continue;
+            }
+            hits.clear();
+            parts.forEach(o -> hits.add(o.hit()));
+            FlaggedParcel f = flag(flagger, toCgcs, hits);
             if (f != null) {
                 out.add(f);
             }
