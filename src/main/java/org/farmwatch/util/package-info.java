@@ -1,2 +1,2 @@
-/** Shared plumbing: GDAL start-up and the exception that carries an exit code; reads and writes nothing itself. */
+/** Shared plumbing: GDAL start-up, the exception that carries an exit code, geometries as WKB for Java serialization; reads and writes no files itself. */
 package org.farmwatch.util;
