@@ -16,4 +16,19 @@ import org.locationtech.jts.geom.Geometry;
 public record ChangePatch(String patchId, ChangeType changeType, String rule, LandCover fromClass, LandCover toClass,
                           double areaM2, double confidence, String beforeDate, String afterDate, Geometry geometry)
         implements Serializable {
+
+    /** Serialized with the geometry as WKB (Spark moves patches between tasks; see {@link org.farmwatch.util.WkbWire}). */
+    private Object writeReplace() {
+        return new Wire(patchId, changeType, rule, fromClass, toClass, areaM2, confidence, beforeDate, afterDate,
+                org.farmwatch.util.WkbWire.write(geometry));
+    }
+
+    private record Wire(String patchId, ChangeType changeType, String rule, LandCover fromClass, LandCover toClass,
+                        double areaM2, double confidence, String beforeDate, String afterDate, byte[] wkb)
+            implements Serializable {
+        private Object readResolve() {
+            return new ChangePatch(patchId, changeType, rule, fromClass, toClass, areaM2, confidence, beforeDate,
+                    afterDate, org.farmwatch.util.WkbWire.read(wkb));
+        }
+    }
 }

@@ -155,40 +155,69 @@ public final class OgrParcelSource implements ParcelSource {
         }
     }
 
-    /** The parcels' CRS authority code, or its name. */
     @Override
     public void forEachIn(Envelope extent, String workingCrs, Consumer<Parcel> sink, Consumer<String> rejects) {
+        try (Reader r = reader(workingCrs)) {
+            r.forEachIn(extent, sink, rejects);
+        }
+    }
+
+    /** Opens the file and builds both transformations once, for all the tiles of a task. */
+    @Override
+    public Reader reader(String workingCrs) {
         DataSource ds = open();
         try {
             Layer l = layer(ds);
             Fields f = fields(l);
             Map<String, DuplicateParcelId> repeated = duplicates(workingCrs);
+            // Only the mapped fields are decoded.
+            FeatureDefn d = l.GetLayerDefn();
+            java.util.Vector<String> unused = new java.util.Vector<>();
+            for (int i = 0; i < d.GetFieldCount(); i++) {
+                if (i != f.id() && i != f.admin() && i != f.township() && i != f.landClass()) {
+                    unused.add(d.GetFieldDefn(i).GetName());
+                }
+            }
+            if (!unused.isEmpty()) {
+                l.SetIgnoredFields(unused);
+            }
             SpatialReference src = l.GetSpatialRef();
             src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER);
             SpatialReference dst = SceneCatalog.srs(workingCrs);
             CoordinateTransformation toSrc = CoordinateTransformation.CreateCoordinateTransformation(dst, src);
             CoordinateTransformation toWork = CoordinateTransformation.CreateCoordinateTransformation(src, dst);
-            double[] b = new double[4];
-            toSrc.TransformBounds(b, extent.getMinX(), extent.getMinY(), extent.getMaxX(), extent.getMaxY(), 21);
-            l.SetSpatialFilterRect(b[0], b[1], b[2], b[3]);
             WKBReader reader = new WKBReader();
-            Feature feat;
-            while ((feat = l.GetNextFeature()) != null) {
-                try {
-                    Parcel p = parcel(feat, f, toWork, reader, extent, rejects);
-                    DuplicateParcelId dup = p == null ? null : repeated.get(p.parcelId());
-                    if (dup != null && dup.keptFid() != feat.GetFID()) {
-                        rejects.accept("parcel " + p.parcelId() + " (fid " + feat.GetFID() + "): "
-                                + RejectReason.DUPLICATE_PARCEL_ID.text() + ", " + dup.detail());
-                    } else if (p != null) {
-                        sink.accept(p);
+            return new Reader() {
+                @Override
+                public void forEachIn(Envelope extent, Consumer<Parcel> sink, Consumer<String> rejects) {
+                    double[] b = new double[4];
+                    toSrc.TransformBounds(b, extent.getMinX(), extent.getMinY(), extent.getMaxX(), extent.getMaxY(), 21);
+                    l.SetSpatialFilterRect(b[0], b[1], b[2], b[3]);
+                    Feature feat;
+                    while ((feat = l.GetNextFeature()) != null) {
+                        try {
+                            Parcel p = parcel(feat, f, toWork, reader, extent, rejects);
+                            DuplicateParcelId dup = p == null ? null : repeated.get(p.parcelId());
+                            if (dup != null && dup.keptFid() != feat.GetFID()) {
+                                rejects.accept("parcel " + p.parcelId() + " (fid " + feat.GetFID() + "): "
+                                        + RejectReason.DUPLICATE_PARCEL_ID.text() + ", " + dup.detail());
+                            } else if (p != null) {
+                                sink.accept(p);
+                            }
+                        } finally {
+                            feat.delete();
+                        }
                     }
-                } finally {
-                    feat.delete();
                 }
-            }
-        } finally {
+
+                @Override
+                public void close() {
+                    ds.delete();
+                }
+            };
+        } catch (RuntimeException e) {
             ds.delete();
+            throw e;
         }
     }
 
@@ -205,10 +234,9 @@ public final class OgrParcelSource implements ParcelSource {
                 rejects.accept("parcel " + id + ": no geometry");
                 return null;
             }
-            org.gdal.ogr.Geometry work = og.Clone();
-            work.Transform(toWork);
-            Geometry g = reader.read(work.ExportToWkb());
-            work.delete();
+            // In place: the feature, which owns the geometry, is deleted right after this.
+            og.Transform(toWork);
+            Geometry g = reader.read(og.ExportToWkb());
             if (extent != null && !g.getEnvelopeInternal().intersects(extent)) {
                 return null;
             }

@@ -30,4 +30,16 @@ public record Parcel(String parcelId, String adminCode, String township, String 
     public boolean isCropland() {
         return landClass.isEmpty() || landClass.startsWith("01");
     }
+
+    /** Serialized with the geometry as WKB (Spark moves parcels between tasks; see {@link org.farmwatch.util.WkbWire}). */
+    private Object writeReplace() {
+        return new Wire(parcelId, adminCode, township, landClass, org.farmwatch.util.WkbWire.write(geometry));
+    }
+
+    private record Wire(String parcelId, String adminCode, String township, String landClass, byte[] wkb)
+            implements Serializable {
+        private Object readResolve() {
+            return new Parcel(parcelId, adminCode, township, landClass, org.farmwatch.util.WkbWire.read(wkb));
+        }
+    }
 }

@@ -26,6 +26,30 @@ public interface ParcelSource extends Serializable {
     void forEachIn(Envelope extent, String workingCrs, Consumer<Parcel> sink, Consumer<String> rejects);
 
     /**
+     * For many {@link #forEachIn} calls in one task (the tiles of a partition): a source that opens its file
+     * or connection per call may keep it open until {@link Reader#close}. By default each call opens afresh.
+     */
+    default Reader reader(String workingCrs) {
+        return new Reader() {
+            @Override
+            public void forEachIn(Envelope extent, Consumer<Parcel> sink, Consumer<String> rejects) {
+                ParcelSource.this.forEachIn(extent, workingCrs, sink, rejects);
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
+    /** {@link ParcelSource#forEachIn} for one working CRS, over a source held open; not thread-safe. */
+    interface Reader extends AutoCloseable {
+        void forEachIn(Envelope extent, Consumer<Parcel> sink, Consumer<String> rejects);
+
+        @Override
+        void close();
+    }
+
+    /**
      * What {@link #check} found. {@code extent} is in the working CRS; {@code duplicates} are the parcel ids that
      * several features carry, of which {@link #forEachIn} passes on only the one kept.
      */

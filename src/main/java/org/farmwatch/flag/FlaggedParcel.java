@@ -40,4 +40,22 @@ public record FlaggedParcel(
     public double changedShare() {
         return parcelAreaM2 > 0 ? Math.min(1.0, changedAreaM2 / parcelAreaM2) : 0;
     }
+
+    /** Serialized with the geometry as WKB (Spark caches and moves flagged parcels; see {@link org.farmwatch.util.WkbWire}). */
+    private Object writeReplace() {
+        return new Wire(parcelId, adminCode, township, landClass, changeType, rule, parcelAreaM2, changedAreaM2,
+                patchCount, patchIds, fromClasses, toClasses, beforeDate, afterDate, priority, centroidLon, centroidLat,
+                org.farmwatch.util.WkbWire.write(geometry));
+    }
+
+    private record Wire(String parcelId, String adminCode, String township, String landClass, ChangeType changeType,
+                        String rule, double parcelAreaM2, double changedAreaM2, int patchCount, List<String> patchIds,
+                        String fromClasses, String toClasses, String beforeDate, String afterDate, double priority,
+                        double centroidLon, double centroidLat, byte[] wkb) implements Serializable {
+        private Object readResolve() {
+            return new FlaggedParcel(parcelId, adminCode, township, landClass, changeType, rule, parcelAreaM2,
+                    changedAreaM2, patchCount, patchIds, fromClasses, toClasses, beforeDate, afterDate, priority,
+                    centroidLon, centroidLat, org.farmwatch.util.WkbWire.read(wkb));
+        }
+    }
 }

@@ -20,6 +20,11 @@ public final class ParcelFlagger {
 
     /** The flagged parcel, or null when no rule fires. {@code lonLat} is the centroid in EPSG:4490. */
     public FlaggedParcel flag(Iterable<ParcelHit> hitsOnOneParcel, double[] lonLat) {
+        return flag(hitsOnOneParcel, p -> lonLat);
+    }
+
+    /** As {@link #flag(Iterable, double[])}, the centroid worked out only for a parcel that is flagged. */
+    public FlaggedParcel flag(Iterable<ParcelHit> hitsOnOneParcel, java.util.function.Function<Parcel, double[]> centroid) {
         double[] area = new double[rules.size()];
         Parcel parcel = null;
         List<ParcelHit> hits = new ArrayList<>();
@@ -60,6 +65,7 @@ public final class ParcelFlagger {
         double share = parcelArea > 0 ? Math.min(1, changed / parcelArea) : 0;
         // Larger and more complete losses first; cropland outranks other land in the base.
         double priority = changed / FlaggedParcel.M2_PER_MU * (0.5 + share) * (parcel.isCropland() ? 1.2 : 1.0);
+        double[] lonLat = centroid.apply(parcel);
         return new FlaggedParcel(parcel.parcelId(), parcel.adminCode(), parcel.township(), parcel.landClass(),
                 rule.type(), rule.name(), parcelArea, changed, ids.size(), List.copyOf(ids), String.join(",", from),
                 String.join(",", to), before, after, priority, lonLat[0], lonLat[1], parcel.geometry());

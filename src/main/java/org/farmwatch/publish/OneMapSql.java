@@ -15,7 +15,9 @@ import java.util.regex.Pattern;
  * <li>{@code S.flagged_parcel_history}: each run's finding on each parcel, key (run_id, parcel_id);
  * <li>{@code S.flagged_parcels}: one row per parcel ever flagged, derived from the history: the attributes of its
  *     newest finding, {@code first_seen}/{@code first_seen_run_id} of its oldest, {@code last_seen}/{@code last_run_id}
- *     of its newest, and a {@code status} that publishing sets to 'open' for a new parcel and never changes after;
+ *     of its newest, and a {@code status} that publishing sets to 'open' for a new parcel, and back to 'open' for a
+ *     parcel judged a false alarm or approved that a later run flags again (it grew, or changed elsewhere);
+ *     otherwise the verdict import sets it;
  * <li>{@code S.verdicts}: field verdicts, filled by the verdict import.
  * </ul>
  * "Newest" orders findings by the after-scene date (else the run's start date), then the run's start, then run id.
@@ -230,7 +232,10 @@ final class OneMapSql {
 
     /**
      * Rebuilds the affected parcels' rows from their history: attributes and last_seen from the newest finding,
-     * first_seen from the oldest; a new parcel gets status 'open', an existing one keeps its status.
+     * first_seen from the oldest; a new parcel gets status 'open', an existing one keeps its status, except that a
+     * false alarm or approval that this run, started after every verdict on it was imported, flags again (its patch
+     * grew past verdict.growthFactor, or changed elsewhere) is 'open' again: a new finding for the inspectors
+     * (republishing an earlier run keeps the verdict). Parameter: run_id.
      */
     String mergeParcels() {
         String ranked = "SELECT DISTINCT ON (h.parcel_id) h.*, COALESCE(h.after_date, r.started::date) AS seen "
@@ -249,7 +254,11 @@ final class OneMapSql {
                 + "SELECT " + lastColumns + ", o.seen, o.run_id, l.seen, l.run_id, 'open', now(), l.geom "
                 + "FROM (" + String.format(ranked, "DESC") + ") l "
                 + "JOIN (" + String.format(ranked, "ASC") + ") o ON o.parcel_id = l.parcel_id "
-                + "ON CONFLICT (parcel_id) DO UPDATE SET " + set + "updated = EXCLUDED.updated";
+                + "ON CONFLICT (parcel_id) DO UPDATE SET " + set + "updated = EXCLUDED.updated, "
+                + "status = CASE WHEN f.status IN ('false_alarm', 'approved') "
+                + "AND EXCLUDED.parcel_id IN (SELECT parcel_id FROM pg_temp.stage_parcels) "
+                + "AND NOT EXISTS (SELECT 1 FROM " + s + ".verdicts v WHERE v.parcel_id = EXCLUDED.parcel_id "
+                + "AND v.imported_at >= (SELECT started FROM " + s + ".runs WHERE run_id = ?)) THEN 'open' ELSE f.status END";
     }
 
     /** A parcel no run flags any more goes, unless someone has given a verdict on it. */

@@ -388,7 +388,7 @@ public final class PostgisOneMap {
             throw duplicateOr(e, "parcel", run.runId());
         }
         try (Statement st = c.createStatement()) {
-            st.executeUpdate(sql.mergeParcels());
+            runWithId(c, sql.mergeParcels(), run.runId());
             st.executeUpdate(sql.dropUnflagged());
         }
         long fresh;

@@ -8,7 +8,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -232,31 +232,65 @@ public final class FarmwatchJob {
         // Step 3: overlay patches on the parcels of each tile they touch, then flag per parcel.
         t0 = System.nanoTime();
         progress.step("overlay");
+        JavaRDD<FlaggedParcel> flagged = overlayAndFlag(jsc, patches, bin, layout, verdicts, counts);
+        seconds.put("overlay", secs(t0));
+        log.printf("[farmwatch] overlay: %d parcel reads, %d flagged parcels, %.1f s%n", counts.get("parcels_read"),
+                counts.get("flagged_parcels"), seconds.get("overlay"));
+        spark.sparkContext().removeSparkListener(progress);
+        return new Output(layout, keys.size(), patches, flagged, seconds, counts, rejects);
+    }
+
+    /**
+     * Step 3, also what the bench's overlay workload times: patches under a rule go to every tile their box
+     * touches; per tile, the parcels are read from the source and intersected. A parcel whose box lies in one
+     * tile gets all its hits there and is flagged on the spot; the hits on parcels across tile edges meet by
+     * parcel id and are flagged then. Returns the flagged parcels, persisted and counted; adds the step's counts.
+     */
+    static JavaRDD<FlaggedParcel> overlayAndFlag(JavaSparkContext jsc, JavaRDD<ChangePatch> patches,
+                                                 Broadcast<Inputs> bin, GridLayout layout, PastVerdicts verdicts,
+                                                 Map<String, Long> counts) {
         LongAccumulator parcelsRead = jsc.sc().longAccumulator("parcels_read");
         LongAccumulator rejected = jsc.sc().longAccumulator("parcels_rejected");
         LongAccumulator suppressed = jsc.sc().longAccumulator("hits_suppressed_by_verdicts");
         Broadcast<PastVerdicts> past = jsc.broadcast(verdicts);
-        JavaPairRDD<TileKey, ChangePatch> byTile = patches
+        // Farmland on a Hadoop file system is fetched with Spark's Hadoop configuration.
+        org.farmwatch.util.HadoopFs.Conf hadoop = new org.farmwatch.util.HadoopFs.Conf(jsc.hadoopConfiguration());
+        int parts = Math.max(patches.getNumPartitions(), jsc.defaultParallelism() * 2);
+        // partitionBy, not groupByKey: the tasks group their tiles' patches themselves, sparing Spark's
+        // size estimates of every patch geometry.
+        JavaRDD<Overlaid> overlaid = patches
                 .filter(p -> !p.rule().isEmpty())
                 .flatMapToPair(p -> layout.keysCovering(p.geometry().getEnvelopeInternal()).stream()
-                        .map(k -> new Tuple2<>(k, p)).iterator());
-        JavaRDD<ParcelHit> hits = byTile.groupByKey().mapPartitions(it -> overlay(it, bin.value(), layout,
-                parcelsRead, rejected, past.value(), suppressed, hadoop));
-        JavaRDD<FlaggedParcel> flagged = hits
-                .mapToPair(h -> new Tuple2<>(h.parcel().parcelId(), h))
-                .groupByKey()
-                .mapPartitions(it -> flag(it, bin.value(), layout))
-                .persist(StorageLevel.MEMORY_AND_DISK());
+                        .map(k -> new Tuple2<>(k, p)).iterator())
+                .partitionBy(new HashPartitioner(parts))
+                .mapPartitions(it -> overlay(byKey(it), bin.value(), layout, parcelsRead, rejected, past.value(),
+                        suppressed, hadoop));
+        // One exchange by parcel id: parcels flagged in their tile pass through, hits across tile edges meet.
+        // Stored serialized (geometries as WKB), which costs less than Spark's size estimates of live geometries.
+        JavaRDD<FlaggedParcel> flagged = overlaid
+                .mapToPair(o -> new Tuple2<>(o.flagged() != null ? o.flagged().parcelId() : o.hit().parcel().parcelId(), o))
+                .partitionBy(new HashPartitioner(parts))
+                .mapPartitions(it -> flag(byKey(it).values().iterator(), bin.value(), layout))
+                .persist(StorageLevel.MEMORY_AND_DISK_SER());
         long flaggedCount = flagged.count();
         counts.put("parcels_read", parcelsRead.value());
         counts.put("parcels_rejected", rejected.value());
         counts.put("hits_suppressed_by_verdicts", suppressed.value());
         counts.put("flagged_parcels", flaggedCount);
-        seconds.put("overlay", secs(t0));
-        log.printf("[farmwatch] overlay: %d parcel reads, %d flagged parcels, %.1f s%n", parcelsRead.value(),
-                flaggedCount, seconds.get("overlay"));
-        spark.sparkContext().removeSparkListener(progress);
-        return new Output(layout, keys.size(), patches, flagged, seconds, counts, rejects);
+        return flagged;
+    }
+
+    /** What the overlay of a tile gives per parcel: a parcel flagged there, or a hit on a parcel across tile edges. */
+    record Overlaid(FlaggedParcel flagged, ParcelHit hit) implements java.io.Serializable {}
+
+    /** A task's shuffled pairs grouped by key, in first-seen order. */
+    private static <K, V> LinkedHashMap<K, List<V>> byKey(Iterator<Tuple2<K, V>> pairs) {
+        LinkedHashMap<K, List<V>> groups = new LinkedHashMap<>();
+        while (pairs.hasNext()) {
+            Tuple2<K, V> t = pairs.next();
+            groups.computeIfAbsent(t._1(), k -> new ArrayList<>()).add(t._2());
+        }
+        return groups;
     }
 
     /** The union of a period's scene footprints in {@code crs}. */
@@ -429,58 +463,96 @@ public final class FarmwatchJob {
         return Compositor.composite(windows, method, validCount);
     }
 
-    private static Iterator<ParcelHit> overlay(Iterator<Tuple2<TileKey, Iterable<ChangePatch>>> groups, Inputs in,
-                                               GridLayout layout, LongAccumulator read, LongAccumulator rejected,
-                                               PastVerdicts past, LongAccumulator suppressed,
-                                               org.farmwatch.util.HadoopFs.Conf hadoop) {
+    private static Iterator<Overlaid> overlay(Map<TileKey, List<ChangePatch>> byTile, Inputs in, GridLayout layout,
+                                              LongAccumulator read, LongAccumulator rejected, PastVerdicts past,
+                                              LongAccumulator suppressed, org.farmwatch.util.HadoopFs.Conf hadoop) {
         Gdal.init();
         org.farmwatch.util.HadoopFs.use(hadoop.get()); // farmland on a Hadoop file system
         ParcelOverlay overlay = new ParcelOverlay(layout, in.settings().rules());
-        List<ParcelHit> out = new ArrayList<>();
-        while (groups.hasNext()) {
-            Tuple2<TileKey, Iterable<ChangePatch>> g = groups.next();
-            TileKey tile = g._1();
-            STRtree index = ParcelOverlay.index(g._2());
-            java.util.function.Consumer<ParcelHit> sink = out::add;
-            if (!past.isEmpty()) {
-                // A patch judged false alarm or approved on this parcel before, and not grown since, is no new finding.
-                Map<String, ChangePatch> byId = new HashMap<>();
-                g._2().forEach(p -> byId.put(p.patchId(), p));
-                sink = hit -> {
-                    if (past.suppressing(hit.parcel().parcelId(), byId.get(hit.patchId())) == null) {
-                        out.add(hit);
-                    } else {
-                        suppressed.add(1);
+        ParcelFlagger flagger = new ParcelFlagger(in.settings().rules());
+        CoordinateTransformation toCgcs = toCgcs(layout);
+        List<Overlaid> out = new ArrayList<>();
+        List<ParcelHit> onParcel = new ArrayList<>();
+        // Row by row: neighbouring tiles read neighbouring pages of the farmland file.
+        List<TileKey> tiles = new ArrayList<>(byTile.keySet());
+        tiles.sort(java.util.Comparator.comparingInt(TileKey::row).thenComparingInt(TileKey::col));
+        try (ParcelSource.Reader parcels = in.farmland().reader(layout.crs())) {
+            for (TileKey tile : tiles) {
+                List<ChangePatch> here = byTile.get(tile);
+                STRtree index = ParcelOverlay.index(here);
+                java.util.function.Consumer<ParcelHit> sink = onParcel::add;
+                if (!past.isEmpty()) {
+                    // A patch judged false alarm or approved on this parcel before, and not grown since, is no new finding.
+                    Map<String, ChangePatch> byId = new HashMap<>();
+                    here.forEach(p -> byId.put(p.patchId(), p));
+                    sink = hit -> {
+                        if (past.suppressing(hit.parcel().parcelId(), byId.get(hit.patchId())) == null) {
+                            onParcel.add(hit);
+                        } else {
+                            suppressed.add(1);
+                        }
+                    };
+                }
+                java.util.function.Consumer<ParcelHit> hits = sink;
+                parcels.forEachIn(layout.extentOf(tile), parcel -> {
+                    read.add(1);
+                    onParcel.clear();
+                    overlay.overlay(tile, index, parcel, hits);
+                    if (onParcel.isEmpty()) {
+                        return;
                     }
-                };
+                    Envelope pe = parcel.geometry().getEnvelopeInternal();
+                    if (layout.keyAt(pe.getMinX(), pe.getMaxY()).equals(tile)
+                            && layout.keyAt(pe.getMaxX(), pe.getMinY()).equals(tile)) {
+                        // Its box lies in this tile, so every pair on it is counted here (ParcelOverlay): flag it now.
+                        FlaggedParcel f = flag(flagger, toCgcs, onParcel);
+                        if (f != null) {
+                            out.add(new Overlaid(f, null));
+                        }
+                    } else {
+                        onParcel.forEach(h -> out.add(new Overlaid(null, h)));
+                    }
+                }, reason -> rejected.add(1));
             }
-            java.util.function.Consumer<ParcelHit> hits = sink;
-            in.farmland().forEachIn(layout.extentOf(tile), layout.crs(), parcel -> {
-                read.add(1);
-                overlay.overlay(tile, index, parcel, hits);
-            }, reason -> rejected.add(1));
         }
         return out.iterator();
     }
 
-    private static Iterator<FlaggedParcel> flag(Iterator<Tuple2<String, Iterable<ParcelHit>>> parcels, Inputs in,
-                                                GridLayout layout) {
+    private static Iterator<FlaggedParcel> flag(Iterator<List<Overlaid>> parcels, Inputs in, GridLayout layout) {
         Gdal.init();
         ParcelFlagger flagger = new ParcelFlagger(in.settings().rules());
-        CoordinateTransformation toCgcs = CoordinateTransformation.CreateCoordinateTransformation(
-                SceneCatalog.srs(layout.crs()), SceneCatalog.srs("EPSG:4490"));
+        CoordinateTransformation toCgcs = toCgcs(layout);
         List<FlaggedParcel> out = new ArrayList<>();
+        List<ParcelHit> hits = new ArrayList<>();
         while (parcels.hasNext()) {
-            Tuple2<String, Iterable<ParcelHit>> p = parcels.next();
-            Iterator<ParcelHit> first = p._2().iterator();
-            Point c = first.next().parcel().geometry().getInteriorPoint();
-            double[] ll = toCgcs.TransformPoint(c.getX(), c.getY());
-            FlaggedParcel f = flagger.flag(p._2(), new double[] {ll[0], ll[1]});
+            List<Overlaid> parts = parcels.next();
+            if (parts.get(0).flagged() != null) {
+                // Flagged in its one tile: nothing else can come for it.
+                out.add(parts.get(0).flagged());
+                continue;
+            }
+            hits.clear();
+            parts.forEach(o -> hits.add(o.hit()));
+            FlaggedParcel f = flag(flagger, toCgcs, hits);
             if (f != null) {
                 out.add(f);
             }
         }
         return out.iterator();
+    }
+
+    /** All hits on one parcel, flagged or not (null); the centroid in CGCS2000 for inspectors. */
+    private static FlaggedParcel flag(ParcelFlagger flagger, CoordinateTransformation toCgcs, List<ParcelHit> hits) {
+        return flagger.flag(hits, parcel -> {
+            Point c = parcel.geometry().getInteriorPoint();
+            double[] ll = toCgcs.TransformPoint(c.getX(), c.getY());
+            return new double[] {ll[0], ll[1]};
+        });
+    }
+
+    private static CoordinateTransformation toCgcs(GridLayout layout) {
+        return CoordinateTransformation.CreateCoordinateTransformation(SceneCatalog.srs(layout.crs()),
+                SceneCatalog.srs("EPSG:4490"));
     }
 
     private static double secs(long t0) {

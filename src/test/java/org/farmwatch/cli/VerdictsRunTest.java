@@ -113,6 +113,9 @@ class VerdictsRunTest {
                 Map<String, String> flagged3 = DemoEndToEndTest.flagged(out3.resolve("onemap.gpkg"));
                 assertTrue(flagged3.containsKey(falseAlarm), "a grown false alarm is flagged again: " + flagged3);
                 assertFalse(flagged3.containsKey(approved), flagged3.toString());
+                // In the one map the grown false alarm is a new finding again; the approved parcel keeps its verdict.
+                assertEquals("open", status(c, schema, falseAlarm));
+                assertEquals("approved", status(c, schema, approved));
             } finally {
                 try (Statement st = c.createStatement()) {
                     st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");

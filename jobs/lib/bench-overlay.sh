@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# The overlay workload of jobs/bench (issue 5): ~250k parcels against 50k change patches, overlaid and
+# flagged by farmwatch (the step `run` takes: per-tile parcel reads from the GeoPackage, intersection,
+# rules; Spark local[2]) and by the same overlay and flagging as PostGIS SQL (ST_Intersects +
+# ST_Intersection + GROUP BY with the rules' area and share; jobs/lib/bench-baseline.py overlay-sql),
+# in the same run. Both must flag the same parcels under the same rules, with the same total changed
+# area within 0.1 %, or it fails.
+#   jobs/bench --workload overlay [--patches N] [--seed S] [--farmland GPKG] [--keep]
+# Data, generated once and kept under out/bench/: the parcels of `jobs/farmwatch sample --size 10980`
+# (out/bench/data/10980/farmland.gpkg, 236,356 parcels; --farmland reads another file instead) and N
+# (default 50000) patches from jobs/lib/bench-overlay.py with seed S (default 5).
+# Timed: farmwatch from patches in memory to flagged parcels counted (parcels read from the GeoPackage
+# inside the timing); PostGIS the overlay SQL alone, its tables loaded (reprojected to the grid's CRS)
+# and indexed beforehand. Also CPU seconds of each (the JVM's process time over the step; the server
+# processes' time over the query), which a loaded machine bends less than wall time.
+# Writes out/bench/overlay-result.json and prints the table.
+# PostGIS: the bench's throwaway cluster (FARMWATCH_BENCH_PG_PORT, default 55433;
+# FARMWATCH_BENCH_PG_DIR, default /tmp/farmwatch-bench-pg), stopped at the end unless --keep.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+py=/usr/bin/python3
+helper="$root/jobs/lib/bench-overlay.py"
+count=50000 seed=5 farmland="" keep=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --patches) count="${2:?--patches needs a number}"; shift 2 ;;
+    --seed) seed="${2:?--seed needs a number}"; shift 2 ;;
+    --farmland) farmland="${2:?--farmland needs a file}"; shift 2 ;;
+    --keep) keep=1; shift ;;
+    *) echo "bench overlay: unknown option $1 (try jobs/bench --help)" >&2; exit 2 ;;
+  esac
+done
+case "$count$seed" in *[!0-9]*) echo "bench overlay: --patches and --seed must be whole numbers" >&2; exit 2 ;; esac
+log() { echo "[bench overlay] $*" >&2; }
+
+build="built from the working tree"
+if ! bash "$root/jobs/lib/setup.sh"; then
+  [ -s "$root/target/farmwatch.jar" ] || { log "setup failed and there is no jar to measure"; exit 1; }
+  build="setup or build FAILED; measured the existing target/farmwatch.jar of $(date -u -r "$root/target/farmwatch.jar" +%Y-%m-%dT%H:%M:%SZ)"
+  log "WARNING: $build"
+fi
+export FARMWATCH_SKIP_SETUP=1
+
+bench="$root/out/bench"
+work="$bench/overlay"
+mkdir -p "$work" "$bench/data"
+if [ -z "$farmland" ]; then
+  data="$bench/data/10980"
+  if [ ! -f "$data/.complete" ]; then
+    log "generating the full-scale workload (10980 x 10980 cells) into $data"
+    rm -rf "$data" "$data.tmp"
+    "$root/jobs/farmwatch" sample --out "$data.tmp" --size 10980
+    touch "$data.tmp/.complete"
+    mv "$data.tmp" "$data"
+  fi
+  farmland="$data/farmland.gpkg"
+fi
+[ -f "$farmland" ] || { log "farmland not found: $farmland"; exit 3; }
+patches="$work/patches-$count-s$seed.gpkg"
+if [ ! -f "$patches" ]; then
+  log "generating $count patches (seed $seed) over $farmland into $patches"
+  rm -f "$patches.tmp.gpkg"
+  "$py" "$helper" patches "$farmland" "$patches.tmp.gpkg" --count "$count" --seed "$seed" >/dev/null
+  mv "$patches.tmp.gpkg" "$patches"
+fi
+crs="EPSG:$("$py" -c "
+from osgeo import ogr
+ds = ogr.Open('$patches')  # kept in a variable: its layer dies with it
+print(ds.GetLayerByName('patches').GetSpatialRef().GetAuthorityCode(None))")"
+
+pg_port="${FARMWATCH_BENCH_PG_PORT:-55433}"
+pg_dir="${FARMWATCH_BENCH_PG_DIR:-/tmp/farmwatch-bench-pg}"
+pg=""
+cleanup() {
+  if [ -n "$pg" ] && [ $keep = 0 ]; then
+    bash "$root/jobs/lib/pg-cluster.sh" stop --port "$pg_port" --dir "$pg_dir" || true
+  fi
+}
+trap cleanup EXIT
+trap "exit 143" TERM
+trap "exit 130" INT
+pg="$(bash "$root/jobs/lib/pg-cluster.sh" start --port "$pg_port" --dir "$pg_dir")"
+re='^postgres(ql)?://([^@/]+)@([^:/]+):([0-9]+)/([^?]+)'
+[[ "$pg" =~ $re ]]
+ogr_pg="PG:host=${BASH_REMATCH[3]} port=${BASH_REMATCH[4]} dbname=${BASH_REMATCH[5]} user=${BASH_REMATCH[2]}"
+psql=(psql -X -q -v ON_ERROR_STOP=1 "$pg")
+
+# Untimed: both tables into PostGIS in the grid's CRS, with GiST indexes, as an analyst keeps them.
+log "loading parcels and patches into PostGIS ($crs)"
+"${psql[@]}" -c "SET client_min_messages = warning; DROP TABLE IF EXISTS patches, farmland, rule_patches, flagged"
+PG_USE_COPY=YES ogr2ogr -f PostgreSQL "$ogr_pg" "$farmland" -nln farmland -t_srs "$crs" \
+  -lco GEOMETRY_NAME=geom -lco FID=fid -lco SPATIAL_INDEX=GIST -nlt PROMOTE_TO_MULTI -gt 65536 -overwrite
+PG_USE_COPY=YES ogr2ogr -f PostgreSQL "$ogr_pg" "$patches" patches -nln patches \
+  -lco GEOMETRY_NAME=wkb_geometry -lco SPATIAL_INDEX=GIST -gt 65536 -overwrite
+"${psql[@]}" -c "VACUUM ANALYZE farmland" -c "VACUUM ANALYZE patches"
+
+# The conf both sides apply: the repository's defaults.
+conf="$root/conf/farmwatch.conf"
+log "farmwatch overlay + flag (local[2]) -> $work/farmwatch.json"
+if ! FARMWATCH_MAIN_CLASS=org.farmwatch.spark.OverlayBench "$root/jobs/farmwatch" --farmland "$farmland" \
+    --patches "$patches" --out "$work" --master 'local[2]' --conf "$conf" > "$work/farmwatch.log" 2>&1; then
+  tail -n 30 "$work/farmwatch.log" >&2
+  log "farmwatch failed; its log: $work/farmwatch.log"
+  exit 1
+fi
+grep '^\[overlay-bench\]' "$work/farmwatch.log" >&2 || true
+
+log "PostGIS SQL overlay + flag"
+"$py" "$root/jobs/lib/bench-baseline.py" overlay-sql "$conf" > "$work/overlay.sql"
+# CPU seconds of the server's processes: the session's backend and parallel workers end with the query and are
+# reaped by the postmaster, whose children's times (fields 16 and 17 of /proc/PID/stat) then hold theirs.
+pg_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($16 + $17) / hz }' "/proc/$(head -n 1 "$pg_dir/postmaster.pid")/stat"; }
+c0=$(pg_cpu)
+t0=$(date +%s.%N)
+"${psql[@]}" -tA -f "$work/overlay.sql" > "$work/postgis.log"
+t1=$(date +%s.%N)
+sleep 0.5  # let the postmaster reap the workers
+pg_s=$(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }")
+pg_cpu_s=$(awk "BEGIN { printf \"%.2f\", $(pg_cpu) - $c0 }")
+log "PostGIS: $(tail -n 1 "$work/postgis.log") flagged parcels, $pg_s s"
+"${psql[@]}" -c "\\copy (SELECT parcel_id, rule, changed_area_m2, patch_count FROM flagged ORDER BY parcel_id) TO '$work/postgis-flagged.csv' CSV HEADER"
+
+"$py" "$helper" compare "$work/farmwatch-flagged.csv" "$work/postgis-flagged.csv" "$work/farmwatch.json" "$pg_s" \
+  "$pg_cpu_s" "$build" "$bench/overlay-result.json" | tee "$bench/overlay-result.txt"
+log "wrote $bench/overlay-result.json"

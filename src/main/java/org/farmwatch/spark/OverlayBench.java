@@ -1,0 +1,195 @@
+package org.farmwatch.spark;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.farmwatch.change.ChangeDetector;
+import org.farmwatch.change.ChangePatch;
+import org.farmwatch.classify.LandCover;
+import org.farmwatch.config.Settings;
+import org.farmwatch.farmland.ParcelSource;
+import org.farmwatch.farmland.ParcelSources;
+import org.farmwatch.flag.ChangeType;
+import org.farmwatch.flag.FlaggedParcel;
+import org.farmwatch.flag.PastVerdicts;
+import org.farmwatch.grid.GridLayout;
+import org.farmwatch.util.Gdal;
+import org.farmwatch.util.Json;
+import org.gdal.ogr.DataSource;
+import org.gdal.ogr.Feature;
+import org.gdal.ogr.Layer;
+import org.gdal.ogr.ogr;
+import org.locationtech.jts.geom.Geometry;
+import org.locationtech.jts.io.WKBReader;
+
+/**
+ * The driver of jobs/bench's overlay workload (jobs/lib/bench-overlay.sh): reads ready-made change patches
+ * from a GeoPackage layer {@code patches} (fields {@code patch_id}, {@code code} = from x 16 + to class id, in
+ * the working CRS) on the executors, then times {@link FarmwatchJob#overlayAndFlag}, the very step {@code run}
+ * takes, against a farmland source. Writes the flagged parcels as CSV and the timings as JSON.
+ *
+ * <pre>java ... org.farmwatch.spark.OverlayBench --farmland SOURCE --patches GPKG --out DIR [--master M] [--conf FILE]</pre>
+ */
+public final class OverlayBench {
+    private OverlayBench() {}
+
+    public static void main(String[] args) throws IOException {
+        Map<String, String> a = new LinkedHashMap<>(Map.of("--master", "local[2]"));
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            a.put(args[i], args[i + 1]);
+        }
+        for (String k : List.of("--farmland", "--patches", "--out")) {
+            if (!a.containsKey(k)) {
+                System.err.println("overlay bench: " + k + " is required");
+                System.exit(2);
+            }
+        }
+        Settings s = a.containsKey("--conf") ? Settings.load(Path.of(a.get("--conf"))) : Settings.defaults();
+        String patchFile = Path.of(a.get("--patches")).toAbsolutePath().toString();
+        Path out = Path.of(a.get("--out"));
+        Files.createDirectories(out);
+        Gdal.init();
+        String crs;
+        long patchFeatures;
+        DataSource ds = ogr.Open(patchFile, 0);
+        if (ds == null) {
+            throw new IllegalArgumentException("overlay bench: cannot open patches " + patchFile);
+        }
+        try {
+            Layer l = ds.GetLayerByName("patches");
+            crs = "EPSG:" + l.GetSpatialRef().GetAuthorityCode(null);
+            patchFeatures = l.GetFeatureCount(1);
+        } finally {
+            ds.delete();
+        }
+        double cell = s.cellSizeMetres() > 0 ? s.cellSizeMetres() : 10;
+        // The fixed origin WorkingGrid gives every run.
+        GridLayout layout = new GridLayout(crs, 0, 10_000_000, cell, s.tileSize());
+        ParcelSource farmland = ParcelSources.open(a.get("--farmland"), s.fields());
+        ParcelSource.SourceSummary summary = farmland.check(crs);
+
+        SparkSession spark = SparkSessions.create("farmwatch bench overlay", a.get("--master"));
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        Map<String, Long> counts = new LinkedHashMap<>();
+        counts.put("parcels_in_source", summary.featureCount());
+        try {
+            long t0 = System.nanoTime();
+            // Executors read the patches, each a range of fids: in a run they come out of the merge step there too.
+            int parts = Math.max(1, jsc.defaultParallelism() * 2);
+            List<long[]> ranges = new ArrayList<>();
+            for (int i = 0; i < parts; i++) {
+                ranges.add(new long[] {patchFeatures * i / parts, patchFeatures * (i + 1) / parts});
+            }
+            double mmu = s.minPatchAreaM2();
+            JavaRDD<ChangePatch> patches = jsc.parallelize(ranges, parts)
+                    .mapPartitions(it -> readPatches(patchFile, it, s, mmu))
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            counts.put("patches", patches.count());
+            counts.put("rule_patches", patches.filter(p -> !p.rule().isEmpty()).count());
+            seconds.put("read_patches", secs(t0));
+
+            t0 = System.nanoTime();
+            long cpu0 = processCpuNanos();
+            // Wall-clock marks, to cut a profile (JFR) down to the timed step.
+            System.err.println("[overlay-bench] overlay starts " + java.time.Instant.now());
+            Broadcast<FarmwatchJob.Inputs> bin = jsc.broadcast(new FarmwatchJob.Inputs(null, null, farmland, s,
+                    "bench-overlay"));
+            JavaRDD<FlaggedParcel> flagged = FarmwatchJob.overlayAndFlag(jsc, patches, bin, layout, PastVerdicts.none(),
+                    counts);
+            seconds.put("overlay", secs(t0));
+            // CPU time of the whole JVM (tasks, driver, GC, JIT) over the step: a figure the machine's load bends less.
+            seconds.put("overlay_cpu", Math.round((processCpuNanos() - cpu0) / 1e7) / 100.0);
+            System.err.println("[overlay-bench] overlay ends " + java.time.Instant.now());
+            counts.put("tiles", patches.filter(p -> !p.rule().isEmpty())
+                    .flatMap(p -> layout.keysCovering(p.geometry().getEnvelopeInternal()).iterator()).distinct().count());
+
+            try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out.resolve("farmwatch-flagged.csv"),
+                    StandardCharsets.UTF_8))) {
+                w.println("parcel_id,rule,changed_area_m2,patch_count");
+                Iterator<FlaggedParcel> it = flagged.toLocalIterator();
+                while (it.hasNext()) {
+                    FlaggedParcel f = it.next();
+                    w.printf(Locale.ROOT, "%s,%s,%.6f,%d%n", f.parcelId(), f.rule(), f.changedAreaM2(), f.patchCount());
+                }
+            }
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("master", a.get("--master"));
+            result.put("grid", Map.of("crs", crs, "cell_size_m", cell, "tile_size", s.tileSize()));
+            result.put("farmland", farmland.describe());
+            result.put("patches", patchFile);
+            result.put("seconds", seconds);
+            result.put("counts", counts);
+            Files.writeString(out.resolve("farmwatch.json"), Json.write(result) + "\n");
+            System.err.printf(Locale.ROOT, "[overlay-bench] farmwatch: %d patches read in %.1f s; overlay + flag %.1f s: "
+                    + "%d parcel reads, %d flagged parcels%n", counts.get("patches"), seconds.get("read_patches"),
+                    seconds.get("overlay"), counts.get("parcels_read"), counts.get("flagged_parcels"));
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** The patches of the given fid ranges ({@code (lo, hi]}), as the merge step would hand them over. */
+    private static Iterator<ChangePatch> readPatches(String file, Iterator<long[]> ranges, Settings s, double mmu) {
+        Gdal.init();
+        ChangeDetector detector = FarmwatchJob.detector(s);
+        List<ChangePatch> out = new ArrayList<>();
+        DataSource ds = ogr.Open(file, 0);
+        try {
+            Layer l = ds.GetLayerByName("patches");
+            String fid = l.GetFIDColumn().isEmpty() ? "fid" : l.GetFIDColumn();
+            WKBReader reader = new WKBReader();
+            while (ranges.hasNext()) {
+                long[] r = ranges.next();
+                l.SetAttributeFilter(fid + " > " + r[0] + " AND " + fid + " <= " + r[1]);
+                Feature f;
+                while ((f = l.GetNextFeature()) != null) {
+                    try {
+                        Geometry g = reader.read(f.GetGeometryRef().ExportToWkb());
+                        double area = g.getArea();
+                        if (area < mmu) {
+                            continue;
+                        }
+                        int code = f.GetFieldAsInteger("code");
+                        int rule = detector.ruleOf(code);
+                        List<org.farmwatch.flag.ConversionRule> rules = s.rules();
+                        boolean ruled = rule > 0 && rule <= rules.size();
+                        out.add(new ChangePatch(f.GetFieldAsString("patch_id"),
+                                ruled ? rules.get(rule - 1).type() : ChangeType.OTHER,
+                                ruled ? rules.get(rule - 1).name() : "", LandCover.ofId(code / 16),
+                                LandCover.ofId(code % 16), area, 1.0, "2025-04-15", "2025-09-20", g));
+                    } catch (org.locationtech.jts.io.ParseException e) {
+                        throw new IllegalStateException("patch fid " + f.GetFID() + ": " + e.getMessage(), e);
+                    } finally {
+                        f.delete();
+                    }
+                }
+            }
+        } finally {
+            ds.delete();
+        }
+        return out.iterator();
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static double secs(long t0) {
+        return Math.round((System.nanoTime() - t0) / 1e7) / 100.0;
+    }
+}
