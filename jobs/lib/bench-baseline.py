@@ -397,8 +397,8 @@ def change(conf, before_dir, after_dir, rdir, before, after, out_path):
                     # As SceneReader hands the bands on: float32 of (value - dark level).
                     v[i] = (raw - dark).astype(numpy.float32) if dark != 0 else raw.astype(numpy.float32)
                 bands[d] = v
-            clear = (c0 != 0) & (c1 != 0)
-            f = fit(bands["before"], bands["after"], clear, fixed)
+            both_clear = (c0 != 0) & (c1 != 0)
+            f = fit(bands["before"], bands["after"], both_clear, fixed)
             code = numpy.zeros(win * win, dtype=numpy.uint8)
             if f is not None:
                 gain, offset, inv_sd, t, t_shape = f
@@ -412,7 +412,7 @@ def change(conf, before_dir, after_dir, rdir, before, after, out_path):
                 fitted = numpy.where(green, shape >= t_shape * t_shape, full >= t * t)
                 medians = ms >= numpy.where(green, t_green * t_green, t_any * t_any)
                 tc = c0 * 16 + c1
-                hit = clear & (c0 != c1) & codes[numpy.clip(tc, 0, 255)] & fitted & medians
+                hit = both_clear & (c0 != c1) & codes[numpy.clip(tc, 0, 255)] & fitted & medians
                 code[hit] = tc[hit]
             core = code.reshape(win, win)[halo:halo + size, halo:halo + size]
             xa, ya = max(0, x0 + halo), max(0, y0 + halo)
