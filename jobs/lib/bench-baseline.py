@@ -212,7 +212,7 @@ def transitions(conf):
 # ---- change raster: ChangeDetector.detect + RadiometricFit --------------------------------------
 
 # RadiometricFit's constants, and WorkingGrid's fixed origin of tile (0, 0).
-FIT_MAX_SAMPLES, FIT_MIN_SAMPLES, FIT_ROUNDS, FIT_BINS, FIT_FINE_BINS = 16384, 256, 10, 256, 4096
+FIT_MAX_SAMPLES, FIT_RUN, FIT_MIN_SAMPLES, FIT_ROUNDS, FIT_BINS, FIT_FINE_BINS = 4096, 16, 256, 10, 256, 4096
 FIT_MIN_DISTANCE = math.sqrt(22.457744484825323)
 FIT_MIN_SHAPE_DISTANCE = math.sqrt(20.515005652432873)
 GREEN = [1, 2, 3, 4, 5]
@@ -293,9 +293,12 @@ def fit(x, y, clear, fixed):
     are clear."""
     import numpy
     n = x.shape[1]
-    stride = max(1, (n + FIT_MAX_SAMPLES - 1) // FIT_MAX_SAMPLES)
-    idx = numpy.arange(0, n, stride)
-    idx = idx[clear[idx]]
+    # RadiometricFit.gather: runs of FIT_RUN neighbouring cells spread evenly over the window.
+    run_stride = FIT_RUN if n <= FIT_MAX_SAMPLES else n // (FIT_MAX_SAMPLES // FIT_RUN)
+    starts = numpy.arange(0, n, run_stride)
+    idx = (starts[:, None] + numpy.arange(FIT_RUN)[None, :]).ravel()
+    idx = idx[idx < n]
+    idx = idx[clear[idx]][:FIT_MAX_SAMPLES]
     if len(idx) < FIT_MIN_SAMPLES:
         return None
     xs, ys = x[:, idx], y[:, idx]

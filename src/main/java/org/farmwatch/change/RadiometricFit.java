@@ -16,13 +16,16 @@ import org.farmwatch.ingest.TileBands;
  * sampled distances (no-change and change as two populations), never below the 0.1% tail of the
  * no-change chi-square.
  *
- * <p>Fitting reads a bounded, regular sample of the tile window's cells; one instance is reused from tile
- * to tile and allocates nothing per cell.
+ * <p>Fitting reads a bounded sample of the tile window's cells: {@value #MAX_SAMPLES} / {@value #RUN} runs of
+ * {@value #RUN} neighbouring cells spread evenly over the window (all cells of a smaller window). One
+ * instance is reused from tile to tile and allocates nothing per cell.
  */
 public final class RadiometricFit {
 
-    /** Cells sampled per tile window, at most: enough for six gains, offsets and spreads, and cheap. */
-    static final int MAX_SAMPLES = 16_384;
+    /** Cells sampled per tile window, at most: enough for six gains, offsets and spreads and a threshold (on Taizhou 2,048 to 16,384 give the same F1), and cheap. */
+    static final int MAX_SAMPLES = 4_096;
+    /** Cells per sampled run: a run is read contiguously (a cache line per band), scattered cells would each miss the cache. */
+    static final int RUN = 16;
     /** Fewer clear cell pairs than this (a sliver of scene in the tile): no fit, nothing is confirmed. */
     static final int MIN_SAMPLES = 256;
     private static final int ROUNDS = 10;
@@ -43,6 +46,9 @@ public final class RadiometricFit {
     private final double[] syy;
     private final double[] sxy;
     private final long[] hist = new long[FINE_BINS];
+    /** The sampled clear cells of the two composites, band by band, gathered once per tile. */
+    private final float[][] xs;
+    private final float[][] ys;
     private boolean valid;
     private double threshold;
     private double shapeThreshold;
@@ -58,6 +64,8 @@ public final class RadiometricFit {
         sxx = new double[bands];
         syy = new double[bands];
         sxy = new double[bands];
+        xs = new float[bands][MAX_SAMPLES];
+        ys = new float[bands][MAX_SAMPLES];
     }
 
     /** True when the last {@link #fit} found enough clear cells in both composites. */
@@ -99,14 +107,16 @@ public final class RadiometricFit {
      * else that distance. Returns {@link #valid()}.
      */
     public boolean fit(TileBands before, TileBands after, double fixedThreshold) {
-        float[][] x = before.bands;
-        float[][] y = after.bands;
-        int n = x[0].length;
-        int stride = Math.max(1, (n + MAX_SAMPLES - 1) / MAX_SAMPLES);
         valid = false;
         threshold = Double.NaN;
         shapeThreshold = Double.NaN;
-        samples = 0;
+        int m = gather(before.bands, after.bands);
+        samples = m;
+        if (m < MIN_SAMPLES) {
+            return false;
+        }
+        float[][] x = xs;
+        float[][] y = ys;
         for (int round = 0; round < ROUNDS; round++) {
             double wt = 0;
             java.util.Arrays.fill(sx, 0);
@@ -114,12 +124,7 @@ public final class RadiometricFit {
             java.util.Arrays.fill(sxx, 0);
             java.util.Arrays.fill(syy, 0);
             java.util.Arrays.fill(sxy, 0);
-            int count = 0;
-            for (int i = 0; i < n; i += stride) {
-                if (!clear(x, y, i)) {
-                    continue;
-                }
-                count++;
+            for (int i = 0; i < m; i++) {
                 // First round: every cell alike; then the probability that the cell is no change.
                 double w = round == 0 ? 1.0 : noChangeProbability(distance2(x, y, i));
                 if (w < 1e-12) {
@@ -136,8 +141,7 @@ public final class RadiometricFit {
                     sxy[b] += w * xv * yv;
                 }
             }
-            samples = count;
-            if (count < MIN_SAMPLES || !(wt > 0)) {
+            if (!(wt > 0)) {
                 return false;
             }
             for (int b = 0; b < nb; b++) {
@@ -158,9 +162,31 @@ public final class RadiometricFit {
             }
         }
         valid = true;
-        threshold = Double.isNaN(fixedThreshold) ? minimumError(x, y, n, stride, false) : fixedThreshold;
-        shapeThreshold = Double.isNaN(fixedThreshold) ? minimumError(x, y, n, stride, true) : fixedThreshold;
+        threshold = Double.isNaN(fixedThreshold) ? minimumError(x, y, m, false) : fixedThreshold;
+        shapeThreshold = Double.isNaN(fixedThreshold) ? minimumError(x, y, m, true) : fixedThreshold;
         return true;
+    }
+
+    /** Copies the sampled cells that are clear in both composites into {@link #xs} and {@link #ys}; returns their count. */
+    private int gather(float[][] x, float[][] y) {
+        int n = x[0].length;
+        int runs = MAX_SAMPLES / RUN;
+        int runStride = n <= MAX_SAMPLES ? RUN : n / runs;
+        int m = 0;
+        for (int start = 0; start < n && m < MAX_SAMPLES; start += runStride) {
+            int end = Math.min(n, start + RUN);
+            for (int i = start; i < end && m < MAX_SAMPLES; i++) {
+                if (!clear(x, y, i)) {
+                    continue;
+                }
+                for (int b = 0; b < nb; b++) {
+                    xs[b][m] = x[b][i];
+                    ys[b][m] = y[b][i];
+                }
+                m++;
+            }
+        }
+        return m;
     }
 
     /** Squared distance of cell {@code i} from the fit (standardized residuals summed over bands); the cell must be clear. */
@@ -228,25 +254,21 @@ public final class RadiometricFit {
      * Kittler-Illingworth over the sampled distances, binned up to their 99.9th percentile (a few cloud or
      * saturated cells would otherwise squeeze all others into the first bins).
      */
-    private double minimumError(float[][] x, float[][] y, int n, int stride, boolean shape) {
+    private double minimumError(float[][] x, float[][] y, int n, boolean shape) {
         double floor = shape ? MIN_SHAPE_DISTANCE : MIN_DISTANCE;
         double max = 0;
-        for (int i = 0; i < n; i += stride) {
-            if (clear(x, y, i)) {
-                max = Math.max(max, Math.sqrt(shape ? shapeDistance2(x, y, i) : distance2(x, y, i)));
-            }
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, Math.sqrt(shape ? shapeDistance2(x, y, i) : distance2(x, y, i)));
         }
         if (!(max > floor)) {
             return floor;
         }
         java.util.Arrays.fill(hist, 0);
         long total = 0;
-        for (int i = 0; i < n; i += stride) {
-            if (clear(x, y, i)) {
-                double d = Math.sqrt(shape ? shapeDistance2(x, y, i) : distance2(x, y, i));
-                hist[Math.min(FINE_BINS - 1, (int) (d / max * FINE_BINS))]++;
-                total++;
-            }
+        for (int i = 0; i < n; i++) {
+            double d = Math.sqrt(shape ? shapeDistance2(x, y, i) : distance2(x, y, i));
+            hist[Math.min(FINE_BINS - 1, (int) (d / max * FINE_BINS))]++;
+            total++;
         }
         long acc = 0;
         int top = FINE_BINS - 1;
@@ -259,11 +281,9 @@ public final class RadiometricFit {
         }
         double hi = max * (top + 1) / FINE_BINS;
         java.util.Arrays.fill(hist, 0);
-        for (int i = 0; i < n; i += stride) {
-            if (clear(x, y, i)) {
-                double d = Math.sqrt(shape ? shapeDistance2(x, y, i) : distance2(x, y, i));
-                hist[Math.min(BINS - 1, (int) (d / hi * BINS))]++;
-            }
+        for (int i = 0; i < n; i++) {
+            double d = Math.sqrt(shape ? shapeDistance2(x, y, i) : distance2(x, y, i));
+            hist[Math.min(BINS - 1, (int) (d / hi * BINS))]++;
         }
         double width = hi / BINS;
         // Cumulative weight, first and second moments of the bins below k.
