@@ -52,7 +52,6 @@ public final class RadiometricFit {
     private boolean valid;
     private double threshold;
     private double shapeThreshold;
-    private int samples;
 
     public RadiometricFit(int bands) {
         this.nb = bands;
@@ -91,16 +90,6 @@ public final class RadiometricFit {
         return offset[band];
     }
 
-    /** The no-change spread of the current band around the fit, in the current period's units. */
-    public double spread(int band) {
-        return 1.0 / invSd[band];
-    }
-
-    /** Clear cell pairs the last fit sampled. */
-    public int samples() {
-        return samples;
-    }
-
     /**
      * Fits the current composite {@code after} to the baseline {@code before} over a sample of their
      * common clear cells and sets the threshold: Kittler-Illingworth when {@code fixedThreshold} is NaN,
@@ -111,7 +100,6 @@ public final class RadiometricFit {
         threshold = Double.NaN;
         shapeThreshold = Double.NaN;
         int m = gather(before.bands, after.bands);
-        samples = m;
         if (m < MIN_SAMPLES) {
             return false;
         }
