@@ -293,12 +293,19 @@ def fit(x, y, clear, fixed):
     are clear."""
     import numpy
     n = x.shape[1]
-    # RadiometricFit.gather: runs of FIT_RUN neighbouring cells spread evenly over the window.
+    # RadiometricFit.gather: runs of FIT_RUN neighbouring cells spread evenly over the window, four times
+    # as dense while fewer than half the sample is clear.
+    def gather(run_stride):
+        starts = numpy.arange(0, n, run_stride)
+        i = (starts[:, None] + numpy.arange(FIT_RUN)[None, :]).ravel()
+        i = i[i < n]
+        return i[clear[i]][:FIT_MAX_SAMPLES]
+
     run_stride = FIT_RUN if n <= FIT_MAX_SAMPLES else n // (FIT_MAX_SAMPLES // FIT_RUN)
-    starts = numpy.arange(0, n, run_stride)
-    idx = (starts[:, None] + numpy.arange(FIT_RUN)[None, :]).ravel()
-    idx = idx[idx < n]
-    idx = idx[clear[idx]][:FIT_MAX_SAMPLES]
+    idx = gather(run_stride)
+    while len(idx) < FIT_MAX_SAMPLES // 2 and run_stride > FIT_RUN:
+        run_stride = max(FIT_RUN, run_stride // 4)
+        idx = gather(run_stride)
     if len(idx) < FIT_MIN_SAMPLES:
         return None
     xs, ys = x[:, idx], y[:, idx]

@@ -17,7 +17,8 @@ import org.farmwatch.ingest.TileBands;
  * no-change chi-square.
  *
  * <p>Fitting reads a bounded sample of the tile window's cells: {@value #MAX_SAMPLES} / {@value #RUN} runs of
- * {@value #RUN} neighbouring cells spread evenly over the window (all cells of a smaller window). One
+ * {@value #RUN} neighbouring cells spread evenly over the window (all cells of a smaller window; denser
+ * runs where few cells are clear). One
  * instance is reused from tile to tile and allocates nothing per cell.
  */
 public final class RadiometricFit {
@@ -155,11 +156,24 @@ public final class RadiometricFit {
         return true;
     }
 
-    /** Copies the sampled cells that are clear in both composites into {@link #xs} and {@link #ys}; returns their count. */
+    /**
+     * Copies the sampled cells that are clear in both composites into {@link #xs} and {@link #ys}; returns their
+     * count. A window mostly outside the scenes or under cloud is sampled again with runs four times as dense,
+     * until half the sample is filled, so that a small scene or a tile at a scene's edge still gets its fit.
+     */
     private int gather(float[][] x, float[][] y) {
         int n = x[0].length;
-        int runs = MAX_SAMPLES / RUN;
-        int runStride = n <= MAX_SAMPLES ? RUN : n / runs;
+        int runStride = n <= MAX_SAMPLES ? RUN : n / (MAX_SAMPLES / RUN);
+        int m = gather(x, y, runStride);
+        while (m < MAX_SAMPLES / 2 && runStride > RUN) {
+            runStride = Math.max(RUN, runStride / 4);
+            m = gather(x, y, runStride);
+        }
+        return m;
+    }
+
+    private int gather(float[][] x, float[][] y, int runStride) {
+        int n = x[0].length;
         int m = 0;
         for (int start = 0; start < n && m < MAX_SAMPLES; start += runStride) {
             int end = Math.min(n, start + RUN);

@@ -171,6 +171,26 @@ class ChangeDetectorTest {
     }
 
     @Test
+    void aSmallSceneInALargeTileWindowStillGetsItsFit() {
+        // 64 x 64 clear cells in a 528 x 528 window (a tile at a scene's edge): the sparse first sample is redone denser.
+        Scenes s = new Scenes();
+        int w = 528;
+        TileBands before = new TileBands(w, w);
+        TileBands after = new TileBands(w, w);
+        for (Band b : Band.values()) {
+            java.util.Arrays.fill(before.band(b), Float.NaN);
+            java.util.Arrays.fill(after.band(b), Float.NaN);
+            for (int r = 0; r < SIZE; r++) {
+                System.arraycopy(s.before.band(b), r * SIZE, before.band(b), (200 + r) * w + 300, SIZE);
+                System.arraycopy(s.after.band(b), r * SIZE, after.band(b), (200 + r) * w + 300, SIZE);
+            }
+        }
+        RadiometricFit fit = new RadiometricFit(6);
+        assertTrue(fit.fit(before, after, Double.NaN));
+        assertEquals(GAIN, fit.gain(Band.NIR.ordinal()), 0.05 * GAIN);
+    }
+
+    @Test
     void withTooFewClearCellsNothingIsConfirmed() {
         Scenes s = new Scenes();
         s.set(100, WHEAT, CROP, ROOF, LandCover.BUILT_UP.id);
