@@ -5,8 +5,9 @@
                                                  per band p2, p50, p90 and the dark-object level
                                                  (0 where farmwatch would not subtract it)
     bench-baseline.py class-expr CONF STATS.json the gdal_calc.py expression of the class raster
-    bench-baseline.py change-expr CONF BEFORE.json AFTER.json
-                                                 the gdal_calc.py expression of the change-code raster
+    bench-baseline.py change CONF BEFORE_DIR AFTER_DIR RDIR BEFORE.json AFTER.json OUT.tif
+                                                 the change-code raster, per tile of farmwatch's grid
+                                                 (RDIR: the warped SWIR bands and class rasters)
     bench-baseline.py cloud-mask CONF SCL.tif OUT.tif
                                                  OUT = 1 where clear: the SCL's cloud, shadow and
                                                  no-data cells grown by cloud.bufferMetres (square)
@@ -17,7 +18,8 @@
 The rules are farmwatch's own, restated here and nowhere else:
   * statistics and dark-object subtraction: SceneCatalog.measure, Scene.withDarkObject, SceneReader;
   * classes: org.farmwatch.classify.RuleClassifier (thresholds classify.* from the conf file);
-  * change: org.farmwatch.change.ChangeDetector (thresholds and rules from the conf file);
+  * change: org.farmwatch.change.ChangeDetector and RadiometricFit (per tile of the working grid,
+    origin and tile size as WorkingGrid; threshold and rules from the conf file);
   * overlay and flagging: org.farmwatch.flag.ParcelOverlay / ParcelFlagger / ConversionRule.
 Arithmetic follows the Java's: sums and differences of two bands in float32 (Java float), the
 rest in float64 (Java double), so that cells on a threshold fall on the same side.
@@ -32,7 +34,6 @@ import sys
 BANDS = ["B02", "B03", "B04", "B08", "B11", "B12"]  # blue, green, red, nir, swir16, swir22 (Band order)
 CLASSES = {"cropland": 1, "orchard": 2, "forest": 3, "nursery": 4, "grassland": 5, "built_up": 6,
            "water": 7, "bare": 8, "greenhouse": 9}
-GREEN = [1, 2, 3, 4, 5]
 # RuleClassifier.Thresholds.DEFAULT (overridden by classify.* keys of the conf file) and its constants.
 T = dict(waterMndwi=0.25, vegetationNdvi=0.45, sparseNdvi=0.28, cropNirShare=0.80, forestSwirNir=0.55,
          orchardSwirNir=0.70, bareBrightness=1.35, builtBlueRed=0.88, greenhouseBrightness=1.60)
@@ -208,31 +209,227 @@ def transitions(conf):
     return table
 
 
-# ---- change raster: ChangeDetector.detect -------------------------------------------------------
+# ---- change raster: ChangeDetector.detect + RadiometricFit --------------------------------------
 
-def change_expr(conf, before, after):
+# RadiometricFit's constants, and WorkingGrid's fixed origin of tile (0, 0).
+FIT_MAX_SAMPLES, FIT_RUN, FIT_MIN_SAMPLES, FIT_ROUNDS, FIT_BINS, FIT_FINE_BINS = 4096, 16, 256, 10, 256, 4096
+FIT_MIN_DISTANCE = math.sqrt(22.457744484825323)
+FIT_MIN_SHAPE_DISTANCE = math.sqrt(20.515005652432873)
+GREEN = [1, 2, 3, 4, 5]
+GRID_ORIGIN = (0.0, 10_000_000.0)
+
+
+def no_change_probability(z2, nb=6):
+    """RadiometricFit.noChangeProbability: chi-square survival function, nb (even) degrees of freedom."""
+    import numpy
+    h = z2 / 2
+    term = numpy.ones_like(h)
+    total = numpy.ones_like(h)
+    for k in range(1, (nb + 1) // 2):
+        term = term * (h / k)
+        total = total + term
+    return numpy.minimum(1.0, numpy.exp(-h) * total)
+
+
+def distances(x, y, gain, offset, inv_sd):
+    """RadiometricFit.distance2 and shapeDistance2 of every cell of x, y (6, n)."""
+    import numpy
+    rr = numpy.zeros(x.shape[1])
+    ru = numpy.zeros(x.shape[1])
+    uu = numpy.zeros(x.shape[1])
+    for b in range(6):
+        u = gain[b] * x[b]
+        r = (y[b] - u - offset[b]) * inv_sd[b]
+        u = u * inv_sd[b]
+        rr = rr + r * r
+        ru = ru + r * u
+        uu = uu + u * u
+    with numpy.errstate(divide="ignore", invalid="ignore"):
+        shape = numpy.where(uu > 0, numpy.maximum(0.0, rr - ru * ru / uu), rr)
+    return rr, shape
+
+
+def minimum_error(d, floor):
+    """RadiometricFit.minimumError: Kittler-Illingworth over the distances d, binned up to their 99.9th
+    percentile, never below floor."""
+    import numpy
+    top = d.max()
+    if not top > floor:
+        return floor
+    fine = numpy.bincount(numpy.minimum(FIT_FINE_BINS - 1, (d / top * FIT_FINE_BINS).astype(numpy.int64)),
+                          minlength=FIT_FINE_BINS)
+    k99 = int(numpy.argmax(numpy.cumsum(fine) >= 0.999 * len(d)))
+    hi = top * (k99 + 1) / FIT_FINE_BINS
+    hist = numpy.bincount(numpy.minimum(FIT_BINS - 1, (d / hi * FIT_BINS).astype(numpy.int64)),
+                          minlength=FIT_BINS).astype(numpy.float64)
+    width = hi / FIT_BINS
+    c = (numpy.arange(FIT_BINS) + 0.5) * width
+    p_all, m_all, q_all = hist.sum(), (hist * c).sum(), (hist * c * c).sum()
+    best, best_k = math.inf, -1
+    p = m = q = 0.0
+    for k in range(1, FIT_BINS):
+        ck = (k - 0.5) * width
+        p += hist[k - 1]
+        m += hist[k - 1] * ck
+        q += hist[k - 1] * ck * ck
+        p2 = p_all - p
+        if p < 1 or p2 < 1:
+            continue
+        m1, m2 = m / p, (m_all - m) / p2
+        v1, v2 = q / p - m1 * m1, (q_all - q) / p2 - m2 * m2
+        if not (v1 > 0 and v2 > 0):
+            continue
+        w1, w2 = p / p_all, p2 / p_all
+        j = 1 + w1 * math.log(v1) + w2 * math.log(v2) - 2 * (w1 * math.log(w1) + w2 * math.log(w2))
+        if j < best:
+            best, best_k = j, k
+    t = floor if best_k < 0 else best_k * width
+    return max(floor, t)
+
+
+def fit(x, y, clear, fixed):
+    """RadiometricFit.fit over one tile window: x, y float64 (6, n) with clear (n,) the cells clear on
+    both dates. Returns (gain, offset, inv_sd, threshold, shape threshold), or None when too few cells
+    are clear."""
+    import numpy
+    n = x.shape[1]
+    # RadiometricFit.gather: runs of FIT_RUN neighbouring cells spread evenly over the window, four times
+    # as dense while fewer than half the sample is clear.
+    def gather(run_stride):
+        starts = numpy.arange(0, n, run_stride)
+        i = (starts[:, None] + numpy.arange(FIT_RUN)[None, :]).ravel()
+        i = i[i < n]
+        return i[clear[i]][:FIT_MAX_SAMPLES]
+
+    run_stride = FIT_RUN if n <= FIT_MAX_SAMPLES else n // (FIT_MAX_SAMPLES // FIT_RUN)
+    idx = gather(run_stride)
+    while len(idx) < FIT_MAX_SAMPLES // 2 and run_stride > FIT_RUN:
+        run_stride = max(FIT_RUN, run_stride // 4)
+        idx = gather(run_stride)
+    if len(idx) < FIT_MIN_SAMPLES:
+        return None
+    xs, ys = x[:, idx], y[:, idx]
+    gain = offset = inv_sd = None
+
+    def dist2(xv, yv):
+        z2 = numpy.zeros(xv.shape[1])
+        for b in range(6):
+            r = (yv[b] - gain[b] * xv[b] - offset[b]) * inv_sd[b]
+            z2 = z2 + r * r
+        return z2
+
+    for rnd in range(FIT_ROUNDS):
+        w = numpy.ones(len(idx)) if rnd == 0 else no_change_probability(dist2(xs, ys))
+        w = numpy.where(w < 1e-12, 0.0, w)
+        wt = w.sum()
+        if not wt > 0:
+            return None
+        g, o, s = numpy.empty(6), numpy.empty(6), numpy.empty(6)
+        for b in range(6):
+            mx, my = (w * xs[b]).sum() / wt, (w * ys[b]).sum() / wt
+            vx = max(0.0, (w * xs[b] * xs[b]).sum() / wt - mx * mx)
+            vy = max(0.0, (w * ys[b] * ys[b]).sum() / wt - my * my)
+            cxy = (w * xs[b] * ys[b]).sum() / wt - mx * my
+            g[b] = math.copysign(math.sqrt(vy / vx), 1.0 if cxy == 0 else cxy) if vx > 0 else 1.0
+            o[b] = my - g[b] * mx
+            residual = max(0.0, vy - 2 * g[b] * cxy + g[b] * g[b] * vx)
+            s[b] = 1.0 / max(1e-6 * (abs(my) + 1e-9), math.sqrt(residual))
+        gain, offset, inv_sd = g, o, s
+    if fixed is not None:
+        return gain, offset, inv_sd, fixed, fixed
+    full, shape = distances(xs, ys, gain, offset, inv_sd)
+    return (gain, offset, inv_sd, minimum_error(numpy.sqrt(full), FIT_MIN_DISTANCE),
+            minimum_error(numpy.sqrt(shape), FIT_MIN_SHAPE_DISTANCE))
+
+
+def change(conf, before_dir, after_dir, rdir, before, after, out_path):
+    """The change-code raster, tile by tile on farmwatch's grid: each tile window (the tile and its halo)
+    fits the current bands to the baseline, then a rule transition counts where its distance from the
+    fit reaches the threshold and its log-ratios against the scene medians reach change.spectralThreshold
+    (between green classes: the shape distance, and the log-ratios less their mean against
+    change.vegetationThreshold), as ChangeDetector.detect. numpy over windows read with GDAL."""
+    import numpy
+    from osgeo import gdal
+    gdal.UseExceptions()
+    table = transitions(conf)
+    codes = numpy.zeros(256, dtype=bool)
+    codes[list(table)] = True
+    fixed = conf.get("change.threshold", "auto").strip()
+    fixed = None if fixed == "auto" else float(fixed)
     t_any = float(conf.get("change.spectralThreshold", "0.30"))
     t_green = float(conf.get("change.vegetationThreshold", "0.12"))
-    codes = sorted(transitions(conf))
-    inv_b = [1.0 / max(1e-9, clear(before, b, 1)) for b in BANDS]
-    inv_a = [1.0 / max(1e-9, clear(after, b, 1)) for b in BANDS]
-    # Inputs: A..F the before bands, G..L the after bands (order B02 B03 B04 B08 B11 B12), M and N
-    # the before and after classes. eval() locals are not seen inside lambdas: pass them in.
-    bl, al = "ABCDEF", "GHIJKL"
-    lrs = ", ".join(
-        f"log(maximum(1e-6, {banded(f'aa[{i}]', after[BANDS[i]][3], True)}.astype(float64) * {inv_a[i]!r})"
-        f" / maximum(1e-6, {banded(f'bb[{i}]', before[BANDS[i]][3], True)}.astype(float64) * {inv_b[i]!r}))"
-        for i in range(6))
-    green = repr(GREEN)
-    return (
-        "(lambda fr, to, bb, aa: (lambda code, green: (lambda lr: (lambda mean: (lambda ms: "
-        f"where(isin(code, {codes!r}) & (ms >= where(green, {t_green!r} * {t_green!r}, {t_any!r} * {t_any!r})), code, 0)"
-        ")(((lr[0] - mean) ** 2 + (lr[1] - mean) ** 2 + (lr[2] - mean) ** 2 + (lr[3] - mean) ** 2 + (lr[4] - mean) ** 2 + (lr[5] - mean) ** 2) / 6)"
-        ")(where(green, (lr[0] + lr[1] + lr[2] + lr[3] + lr[4] + lr[5]) / 6, 0.0))"
-        f")([{lrs}])"
-        f")(fr * 16 + to, isin(fr, {green}) & isin(to, {green}))"
-        f")(M.astype(int32), N.astype(int32), [{', '.join(bl)}], [{', '.join(al)}])"
-    )
+    green_class = numpy.zeros(16, dtype=bool)
+    green_class[GREEN] = True
+    inv = {d: numpy.array([1.0 / max(1e-9, clear(st, b, 1)) for b in BANDS])
+           for d, st in (("before", before), ("after", after))}
+    size = int(conf.get("grid.tileSize", "512"))
+    halo = int(conf.get("grid.haloCells", "8"))
+    files = {"before": [band_file(before_dir, b) for b in BANDS[:4]] + [f"{rdir}/before-B11.tif", f"{rdir}/before-B12.tif"],
+             "after": [band_file(after_dir, b) for b in BANDS[:4]] + [f"{rdir}/after-B11.tif", f"{rdir}/after-B12.tif"]}
+    stats_of = {"before": before, "after": after}
+    ds = {d: [gdal.Open(f) for f in fs] for d, fs in files.items()}
+    cls = {d: gdal.Open(f"{rdir}/{d}-class.tif") for d in ("before", "after")}
+    ref = cls["before"]
+    w, h = ref.RasterXSize, ref.RasterYSize
+    gt = ref.GetGeoTransform()
+    cell = gt[1]
+    out = gdal.GetDriverByName("GTiff").Create(out_path, w, h, 1, gdal.GDT_Byte,
+                                               ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=NONE",
+                                                "BIGTIFF=IF_SAFER"])
+    out.SetGeoTransform(gt)
+    out.SetProjection(ref.GetProjection())
+    # Pixel offsets of tile (0, 0)'s corner in this raster; tiles run every `size` cells from there.
+    ox = int(round((GRID_ORIGIN[0] - gt[0]) / cell))
+    oy = int(round((gt[3] - GRID_ORIGIN[1]) / -gt[5]))
+    win = size + 2 * halo
+
+    def window(dsx, x0, y0, dtype):
+        """A win x win window at raster pixel (x0, y0), NaN (or 0) outside the raster."""
+        a = numpy.full((win, win), numpy.nan if dtype == numpy.float64 else 0, dtype=dtype)
+        xa, ya, xb, yb = max(0, x0), max(0, y0), min(w, x0 + win), min(h, y0 + win)
+        if xa < xb and ya < yb:
+            a[ya - y0:yb - y0, xa - x0:xb - x0] = dsx.GetRasterBand(1).ReadAsArray(xa, ya, xb - xa, yb - ya)
+        return a
+
+    first_col, first_row = (-ox) // size, (-oy) // size
+    last_col, last_row = (w - 1 - ox) // size, (h - 1 - oy) // size
+    for row in range(first_row, last_row + 1):
+        for col in range(first_col, last_col + 1):
+            x0, y0 = ox + col * size - halo, oy + row * size - halo
+            c0 = window(cls["before"], x0, y0, numpy.int32).ravel()
+            c1 = window(cls["after"], x0, y0, numpy.int32).ravel()
+            bands = {}
+            for d in ("before", "after"):
+                v = numpy.empty((6, win * win))
+                for i, b in enumerate(BANDS):
+                    raw = window(ds[d][i], x0, y0, numpy.float64).ravel()
+                    dark = stats_of[d][b][3]
+                    # As SceneReader hands the bands on: float32 of (value - dark level).
+                    v[i] = (raw - dark).astype(numpy.float32) if dark != 0 else raw.astype(numpy.float32)
+                bands[d] = v
+            both_clear = (c0 != 0) & (c1 != 0)
+            f = fit(bands["before"], bands["after"], both_clear, fixed)
+            code = numpy.zeros(win * win, dtype=numpy.uint8)
+            if f is not None:
+                gain, offset, inv_sd, t, t_shape = f
+                full, shape = distances(bands["before"], bands["after"], gain, offset, inv_sd)
+                green = green_class[numpy.clip(c0, 0, 15)] & green_class[numpy.clip(c1, 0, 15)]
+                with numpy.errstate(divide="ignore", invalid="ignore"):
+                    lr = numpy.log(numpy.maximum(1e-6, bands["after"] * inv["after"][:, None])
+                                   / numpy.maximum(1e-6, bands["before"] * inv["before"][:, None]))
+                centre = numpy.where(green, lr.sum(0) / 6, 0.0)
+                ms = ((lr - centre) ** 2).sum(0) / 6
+                fitted = numpy.where(green, shape >= t_shape * t_shape, full >= t * t)
+                medians = ms >= numpy.where(green, t_green * t_green, t_any * t_any)
+                tc = c0 * 16 + c1
+                hit = both_clear & (c0 != c1) & codes[numpy.clip(tc, 0, 255)] & fitted & medians
+                code[hit] = tc[hit]
+            core = code.reshape(win, win)[halo:halo + size, halo:halo + size]
+            xa, ya = max(0, x0 + halo), max(0, y0 + halo)
+            xb, yb = min(w, x0 + halo + size), min(h, y0 + halo + size)
+            if xa < xb and ya < yb:
+                out.GetRasterBand(1).WriteArray(core[ya - y0 - halo:yb - y0 - halo, xa - x0 - halo:xb - x0 - halo], xa, ya)
+    out = None
 
 
 def cloud_mask(conf, scl_path, out_path):
@@ -357,9 +554,9 @@ def main(argv):
     elif cmd == "class-expr":
         with open(args[1]) as fh:
             print(class_expr(read_conf(args[0]), json.load(fh)))
-    elif cmd == "change-expr":
-        with open(args[1]) as fb, open(args[2]) as fa:
-            print(change_expr(read_conf(args[0]), json.load(fb), json.load(fa)))
+    elif cmd == "change":
+        with open(args[4]) as fb, open(args[5]) as fa:
+            change(read_conf(args[0]), args[1], args[2], args[3], json.load(fb), json.load(fa), args[6])
     elif cmd == "cloud-mask":
         cloud_mask(read_conf(args[0]), args[1], args[2])
     elif cmd == "sieve-cells":

@@ -12,8 +12,9 @@
 #   warp         gdalwarp the 20 m bands (bilinear) and SCL (nearest) onto the 10 m grid
 #   cloud_mask   python3 + numpy: SCL cloud, shadow and no-data cells grown by cloud.bufferMetres
 #   classify     gdal_calc.py: the class raster of each date
-#   change       gdal_calc.py: the change-code raster (class changed by a rule's transition and
-#                the spectral shape moved beyond the threshold)
+#   change       python3 + numpy, per tile of farmwatch's grid: the change-code raster (class changed
+#                by a rule's transition and the cell's distance from the tile's radiometric fit of
+#                the current bands to the baseline beyond the threshold)
 #   sieve        gdal_sieve.py: the minimum mapping unit, 4-connected
 #   polygonize   gdal_polygonize.py: the change patches, into PostGIS
 #   load_farmland ogr2ogr: the farmland into PostGIS, reprojected to the 10 m grid's CRS
@@ -106,14 +107,8 @@ for d in before after; do
 done
 
 step change
-gdal_calc.py --quiet --overwrite --type=Byte --hideNoData "${calc_co[@]}" \
-  -A "$(band "$before" B02)" -B "$(band "$before" B03)" -C "$(band "$before" B04)" -D "$(band "$before" B08)" \
-  -E "$r/before-B11.tif" -F "$r/before-B12.tif" \
-  -G "$(band "$after" B02)" -H "$(band "$after" B03)" -I "$(band "$after" B04)" -J "$(band "$after" B08)" \
-  -K "$r/after-B11.tif" -L "$r/after-B12.tif" \
-  -M "$r/before-class.tif" -N "$r/after-class.tif" \
-  --outfile="$r/change.tif" \
-  --calc="$("$py" "$helper" change-expr "$conf" "$work/stats-before.json" "$work/stats-after.json")" >/dev/null
+# numpy per tile of farmwatch's grid: the radiometric fit of the current bands to the baseline is per tile.
+"$py" "$helper" change "$conf" "$before" "$after" "$r" "$work/stats-before.json" "$work/stats-after.json" "$r/change.tif"
 
 step sieve
 # No mask: specks of change take the value around them, pin-holes in a patch are filled (as farmwatch).

@@ -10,20 +10,34 @@ import org.farmwatch.ingest.TileBands;
 
 /**
  * Per-cell change between the baseline and current classes. A cell is a change only when its class
- * changed <em>and</em> the shape of its spectrum moved further than season and haze explain: each
- * band is first divided by its scene median, so a whole-scene shift (phenology of the dominant crop,
- * haze, gain, another sensor) cancels; then the per-band log-ratios are taken less their mean, so a
- * uniform brightening or darkening of one field (vigour, illumination) cancels too. What remains is
- * measured as an RMS distance.
+ * changed <em>and</em> its spectrum moved further than season and haze explain, under two
+ * normalizations that fail in different ways, so both must see it:
+ * <ul>
+ * <li>the tile's own radiometric fit ({@link RadiometricFit}): per band the current composite is
+ *     fitted to the baseline (gain and offset) over pseudo-invariant cells chosen by iterative
+ *     reweighting, so haze, gain, another sensor and the season's shift of the dominant cover cancel;
+ *     the cell's distance from the fit, in units of the tile's no-change spread, must exceed a
+ *     threshold chosen from the tile's own distances (Kittler-Illingworth) or set by
+ *     {@code change.threshold};</li>
+ * <li>the scenes' medians: each band divided by its scene median, the per-band log-ratios taken less
+ *     their mean, and their RMS must exceed {@code change.spectralThreshold}. This holds for every
+ *     surface alike, where a tile's fit, led by its crops' phenology, misjudges an unchanged road.</li>
+ * </ul>
+ * Between two green canopies both measures leave out the cell's own brightening or darkening (vigour,
+ * illumination): the fit's shape distance, and the log-ratios less their mean against the lower
+ * {@code change.vegetationThreshold}.
  */
 public final class ChangeDetector implements Serializable {
 
     /** Transition code of "no change". */
     public static final byte NONE = 0;
 
+    /** Distance a change must exceed, in no-change standard deviations, or NaN: chosen per tile. */
     private final double threshold;
+    /** RMS of the log-ratios (less their mean between green classes) a change must exceed. */
+    private final double shapeThreshold;
     private final double vegetationThreshold;
-    /** Classes with a green canopy: changes among them are subtler than a canopy lost. */
+    /** Classes with a green canopy: between two of them a field's vigour is no change, only the shape counts. */
     private static final boolean[] GREEN = new boolean[16];
 
     static {
@@ -36,13 +50,22 @@ public final class ChangeDetector implements Serializable {
     /** For each transition code, 1 + the index of the rule it matches, 255 for other, 0 for none. */
     private final int[] transition = new int[256];
 
-    public ChangeDetector(List<ConversionRule> rules, double spectralThreshold, double vegetationThreshold,
-                          boolean keepOther) {
+    /**
+     * {@code threshold}: the distance from the tile's fit in no-change standard deviations, or NaN to choose
+     * it per tile; {@code spectralThreshold} and {@code vegetationThreshold}: the RMS log-ratio against the
+     * scene medians, any transition and between green classes.
+     */
+    public ChangeDetector(List<ConversionRule> rules, double threshold, double spectralThreshold,
+                          double vegetationThreshold, boolean keepOther) {
+        if (!Double.isNaN(threshold) && !(threshold > 0)) {
+            throw new IllegalArgumentException("change threshold must be > 0 or NaN (auto), got: " + threshold);
+        }
         if (!(spectralThreshold > 0) || !(vegetationThreshold > 0)) {
             throw new IllegalArgumentException("change thresholds must be > 0, got: " + spectralThreshold + ", "
                     + vegetationThreshold);
         }
-        this.threshold = spectralThreshold;
+        this.threshold = threshold;
+        this.shapeThreshold = spectralThreshold;
         this.vegetationThreshold = vegetationThreshold;
         this.keepOther = keepOther;
         for (LandCover a : LandCover.values()) {
@@ -70,13 +93,19 @@ public final class ChangeDetector implements Serializable {
     }
 
     /**
-     * Writes the transition code (from × 16 + to, or {@link #NONE}) and a confidence (0..1) per cell.
+     * Writes the transition code (from × 16 + to, or {@link #NONE}) and a confidence (0..1) per cell of the
+     * tile window, and returns the fit the spectral test used. {@code fit} is reused (null: a new one).
      * Allocates nothing per cell.
      */
-    public void detect(TileBands before, Scene beforeScene, byte[] beforeClass,
-                       TileBands after, Scene afterScene, byte[] afterClass,
-                       byte[] code, float[] confidence) {
+    public RadiometricFit detect(TileBands before, Scene beforeScene, byte[] beforeClass,
+                                 TileBands after, Scene afterScene, byte[] afterClass,
+                                 byte[] code, float[] confidence, RadiometricFit fit) {
         int nb = Band.values().length;
+        RadiometricFit f = fit != null ? fit : new RadiometricFit(nb);
+        // Too few clear cells in both periods to tell season from change: nothing is confirmed.
+        boolean fitted = f.fit(before, after, threshold);
+        double t2Any = f.threshold() * f.threshold();
+        double t2Green = f.shapeThreshold() * f.shapeThreshold();
         double[] invB = new double[nb];
         double[] invA = new double[nb];
         for (Band b : Band.values()) {
@@ -84,45 +113,46 @@ public final class ChangeDetector implements Serializable {
             invA[b.ordinal()] = 1.0 / Math.max(1e-9, afterScene.clearP50(b));
         }
         double[] logRatio = new double[nb];
+        double m2Any = shapeThreshold * shapeThreshold;
+        double m2Green = vegetationThreshold * vegetationThreshold;
         int n = code.length;
-        double t2Any = threshold * threshold;
-        double t2Green = vegetationThreshold * vegetationThreshold;
         for (int i = 0; i < n; i++) {
             int from = beforeClass[i];
             int to = afterClass[i];
-            if (from == to || from == 0 || to == 0 || transition[(from << 4) | to] == 0) {
+            if (!fitted || from == to || from == 0 || to == 0 || transition[(from << 4) | to] == 0) {
                 code[i] = NONE;
                 confidence[i] = 0;
                 continue;
             }
-            // Log-ratio per band, less its mean: a uniform brightening or darkening (vigour, illumination,
-            // gain) cancels, and only a change in the shape of the spectrum remains.
+            boolean green = GREEN[from] && GREEN[to];
+            // The tile's fit.
+            double d2 = green ? f.shapeDistance2(before, after, i) : f.distance2(before, after, i);
+            double t2 = green ? t2Green : t2Any;
+            // The scene medians: log-ratio per band; between canopies less its mean, so that only the shape
+            // counts; towards or from bare, built or water the brightness too (soil to concrete keeps its shape).
             double mean = 0;
             for (int b = 0; b < nb; b++) {
                 double lr = Math.log(Math.max(1e-6, after.bands[b][i] * invA[b]) / Math.max(1e-6, before.bands[b][i] * invB[b]));
                 logRatio[b] = lr;
                 mean += lr;
             }
-            mean /= nb;
-            boolean green = GREEN[from] && GREEN[to];
-            // Between two canopies only the shape counts; towards or from bare, built or water the
-            // brightness change counts as well (soil to concrete keeps much of its shape).
-            double centre = green ? mean : 0;
+            double centre = green ? mean / nb : 0;
             double sum = 0;
             for (int b = 0; b < nb; b++) {
                 double d = logRatio[b] - centre;
                 sum += d * d;
             }
             double ms = sum / nb;
-            double t2 = green ? t2Green : t2Any;
-            if (ms < t2) {
+            double m2 = green ? m2Green : m2Any;
+            if (!(d2 >= t2) || !(ms >= m2)) {
                 code[i] = NONE;
                 confidence[i] = 0;
             } else {
                 code[i] = (byte) ((from << 4) | to);
-                // 0.5 at the threshold, approaching 1 at three times it.
-                confidence[i] = (float) Math.min(1.0, 0.25 + 0.25 * Math.sqrt(ms / t2));
+                // 0.5 at the nearer of the two thresholds, approaching 1 at three times it.
+                confidence[i] = (float) Math.min(1.0, 0.25 + 0.25 * Math.sqrt(Math.min(d2 / t2, ms / m2)));
             }
         }
+        return f;
     }
 }

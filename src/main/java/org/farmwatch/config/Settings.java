@@ -30,9 +30,10 @@ import org.farmwatch.util.FarmwatchException;
  *
  * @param gridCrs         "auto" or an authority code such as EPSG:4527
  * @param cellSizeMetres  0 means: the finest native resolution among the scenes
+ * @param changeThreshold NaN means auto: each tile chooses the distance a change must exceed
  */
 public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int haloCells,
-                       double spectralThreshold, double vegetationThreshold, boolean keepOther, String darkObject, double cloudBufferMetres,
+                       double changeThreshold, double spectralThreshold, double vegetationThreshold, boolean keepOther, String darkObject, double cloudBufferMetres,
                        org.farmwatch.ingest.Compositor.Method compositeMethod, double minPatchAreaM2,
                        RuleClassifier.Thresholds thresholds, List<ConversionRule> rules, FieldMapping fields,
                        Map<String, String> echo,
@@ -40,7 +41,7 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
         implements Serializable {
 
     private static final Set<String> SCALAR_KEYS = Set.of("grid.crs", "grid.cellSizeMetres", "grid.tileSize",
-            "grid.haloCells", "cloud.bufferMetres", "composite.method", "classifier", "change.spectralThreshold", "change.vegetationThreshold", "change.keepOther", "change.persistence", "patch.minAreaM2", "rules",
+            "grid.haloCells", "cloud.bufferMetres", "composite.method", "classifier", "change.threshold", "change.spectralThreshold", "change.vegetationThreshold", "change.keepOther", "change.persistence", "patch.minAreaM2", "rules",
             "farmland.field.parcel_id", "farmland.field.admin_code", "farmland.field.township", "farmland.field.land_class",
             "classify.darkObjectSubtraction", "classify.waterMndwi", "classify.vegetationNdvi", "classify.sparseNdvi", "classify.cropNirShare",
             "classify.forestSwirNir", "classify.orchardSwirNir", "classify.bareBrightness", "classify.builtBlueRed",
@@ -205,7 +206,10 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
             throw FarmwatchException.usage(where + ": verdict.growthFactor must be at least 1, got: "
                     + p.getProperty("verdict.growthFactor").trim());
         }
-        return new Settings(crs.toUpperCase(), cell, tile, halo, positive(p, "change.spectralThreshold", where),
+        // change.threshold: auto (NaN, chosen per tile) or a distance in no-change standard deviations.
+        double changeThreshold = p.getProperty("change.threshold", "auto").trim().equals("auto") ? Double.NaN
+                : positive(p, "change.threshold", where);
+        return new Settings(crs.toUpperCase(), cell, tile, halo, changeThreshold, positive(p, "change.spectralThreshold", where),
                 positive(p, "change.vegetationThreshold", where), keepOther,
                 oneOf(p, "classify.darkObjectSubtraction", List.of("auto", "true", "false"), where),
                 nonNegative(p, "cloud.bufferMetres", where),

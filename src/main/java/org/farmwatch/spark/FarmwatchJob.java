@@ -301,7 +301,8 @@ public final class FarmwatchJob {
     }
 
     static ChangeDetector detector(Settings s) {
-        return new ChangeDetector(s.rules(), s.spectralThreshold(), s.vegetationThreshold(), s.keepOther());
+        return new ChangeDetector(s.rules(), s.changeThreshold(), s.spectralThreshold(), s.vegetationThreshold(),
+                s.keepOther());
     }
 
     /** Tiles taken from the tile store, tiles computed, and bytes of raster data read from the scenes. */
@@ -358,6 +359,8 @@ public final class FarmwatchJob {
             float[] conf = new float[win * win];
             short[] beforeValid = new short[win * win];
             short[] afterValid = new short[win * win];
+            // The tile's radiometric fit of the current period to the baseline; reused from tile to tile.
+            org.farmwatch.change.RadiometricFit fit = null;
             // Per current observation, its own classes (persistence); kept from tile to tile.
             List<byte[]> observations = new ArrayList<>();
             while (keys.hasNext()) {
@@ -391,7 +394,7 @@ public final class FarmwatchJob {
                 long cpu0 = cpu.getCurrentThreadCpuTime();
                 classifier.classify(before, beforeStats, beforeClass);
                 classifier.classify(after, afterStats, afterClass);
-                detector.detect(before, beforeStats, beforeClass, after, afterStats, afterClass, code, conf);
+                fit = detector.detect(before, beforeStats, beforeClass, after, afterStats, afterClass, code, conf, fit);
                 if (persistence != null && afterWindows.size() > 1) {
                     // Each current observation classified on its own: a change must hold in most of them.
                     while (observations.size() < afterWindows.size()) {

@@ -600,8 +600,9 @@ public final class TileStore implements Serializable {
         b.append("grid ").append(gridFolder(layout)).append('\n');
         // Exactly the settings that detect reads; keep in step with FarmwatchJob.detect.
         b.append("settings halo=").append(s.haloCells()).append(" cloudBuffer=").append(s.cloudBufferMetres())
-                .append(" composite=").append(s.compositeMethod()).append(" spectral=").append(s.spectralThreshold())
-                .append(" vegetation=").append(s.vegetationThreshold()).append(" keepOther=").append(s.keepOther())
+                .append(" composite=").append(s.compositeMethod()).append(" change=").append(s.changeThreshold())
+                .append(" spectral=").append(s.spectralThreshold()).append(" vegetation=").append(s.vegetationThreshold())
+                .append(" keepOther=").append(s.keepOther())
                 .append(" minPatch=").append(s.minPatchAreaM2()).append(" thresholds=").append(s.thresholds())
                 .append(" rules=").append(rules(s))
                 .append(" classifier=").append(org.farmwatch.classify.Classifiers.identity(s))

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Measures accuracy on the labelled real scenes and prints it. The assertions are regression floors
- * at today's figures; the goals of the classify-and-detect issue (F1 0.75 on Taizhou, overall
- * accuracy 0.85 on Slovenia) are not reached yet, and the printed figures say how far off they are.
+ * at today's figures: Taizhou's F1 passes its goal of 0.75; Slovenia's overall accuracy with the rule
+ * classifier does not reach 0.85 yet, and the printed figure says how far off it is.
  */
 class RealDataAccuracyTest {
 
@@ -122,7 +122,10 @@ class RealDataAccuracyTest {
         System.out.printf("taizhou-landsat: precision %.3f, recall %.3f, F1 %.3f (goal 0.75; CVA+Otsu 0.28)%n",
                 precision, recall, f1);
         assertEquals(4227, tp + fn, "change.bmp holds 4,227 changed sample pixels");
-        assertTrue(f1 >= 0.65, "F1 fell below today's 0.675: " + f1);
+        // Measured 0.786 (precision 0.992, recall 0.651): recall is bounded by the classes, which miss
+        // about a third of the changed samples (dark new roofs read as soil, bare land in 2000).
+        assertTrue(f1 >= 0.76, "F1 fell below today's 0.786: " + f1);
+        assertTrue(precision >= 0.95, "precision fell below today's 0.992: " + precision);
     }
 
     @Test

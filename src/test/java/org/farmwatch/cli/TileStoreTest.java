@@ -185,7 +185,7 @@ class TileStoreTest {
         assertEquals(tiles, count(runs.resolve("r3"), "tiles_reused"));
 
         // A detection setting changes every tile.
-        Path detectConf = conf("c3.conf", "store.dir = " + store, "grid.tileSize = 128", "change.spectralThreshold = 0.31");
+        Path detectConf = conf("c3.conf", "store.dir = " + store, "grid.tileSize = 128", "change.threshold = 6");
         run(runs.resolve("r4"), detectConf, "r4", after);
         assertEquals(tiles, count(runs.resolve("r4"), "tiles_computed"));
         assertEquals(0, count(runs.resolve("r4"), "tiles_reused"));

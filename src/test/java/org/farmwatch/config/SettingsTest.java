@@ -70,6 +70,17 @@ class SettingsTest {
     }
 
     @Test
+    void theChangeThresholdIsAutoOrAPositiveDistance() throws Exception {
+        assertTrue(Double.isNaN(Settings.defaults().changeThreshold()), "auto by default");
+        Path f = dir.resolve("threshold.conf");
+        Files.writeString(f, "change.threshold = 6.5\n");
+        assertEquals(6.5, Settings.load(f).changeThreshold());
+        String m = loadFails("change.threshold = 0\n").getMessage();
+        assertTrue(m.contains("change.threshold") && m.contains("got: 0"), m);
+        assertTrue(loadFails("change.threshold = high\n").getMessage().contains("change.threshold"));
+    }
+
+    @Test
     void aUsersRulesReplaceTheDefaultOnes() throws Exception {
         Path f = dir.resolve("ponds.conf");
         Files.writeString(f, "rules = ponds\nrule.ponds.type = non_grain\nrule.ponds.from = cropland\n"
