@@ -213,6 +213,7 @@ def transitions(conf):
 
 # RadiometricFit's constants, and WorkingGrid's fixed origin of tile (0, 0).
 FIT_MAX_SAMPLES, FIT_RUN, FIT_MIN_SAMPLES, FIT_ROUNDS, FIT_BINS, FIT_FINE_BINS = 4096, 16, 256, 10, 256, 4096
+FIT_SETTLED = 1e-6
 FIT_MIN_DISTANCE = math.sqrt(22.457744484825323)
 FIT_MIN_SHAPE_DISTANCE = math.sqrt(20.515005652432873)
 GREEN = [1, 2, 3, 4, 5]
@@ -324,9 +325,10 @@ def fit(x, y, clear, fixed):
         wt = w.sum()
         if not wt > 0:
             return None
-        g, o, s = numpy.empty(6), numpy.empty(6), numpy.empty(6)
+        g, o, s, m_y = numpy.empty(6), numpy.empty(6), numpy.empty(6), numpy.empty(6)
         for b in range(6):
             mx, my = (w * xs[b]).sum() / wt, (w * ys[b]).sum() / wt
+            m_y[b] = my
             vx = max(0.0, (w * xs[b] * xs[b]).sum() / wt - mx * mx)
             vy = max(0.0, (w * ys[b] * ys[b]).sum() / wt - my * my)
             cxy = (w * xs[b] * ys[b]).sum() / wt - mx * my
@@ -334,7 +336,13 @@ def fit(x, y, clear, fixed):
             o[b] = my - g[b] * mx
             residual = max(0.0, vy - 2 * g[b] * cxy + g[b] * g[b] * vx)
             s[b] = 1.0 / max(1e-6 * (abs(my) + 1e-9), math.sqrt(residual))
+        # RadiometricFit.SETTLED: a round that moves nothing by more than that share ends the fitting.
+        settled = rnd > 0 and all(abs(g[b] - gain[b]) <= FIT_SETTLED * abs(g[b])
+                                  and abs(o[b] - offset[b]) <= FIT_SETTLED * (abs(m_y[b]) + 1e-9)
+                                  and abs(s[b] - inv_sd[b]) <= FIT_SETTLED * s[b] for b in range(6))
         gain, offset, inv_sd = g, o, s
+        if settled:
+            break
     if fixed is not None:
         return gain, offset, inv_sd, fixed, fixed
     full, shape = distances(xs, ys, gain, offset, inv_sd)

@@ -30,6 +30,8 @@ public final class RadiometricFit {
     /** Fewer clear cell pairs than this (a sliver of scene in the tile): no fit, nothing is confirmed. */
     static final int MIN_SAMPLES = 256;
     private static final int ROUNDS = 10;
+    /** A round that moves no gain, offset or spread by more than this share ends the fitting. */
+    static final double SETTLED = 1e-6;
     private static final int BINS = 256;
     private static final int FINE_BINS = 4096;
     /** The 0.999 quantile of chi-square with 6 degrees of freedom, square-rooted: the least distance that is change. */
@@ -47,6 +49,7 @@ public final class RadiometricFit {
     private final double[] syy;
     private final double[] sxy;
     private final long[] hist = new long[FINE_BINS];
+    private final double[] distances = new double[MAX_SAMPLES];
     /** The sampled clear cells of the two composites, band by band, gathered once per tile. */
     private final float[][] xs;
     private final float[][] ys;
@@ -107,6 +110,7 @@ public final class RadiometricFit {
         float[][] x = xs;
         float[][] y = ys;
         for (int round = 0; round < ROUNDS; round++) {
+            boolean settled = round > 0;
             double wt = 0;
             java.util.Arrays.fill(sx, 0);
             java.util.Arrays.fill(sy, 0);
@@ -145,9 +149,16 @@ public final class RadiometricFit {
                 double residual = Math.max(0, vy - 2 * g * cxy + g * g * vx);
                 // A constant band (synthetic or saturated) leaves no spread: keep the division finite.
                 double floor = 1e-6 * (Math.abs(my) + 1e-9);
+                double s = 1.0 / Math.max(floor, Math.sqrt(residual));
+                settled &= Math.abs(g - gain[b]) <= SETTLED * Math.abs(g) && Math.abs(o - offset[b]) <= SETTLED * (Math.abs(my) + 1e-9)
+                        && Math.abs(s - invSd[b]) <= SETTLED * s;
                 gain[b] = g;
                 offset[b] = o;
-                invSd[b] = 1.0 / Math.max(floor, Math.sqrt(residual));
+                invSd[b] = s;
+            }
+            if (settled) {
+                // The weights no longer move the fit: further rounds would repeat it.
+                break;
             }
         }
         valid = true;
@@ -259,8 +270,11 @@ public final class RadiometricFit {
     private double minimumError(float[][] x, float[][] y, int n, boolean shape) {
         double floor = shape ? MIN_SHAPE_DISTANCE : MIN_DISTANCE;
         double max = 0;
+        // Each sample's distance once; the two histograms below read it again.
+        double[] d = distances;
         for (int i = 0; i < n; i++) {
-            max = Math.max(max, Math.sqrt(shape ? shapeDistance2(x, y, i) : distance2(x, y, i)));
+            d[i] = Math.sqrt(shape ? shapeDistance2(x, y, i) : distance2(x, y, i));
+            max = Math.max(max, d[i]);
         }
         if (!(max > floor)) {
             return floor;
@@ -268,8 +282,7 @@ public final class RadiometricFit {
         java.util.Arrays.fill(hist, 0);
         long total = 0;
         for (int i = 0; i < n; i++) {
-            double d = Math.sqrt(shape ? shapeDistance2(x, y, i) : distance2(x, y, i));
-            hist[Math.min(FINE_BINS - 1, (int) (d / max * FINE_BINS))]++;
+            hist[Math.min(FINE_BINS - 1, (int) (d[i] / max * FINE_BINS))]++;
             total++;
         }
         long acc = 0;
@@ -284,8 +297,7 @@ public final class RadiometricFit {
         double hi = max * (top + 1) / FINE_BINS;
         java.util.Arrays.fill(hist, 0);
         for (int i = 0; i < n; i++) {
-            double d = Math.sqrt(shape ? shapeDistance2(x, y, i) : distance2(x, y, i));
-            hist[Math.min(BINS - 1, (int) (d / hi * BINS))]++;
+            hist[Math.min(BINS - 1, (int) (d[i] / hi * BINS))]++;
         }
         double width = hi / BINS;
         // Cumulative weight, first and second moments of the bins below k.
