@@ -178,15 +178,7 @@ public final class TileStore implements Serializable {
             byte[] bytes = sceneBytes(t);
             FileSystem f = fs();
             if (f instanceof org.apache.hadoop.fs.LocalFileSystem local) {
-                Path lp = local.pathToFile(p).toPath();
-                Path lt = local.pathToFile(tmp).toPath();
-                try {
-                    Files.createDirectories(lp.getParent());
-                    Files.write(lt, bytes, java.nio.file.StandardOpenOption.CREATE_NEW);
-                    Files.move(lt, lp, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                } finally {
-                    Files.deleteIfExists(lt);
-                }
+                saveLocal(local.pathToFile(tmp).toPath(), local.pathToFile(p).toPath(), d -> d.write(bytes));
                 return true;
             }
             try (FSDataOutputStream out = f.create(tmp, false)) {
@@ -462,7 +454,7 @@ public final class TileStore implements Serializable {
             if (f instanceof org.apache.hadoop.fs.LocalFileSystem local) {
                 // Hadoop's local file system forks `chmod` for every file it creates (without the native
                 // Hadoop library, as here): about 2 s of CPU per Sentinel-2 tile's worth of entries.
-                saveLocal(local.pathToFile(tmp).toPath(), local.pathToFile(p).toPath(), e);
+                saveLocal(local.pathToFile(tmp).toPath(), local.pathToFile(p).toPath(), d -> write(d, e));
                 return true;
             }
             try (FSDataOutputStream out = f.create(tmp, false)) {
@@ -485,12 +477,17 @@ public final class TileStore implements Serializable {
         }
     }
 
-    private static void saveLocal(Path tmp, Path p, Entry e) throws IOException {
+    /** What an entry's file holds, written to a stream. */
+    private interface Body {
+        void write(DataOutputStream d) throws IOException;
+    }
+
+    private static void saveLocal(Path tmp, Path p, Body body) throws IOException {
         try {
             Files.createDirectories(p.getParent());
             try (DataOutputStream d = new DataOutputStream(new java.io.BufferedOutputStream(
                     Files.newOutputStream(tmp, java.nio.file.StandardOpenOption.CREATE_NEW), 1 << 16))) {
-                write(d, e);
+                body.write(d);
             }
             // A rename within the folder: readers see the whole entry or none. A twin from another attempt
             // of the same tile is the same entry.

@@ -137,21 +137,10 @@ class TileStoreTest {
         Gdal.init();
         // A second current scene: a 2.56 km square of the sample's, centred on grid tile corners,
         // so that it touches 3 x 3 tiles of 1280 m, 640 m clear of any other tile.
-        double minX = 39_482_240;
-        double maxY = 4_067_840;
-        double side = 2_560;
-        Path extra = tmp.resolve("S2_20250921");
-        Files.createDirectories(extra);
-        try (Stream<Path> files = Files.list(Path.of(ExitCodesTest.AFTER))) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".tif")).toList()) {
-                Dataset src = gdal.Open(f.toString());
-                Dataset dst = gdal.Translate(extra.resolve(f.getFileName().toString().replace("20250920T", "20250921T")).toString(),
-                        src, new TranslateOptions(new java.util.Vector<>(List.of("-projwin", "" + minX, "" + maxY,
-                                "" + (minX + side), "" + (maxY - side), "-q"))));
-                dst.delete();
-                src.delete();
-            }
-        }
+        double minX = SQUARE_MIN_X;
+        double maxY = SQUARE_MAX_Y;
+        double side = SQUARE_SIDE;
+        Path extra = squareOfCurrentScene("20250921");
         double span = 128 * 10;
         long touched = (long) (Math.floor((minX + side) / span) - Math.floor(minX / span) + 1)
                 * (long) (Math.floor((1e7 - (maxY - side)) / span) - Math.floor((1e7 - maxY) / span) + 1);
@@ -195,21 +184,7 @@ class TileStoreTest {
     void withSceneWindowsKeptANewSceneIsTheOnlyOneRead() throws Exception {
         Gdal.init();
         // A new current scene: a 2.56 km square of the sample's touching 3 x 3 tiles of 1280 m.
-        double minX = 39_482_240;
-        double maxY = 4_067_840;
-        double side = 2_560;
-        Path extra = tmp.resolve("S2_20250922");
-        Files.createDirectories(extra);
-        try (Stream<Path> files = Files.list(Path.of(ExitCodesTest.AFTER))) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".tif")).toList()) {
-                Dataset src = gdal.Open(f.toString());
-                Dataset dst = gdal.Translate(extra.resolve(f.getFileName().toString().replace("20250920T", "20250922T")).toString(),
-                        src, new TranslateOptions(new java.util.Vector<>(List.of("-projwin", "" + minX, "" + maxY,
-                                "" + (minX + side), "" + (maxY - side), "-q"))));
-                dst.delete();
-                src.delete();
-            }
-        }
+        Path extra = squareOfCurrentScene("20250922");
         Path store = tmp.resolve("store");
         // No halo: each scene cell lies in one tile window, so bytes_read is exactly what was decoded.
         Path conf = conf("s.conf", "store.dir = " + store, "store.scenes = on", "grid.tileSize = 128", "grid.haloCells = 0");
@@ -346,6 +321,28 @@ class TileStoreTest {
         Files.writeString(aJson, "not json");
         e = org.junit.jupiter.api.Assertions.assertThrows(org.farmwatch.util.FarmwatchException.class, () -> open(store, a));
         assertTrue(e.getMessage().contains(aJson.toString()), e.getMessage());
+    }
+
+    /** Where {@link #squareOfCurrentScene} cuts: centred on grid tile corners, 640 m clear of other tiles of 1280 m. */
+    private static final double SQUARE_MIN_X = 39_482_240;
+    private static final double SQUARE_MAX_Y = 4_067_840;
+    private static final double SQUARE_SIDE = 2_560;
+
+    /** A second current scene dated {@code date} (yyyyMMdd): a 2.56 km square cut from the sample's. */
+    private Path squareOfCurrentScene(String date) throws Exception {
+        Path extra = tmp.resolve("S2_" + date);
+        Files.createDirectories(extra);
+        try (Stream<Path> files = Files.list(Path.of(ExitCodesTest.AFTER))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".tif")).toList()) {
+                Dataset src = gdal.Open(f.toString());
+                Dataset dst = gdal.Translate(extra.resolve(f.getFileName().toString().replace("20250920T", date + "T")).toString(),
+                        src, new TranslateOptions(new java.util.Vector<>(List.of("-projwin", "" + SQUARE_MIN_X,
+                                "" + SQUARE_MAX_Y, "" + (SQUARE_MIN_X + SQUARE_SIDE), "" + (SQUARE_MAX_Y - SQUARE_SIDE), "-q"))));
+                dst.delete();
+                src.delete();
+            }
+        }
+        return extra;
     }
 
     private static String rasterBytes(Path tif) {
