@@ -175,10 +175,17 @@ final class PipelineRun {
             java.util.Set<PublishOutput> wanted = settings.publishOutputs();
             List<String> outputs = new ArrayList<>(List.of("onemap.gpkg"));
             t0 = System.nanoTime();
-            if (wanted.contains(PublishOutput.CHANGE_RASTER)) {
-                ChangeRaster.buildCog(stage.resolve(".change-tiles"), stage.resolve("change.tif"),
-                        stage.resolve("change_detail.tif"));
-                outputs.addAll(List.of("change.tif", "change_detail.tif"));
+            boolean change = wanted.contains(PublishOutput.CHANGE_RASTER);
+            boolean detail = wanted.contains(PublishOutput.CHANGE_DETAIL);
+            if (change || detail) {
+                ChangeRaster.buildCogs(stage.resolve(".change-tiles"), change ? stage.resolve("change.tif") : null,
+                        detail ? stage.resolve("change_detail.tif") : null);
+                if (change) {
+                    outputs.add("change.tif");
+                }
+                if (detail) {
+                    outputs.add("change_detail.tif");
+                }
                 seconds.put("publish_cog", secs(t0));
             }
 

@@ -87,6 +87,11 @@ public final class ChangeRaster {
      * one), {@code detail} the baseline and current classes and the clear-observation counts.
      */
     public static void buildCog(Path dir, Path change, Path detail) throws java.io.IOException {
+        buildCogs(dir, change, detail);
+    }
+
+    /** As {@link #buildCog}; either file may be null, and is then not written. */
+    public static void buildCogs(Path dir, Path change, Path detail) throws java.io.IOException {
         Gdal.init();
         String[] files;
         try (Stream<Path> s = Files.list(dir)) {
@@ -96,10 +101,13 @@ public final class ChangeRaster {
             throw new IllegalStateException("no change tiles in " + dir);
         }
         // The two files at once: building overviews is single-threaded in GDAL, and each thread has its own datasets.
-        java.util.concurrent.CompletableFuture<Void> detailDone = java.util.concurrent.CompletableFuture.runAsync(
-                () -> detailCog(dir, files, detail));
+        java.util.concurrent.CompletableFuture<Void> detailDone = detail == null
+                ? java.util.concurrent.CompletableFuture.completedFuture(null)
+                : java.util.concurrent.CompletableFuture.runAsync(() -> detailCog(dir, files, detail));
         try {
-            changeCog(dir, files, change);
+            if (change != null) {
+                changeCog(dir, files, change);
+            }
         } finally {
             try {
                 detailDone.join();

@@ -13,8 +13,10 @@ import java.util.Set;
 public enum PublishOutput {
     /** onemap.gpkg: the change patches and flagged parcels. Always written. */
     GEOPACKAGE("geopackage"),
-    /** change.tif and change_detail.tif. */
+    /** change.tif: the change type of each cell. */
     CHANGE_RASTER("change_raster"),
+    /** change_detail.tif: both periods' classes and clear-observation counts (four bands, the costlier COG). */
+    CHANGE_DETAIL("change_detail"),
     /** The before and after true-colour COGs. */
     TRUE_COLOUR("true_colour"),
     /** onemap.qgz, the QGIS project over the GeoPackage and the rasters. */

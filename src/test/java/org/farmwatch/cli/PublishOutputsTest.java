@@ -62,17 +62,18 @@ class PublishOutputsTest {
         assertEquals(0, r.exit(), r.err());
         try (var s = Files.list(lean)) {
             List<String> names = s.map(p -> p.getFileName().toString()).sorted().toList();
-            assertEquals(List.of("change.tif", "change_detail.tif", "onemap.gpkg", "run.json"), names);
+            assertEquals(List.of("change.tif", "onemap.gpkg", "run.json"), names);
         }
         var manifest = Json.parseObject(Files.readString(lean.resolve("run.json")));
-        assertEquals(List.of("onemap.gpkg", "change.tif", "change_detail.tif", "run.json"), manifest.get("outputs"));
+        assertEquals(List.of("onemap.gpkg", "change.tif", "run.json"), manifest.get("outputs"));
         var seconds = Json.object(manifest.get("seconds"));
         assertFalse(seconds.containsKey("publish_reports") || seconds.containsKey("publish_dossiers")
                 || seconds.containsKey("publish_qgis"), seconds.toString());
 
         Path full = tmp.resolve("full");
         assertEquals(0, run(full, "full", "store.dir = off").exit());
-        assertTrue(Files.exists(full.resolve("report.html")) && Files.exists(full.resolve("onemap.qgz")));
+        assertTrue(Files.exists(full.resolve("report.html")) && Files.exists(full.resolve("onemap.qgz"))
+                && Files.exists(full.resolve("change_detail.tif")));
         assertEquals(TileStoreTest.count(full, "flagged_written"), TileStoreTest.count(lean, "flagged_written"));
         assertEquals(TileStoreTest.count(full, "patches_written"), TileStoreTest.count(lean, "patches_written"));
         assertTrue(TileStoreTest.count(lean, "flagged_written") > 0);
