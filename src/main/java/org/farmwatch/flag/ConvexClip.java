@@ -70,15 +70,21 @@ final class ConvexClip {
         return xy;
     }
 
-    /** The area of {@code subject} (polygons, with holes) inside the convex counter-clockwise {@code ring}. */
-    static double area(Geometry subject, double[] ring) {
-        double ox = ring[0];
-        double oy = ring[1];
+    /** {@code ring}'s coordinates less ({@code ox}, {@code oy}): small numbers keep the clipping exact at projected coordinates. */
+    private static double[] relativeTo(double[] ring, double ox, double oy) {
         double[] clip = new double[ring.length];
         for (int i = 0; i < ring.length; i += 2) {
             clip[i] = ring[i] - ox;
             clip[i + 1] = ring[i + 1] - oy;
         }
+        return clip;
+    }
+
+    /** The area of {@code subject} (polygons, with holes) inside the convex counter-clockwise {@code ring}. */
+    static double area(Geometry subject, double[] ring) {
+        double ox = ring[0];
+        double oy = ring[1];
+        double[] clip = relativeTo(ring, ox, oy);
         double sum = 0;
         for (int g = 0; g < subject.getNumGeometries(); g++) {
             if (subject.getGeometryN(g) instanceof Polygon p && !p.isEmpty()) {
@@ -102,11 +108,7 @@ final class ConvexClip {
         }
         double ox = ring[0];
         double oy = ring[1];
-        double[] clip = new double[ring.length];
-        for (int i = 0; i < ring.length; i += 2) {
-            clip[i] = ring[i] - ox;
-            clip[i + 1] = ring[i + 1] - oy;
-        }
+        double[] clip = relativeTo(ring, ox, oy);
         double[] pts = clip(p.getExteriorRing(), clip, ox, oy);
         int n = pts.length / 2;
         double a = 0;

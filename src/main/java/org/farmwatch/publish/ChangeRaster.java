@@ -84,13 +84,9 @@ public final class ChangeRaster {
     /**
      * Stitches every tile in {@code dir} into two COGs: {@code change} holds the change type alone
      * with its colour table (GeoTIFF keeps a palette only on single-band files, and analysts open this
-     * one), {@code detail} the baseline and current classes and the clear-observation counts.
+     * one), {@code detail} the baseline and current classes and the clear-observation counts. Either may be
+     * null, and is then not written.
      */
-    public static void buildCog(Path dir, Path change, Path detail) throws java.io.IOException {
-        buildCogs(dir, change, detail);
-    }
-
-    /** As {@link #buildCog}; either file may be null, and is then not written. */
     public static void buildCogs(Path dir, Path change, Path detail) throws java.io.IOException {
         Gdal.init();
         String[] files;

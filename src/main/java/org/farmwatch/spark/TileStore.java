@@ -76,10 +76,8 @@ public final class TileStore implements Serializable {
     private final int halo;
     private final List<SceneMark> before;
     private final List<SceneMark> after;
-    /** Scene id and date to the fingerprint of its files and reading, when scene windows are kept; else null. */
-    private final Map<String, String> sceneKeys;
-    /** Scene id and date to its footprint, when scene windows are kept. */
-    private final Map<String, SceneMark> sceneMarks;
+    /** Scene id and date to what keys and bounds its stored windows, when scene windows are kept; else null. */
+    private final Map<String, SceneWindows> scenes;
     private transient FileSystem fs;
 
     /** What of one scene enters the digest of a tile it touches, with its footprint grown by a safety margin. */
@@ -88,6 +86,9 @@ public final class TileStore implements Serializable {
             return minX <= e.getMaxX() && maxX >= e.getMinX() && minY <= e.getMaxY() && maxY >= e.getMinY();
         }
     }
+
+    /** A scene's stored windows: the text their digests start from (its files and reading), and its footprint. */
+    private record SceneWindows(String key, SceneMark footprint) implements Serializable {}
 
     /** What the detect step gave for one tile. */
     public record Entry(List<PatchFragment> fragments, long clearCells, long changedCells, byte[] changeTile,
@@ -102,11 +103,10 @@ public final class TileStore implements Serializable {
         this.halo = halo;
         this.before = before;
         this.after = after;
-        this.sceneKeys = null;
-        this.sceneMarks = null;
+        this.scenes = null;
     }
 
-    private TileStore(TileStore t, Map<String, String> sceneKeys, Map<String, SceneMark> sceneMarks) {
+    private TileStore(TileStore t, Map<String, SceneWindows> scenes) {
         this.root = t.root;
         this.hadoopConf = t.hadoopConf;
         this.fixed = t.fixed;
@@ -114,39 +114,34 @@ public final class TileStore implements Serializable {
         this.halo = t.halo;
         this.before = t.before;
         this.after = t.after;
-        this.sceneKeys = sceneKeys;
-        this.sceneMarks = sceneMarks;
+        this.scenes = scenes;
     }
 
     /** This store keeping the scenes' tile windows too ({@code store.scenes = on}). */
     public TileStore withScenes(Period before, Period after, Settings s) {
-        Map<String, String> keys = new java.util.HashMap<>();
-        Map<String, SceneMark> footprints = new java.util.HashMap<>();
+        Map<String, SceneWindows> windows = new java.util.HashMap<>();
         for (Period p : List.of(before, after)) {
             List<SceneMark> marks = marks(p, layout);
             for (int i = 0; i < p.scenes().size(); i++) {
                 Scene sc = p.scenes().get(i);
-                footprints.put(sceneKey(sc), marks.get(i));
                 // What SceneReader reads a window from: files, radiometry, dark levels, mask (and the scene's own
                 // statistics for the spectral cloud test), and the window's grid, halo and cloud buffer.
-                keys.put(sceneKey(sc), "farmwatch scene tile " + SCENE_FORMAT + "\nbuild " + build() + "\ngrid " + layout
-                        + "\nhalo " + s.haloCells() + " cloudBuffer " + s.cloudBufferMetres()
-                        + "\nscene " + fingerprint(sc) + "\nstatistics " + stats(sc));
+                windows.put(sceneKey(sc), new SceneWindows("farmwatch scene tile " + SCENE_FORMAT + "\nbuild " + build()
+                        + "\ngrid " + layout + "\nhalo " + s.haloCells() + " cloudBuffer " + s.cloudBufferMetres()
+                        + "\nscene " + fingerprint(sc) + "\nstatistics " + stats(sc), marks.get(i)));
             }
         }
-        return new TileStore(this, keys, footprints);
+        return new TileStore(this, windows);
     }
 
     /** Whether a scene's footprint touches the window of {@code key}: only those windows are worth keeping. */
     public boolean touches(Scene sc, TileKey key) {
-        SceneMark m = sceneMarks.get(sceneKey(sc));
-        Envelope win = new Envelope(layout.extentOf(key));
-        win.expandBy(halo * layout.cellSizeMetres());
-        return m == null || m.touches(win);
+        SceneWindows w = scenes.get(sceneKey(sc));
+        return w == null || w.footprint().touches(window(key));
     }
 
     public boolean keepsScenes() {
-        return sceneKeys != null;
+        return scenes != null;
     }
 
     private static String sceneKey(Scene sc) {
@@ -195,11 +190,11 @@ public final class TileStore implements Serializable {
     }
 
     private org.apache.hadoop.fs.Path scenePath(Scene sc, TileKey key) {
-        String k = sceneKeys.get(sceneKey(sc));
-        if (k == null) {
+        SceneWindows w = scenes.get(sceneKey(sc));
+        if (w == null) {
             throw new IllegalArgumentException("scene " + sceneKey(sc) + " is not one of this run's");
         }
-        String digest = sha256(k + "\ntile " + key);
+        String digest = sha256(w.key() + "\ntile " + key);
         return new org.apache.hadoop.fs.Path(root + "/scenes/" + digest.substring(0, 2) + "/" + digest + ".scene");
     }
 
@@ -399,10 +394,16 @@ public final class TileStore implements Serializable {
         return root;
     }
 
-    /** The digest naming the entry of {@code key}. */
-    public String digest(TileKey key) {
+    /** The window a tile's detect reads: the tile with its halo. */
+    private Envelope window(TileKey key) {
         Envelope win = new Envelope(layout.extentOf(key));
         win.expandBy(halo * layout.cellSizeMetres());
+        return win;
+    }
+
+    /** The digest naming the entry of {@code key}. */
+    public String digest(TileKey key) {
+        Envelope win = window(key);
         StringBuilder b = new StringBuilder(fixed).append("\ntile ").append(key);
         for (SceneMark m : before) {
             if (m.touches(win)) {

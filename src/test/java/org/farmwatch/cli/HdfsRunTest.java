@@ -9,10 +9,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.farmwatch.util.MiniHdfs;
 import org.farmwatch.util.Gdal;
 import org.farmwatch.util.Json;
 import org.gdal.gdal.Dataset;
@@ -32,29 +31,23 @@ class HdfsRunTest {
 
     @TempDir
     static Path tmp;
-    private MiniDFSCluster dfs;
+    private MiniHdfs dfs;
     private FileSystem fs;
     private String hdfs;
 
     @BeforeAll
     void startHdfs() throws Exception {
-        Configuration c = new Configuration();
-        c.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("dfs").toString());
-        dfs = new MiniDFSCluster.Builder(c).numDataNodes(1).build();
-        dfs.waitActive();
-        fs = dfs.getFileSystem();
-        hdfs = fs.getUri().toString();
+        dfs = MiniHdfs.start(tmp.resolve("dfs"));
+        fs = dfs.fs;
+        hdfs = dfs.uri;
         assertTrue(hdfs.startsWith("hdfs://"), hdfs);
-        fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(Path.of("sample-tiles/scenes").toAbsolutePath().toUri()),
-                new org.apache.hadoop.fs.Path(hdfs + "/data/scenes"));
-        fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(Path.of("sample-tiles/farmland.gpkg").toAbsolutePath().toUri()),
-                new org.apache.hadoop.fs.Path(hdfs + "/data/farmland.gpkg"));
+        dfs.putSample();
     }
 
     @AfterAll
     void stopHdfs() {
         if (dfs != null) {
-            dfs.shutdown();
+            dfs.close();
         }
     }
 

@@ -69,17 +69,10 @@ class ClusterSubmitIT {
      */
     @Test
     void scenesAndOutputOnHdfsWorkFromTheExecutors() throws Exception {
-        org.apache.hadoop.conf.Configuration c = new org.apache.hadoop.conf.Configuration();
-        c.set(org.apache.hadoop.hdfs.MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("dfs").toString());
-        org.apache.hadoop.hdfs.MiniDFSCluster dfs = new org.apache.hadoop.hdfs.MiniDFSCluster.Builder(c).numDataNodes(1).build();
-        try {
-            dfs.waitActive();
-            org.apache.hadoop.fs.FileSystem fs = dfs.getFileSystem();
-            String hdfs = fs.getUri().toString();
-            fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(Path.of("sample-tiles/scenes").toAbsolutePath().toUri()),
-                    new org.apache.hadoop.fs.Path(hdfs + "/data/scenes"));
-            fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(Path.of("sample-tiles/farmland.gpkg").toAbsolutePath().toUri()),
-                    new org.apache.hadoop.fs.Path(hdfs + "/data/farmland.gpkg"));
+        try (org.farmwatch.util.MiniHdfs dfs = org.farmwatch.util.MiniHdfs.start(tmp.resolve("dfs"))) {
+            org.apache.hadoop.fs.FileSystem fs = dfs.fs;
+            String hdfs = dfs.uri;
+            dfs.putSample();
             Path executorCache = tmp.resolve("executor-fetch-cache");
             Path log = tmp.resolve("submit-hdfs.log");
             String out = hdfs + "/onemap/2025-09";
@@ -108,8 +101,6 @@ class ClusterSubmitIT {
             long right = flagged.entrySet().stream().filter(e -> e.getValue().equals(truth.get(e.getKey()))).count();
             assertTrue(right >= 0.95 * truth.size() && right >= 0.95 * flagged.size(),
                     "cluster run on HDFS: " + right + " right of " + flagged.size() + ", truth " + truth.size());
-        } finally {
-            dfs.shutdown();
         }
     }
 }

@@ -10,10 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,24 +24,21 @@ class HadoopFsTest {
 
     @TempDir
     static Path tmp;
-    private MiniDFSCluster dfs;
+    private MiniHdfs dfs;
     private FileSystem fs;
     private String hdfs;
 
     @BeforeAll
     void startHdfs() throws Exception {
-        Configuration c = new Configuration();
-        c.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("dfs").toString());
-        dfs = new MiniDFSCluster.Builder(c).numDataNodes(1).build();
-        dfs.waitActive();
-        fs = dfs.getFileSystem();
-        hdfs = fs.getUri().toString();
+        dfs = MiniHdfs.start(tmp.resolve("dfs"));
+        fs = dfs.fs;
+        hdfs = dfs.uri;
     }
 
     @AfterAll
     void stopHdfs() {
         if (dfs != null) {
-            dfs.shutdown();
+            dfs.close();
         }
     }
 
