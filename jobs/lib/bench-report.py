@@ -7,7 +7,8 @@
         baseline does), the baseline's timings.json and baseline.gpkg, the full-publish run's run.json,
         and the bench-mem.py measurements
     bench-report.py final --out FILE RESULT.json...
-        writes FILE (the one result, or a list with several) and prints the table
+        writes FILE (the one result, or a list with several) and prints the table; with several
+        scales also scaling.json beside FILE (time against area as a straight line, memory spread)
 """
 import json
 import os
@@ -228,6 +229,54 @@ def table(results):
     return "\n".join(lines)
 
 
+def fit_line(xs, ys):
+    """Least squares y = a + b x; with the largest deviation of a point from the line, in % of the point."""
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
+    a = my - b * mx
+    dev = max(abs(y - (a + b * x)) / y * 100 for x, y in zip(xs, ys))
+    return a, b, dev
+
+
+def scaling(results):
+    """How time and memory grow with area across the scales run: a straight-line fit of wall seconds on
+    Mpx (fixed seconds, seconds per Mpx, worst deviation) for each side, and the spread of peak memory."""
+    rs = sorted((r for r in results if r.get("farmwatch_s")), key=lambda r: r["pixels"])
+    if len(rs) < 2:
+        return None
+    mpx = [r["pixels"] / 1e6 for r in rs]
+    out = {"mpx": [round(m, 1) for m in mpx]}
+    for key in ("farmwatch_s", "farmwatch_full_s", "baseline_s"):
+        ys = [r.get(key) for r in rs]
+        if all(ys):
+            a, b, dev = fit_line(mpx, ys)
+            out[key] = {"fixed_s": round(a, 2), "s_per_mpx": round(b, 4),
+                        "marginal_mpx_s": round(1 / b, 2) if b > 0 else None, "worst_deviation_pct": round(dev, 1)}
+    for key in ("peak_rss_mb", "baseline_peak_rss_mb"):
+        ys = [r.get(key) for r in rs]
+        if all(ys):
+            out[key] = {"min": min(ys), "max": max(ys), "max_over_min": round(max(ys) / min(ys), 2),
+                        "area_max_over_min": round(max(mpx) / min(mpx), 1)}
+    return out
+
+
+def scaling_table(sc):
+    lines = ["scaling: seconds = fixed + Mpx x slope (least squares over the scales run)"]
+    for key, label in (("farmwatch_s", "farmwatch"), ("farmwatch_full_s", "farmwatch full publish"),
+                       ("baseline_s", "baseline")):
+        f = sc.get(key)
+        if f:
+            lines.append(f"  {label:24s} fixed {f['fixed_s']:6.1f} s  + {f['s_per_mpx']:.3f} s/Mpx "
+                         f"({f['marginal_mpx_s']} Mpx/s)  worst point off the line {f['worst_deviation_pct']:.1f} %")
+    for key, label in (("peak_rss_mb", "farmwatch peak RSS"), ("baseline_peak_rss_mb", "baseline peak PSS")):
+        m = sc.get(key)
+        if m:
+            lines.append(f"  {label:24s} {m['min']}..{m['max']} MB: x{m['max_over_min']} over x{m['area_max_over_min']} the area")
+    return "\n".join(lines)
+
+
 def main(argv):
     if not argv:
         print(__doc__, file=sys.stderr)
@@ -252,6 +301,12 @@ def main(argv):
             json.dump(results[0] if len(results) == 1 else results, f, indent=2, ensure_ascii=False)
             f.write("\n")
         print(table(results))
+        sc = scaling(results)
+        if sc:
+            with open(os.path.join(os.path.dirname(os.path.abspath(args["out"])), "scaling.json"), "w") as f:
+                json.dump(sc, f, indent=2)
+                f.write("\n")
+            print(scaling_table(sc))
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -170,7 +170,7 @@ final class PipelineRun {
                     flagged.iterator());
             // The verdicts this run applied go along, so the next run needs only this run's GeoPackage.
             GeoPackageVerdicts.carry(stage.resolve("onemap.gpkg"), verdicts.crs(), verdicts);
-            seconds.put("publish_gpkg", secs(t0));
+            published(seconds, "publish_gpkg", t0, "onemap.gpkg, " + written[0] + " patches and " + written[1] + " flagged parcels");
 
             java.util.Set<PublishOutput> wanted = settings.publishOutputs();
             List<String> outputs = new ArrayList<>(List.of("onemap.gpkg"));
@@ -186,7 +186,7 @@ final class PipelineRun {
                 if (detail) {
                     outputs.add("change_detail.tif");
                 }
-                seconds.put("publish_cog", secs(t0));
+                published(seconds, "publish_cog", t0, "change COGs");
             }
 
             t0 = System.nanoTime();
@@ -205,7 +205,7 @@ final class PipelineRun {
                 outputs.add(QgisProject.FILE_NAME);
             }
             if (wanted.contains(PublishOutput.TRUE_COLOUR) || wanted.contains(PublishOutput.QGIS)) {
-                seconds.put("publish_qgis", secs(t0));
+                published(seconds, "publish_qgis", t0, "true-colour COGs and QGIS project");
             }
             int dossierFiles = 0;
             if (wanted.contains(PublishOutput.INSPECTOR)) {
@@ -226,7 +226,7 @@ final class PipelineRun {
                         flagged, ReportPage.MapLayer.overPng(geoJson, ql.png(), ql.boundsLonLat()),
                         ImageChips.of(flagged, stage.resolve(QgisProject.BEFORE_TRUE_COLOUR),
                                 stage.resolve(QgisProject.AFTER_TRUE_COLOUR), stage.resolve(".quicklook"), 500, 96));
-                seconds.put("publish_reports", secs(t0));
+                published(seconds, "publish_reports", t0, "inspector lists and report.html");
                 outputs.addAll(List.of("inspector/flagged_parcels.csv", "inspector/flagged_parcels.xlsx", "report.html"));
             }
             if (wanted.contains(PublishOutput.DOSSIERS)) {
@@ -242,7 +242,7 @@ final class PipelineRun {
                 } else {
                     log.printf("[farmwatch] run %s: no CJK font (install fonts-wqy-microhei): PDF dossiers not written%n", runId);
                 }
-                seconds.put("publish_dossiers", secs(t0));
+                published(seconds, "publish_dossiers", t0, dossierFiles + " PDF dossiers");
             }
 
             manifest.put("run_id", runId);
@@ -379,6 +379,13 @@ final class PipelineRun {
                 return factory.getCoordinateSequenceFactory().create(out);
             }
         }.transform(g);
+    }
+
+    /** Records a publishing step's seconds and says it is done: publishing a whole tile takes a minute. */
+    private void published(Map<String, Double> seconds, String stage, long t0, String what) {
+        double s = secs(t0);
+        seconds.put(stage, s);
+        log.printf("[farmwatch] publish: %s, %.1f s%n", what, s);
     }
 
     private static double secs(long t0) {
