@@ -42,6 +42,26 @@ def stages(seconds, pixels, wall=None):
     return out
 
 
+def gc_heap(mem_json):
+    """From the run's GC log beside its memory samples: the most the heap held just after a collection
+    (what the run keeps live, plus old garbage not yet collected) and the most it had committed, in MB."""
+    import re
+    path = mem_json[:-len(".mem.json")] + ".gc.log"
+    after, committed = [], []
+    try:
+        with open(path) as f:
+            for line in f:
+                m = re.search(r"Pause .* (\d+)M->(\d+)M\((\d+)M\)", line)
+                if m:
+                    after.append(int(m.group(2)))
+                    committed.append(int(m.group(3)))
+    except OSError:
+        return None
+    if not after:
+        return None
+    return {"heap_after_gc_max_mb": max(after), "heap_committed_max_mb": max(committed), "collections": len(after)}
+
+
 def classify_detect(counts):
     cells, ms = counts.get("classify_detect_cells"), counts.get("classify_detect_cpu_ms")
     return round(cells / 1e3 / ms, 1) if cells and ms else None
@@ -87,6 +107,7 @@ def scale_result(a):
         "postgis_publish": a["postgis_publish"],
         "farmwatch_build": a.get("build", ""),
         "farmwatch_counts": counts,
+        "farmwatch_heap": gc_heap(a["fw_mem"]),
         "machine": {"cpus": os.cpu_count(), "mem_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
                     "loadavg_before_farmwatch": fw_mem.get("loadavg_before"),
                     "loadavg_after_farmwatch": fw_mem.get("loadavg_after")},
@@ -94,6 +115,9 @@ def scale_result(a):
             "farmwatch_s": "wall seconds of `jobs/farmwatch run --master local[2]`, JVM start included",
             "baseline_s": "wall seconds of jobs/lib/bench-baseline.sh (PostGIS cluster already running)",
             "peak_rss_mb": "peak over 0.5 s samples of the summed RSS of farmwatch's process tree",
+            "farmwatch_heap": "from the JVM's GC log (-Xlog:gc): the most the heap held just after a collection, "
+                              "and the most the JVM had committed for it; the launcher caps the heap at 1 GB + "
+                              "512 MB per core",
             "baseline_peak_rss_mb": "peak over 0.5 s samples of the summed PSS of the baseline's process tree "
                                     "plus the PostgreSQL server's (PSS: shared buffers counted once)",
             "cpu_s": "user + system seconds; the baseline's includes the PostgreSQL server's",
@@ -145,6 +169,7 @@ def scale_result(a):
             "farmwatch_full_s": full_mem["wall_s"],
             "full_peak_rss_mb": full_mem["peak_rss_mb"],
             "full_stages": stages(full_seconds, pixels, full_mem["wall_s"]),
+            "full_heap": gc_heap(a["full_mem"]),
         })
         # The memory target holds for everything farmwatch does.
         res["peak_rss_mb"] = max(fw_mem["peak_rss_mb"], full_mem["peak_rss_mb"])
@@ -185,6 +210,9 @@ def table(results):
     row("baseline Mpx/s", lambda r: fmt(r["baseline_mpx_s"], "{:.2f}"))
     row("classify+detect Mpx/s per core (CPU)", lambda r: fmt(r.get("classify_detect_mpx_s_per_core")))
     row("peak RSS MB farmwatch (max of runs)", lambda r: fmt(r["peak_rss_mb"]))
+    row("heap after GC max / committed MB", lambda r: " / ".join(
+        fmt(max((h or {}).get(k, 0) for h in (r.get("farmwatch_heap"), r.get("full_heap"))) or None)
+        for k in ("heap_after_gc_max_mb", "heap_committed_max_mb")))
     row("peak MB baseline (PSS, +PG)", lambda r: fmt(r["baseline_peak_rss_mb"]))
     row("CPU s farmwatch / baseline", lambda r: f"{fmt(r['farmwatch_cpu_s'])} / {fmt(r['baseline_cpu_s'])}")
     row("ratio of CPU s", lambda r: fmt(r.get("ratio_cpu"), "{:.2f}"))
