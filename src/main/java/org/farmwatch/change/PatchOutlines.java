@@ -19,7 +19,8 @@ import org.locationtech.jts.index.strtree.STRtree;
  * The outlines published for change patches: their cell-edge outlines (staircases along the cells) simplified
  * as a coverage with JTS's {@link CoverageSimplifier} (topology-preserving Visvalingam-Whyatt). Patches closer
  * than twice the tolerance are simplified together, so that an edge two patches share stays shared (no gap,
- * no overlap, no sliver) and nearby outlines cannot cross. Holes and islands are all kept. Only the drawn
+ * no overlap, no sliver) and nearby outlines cannot cross. Holes and islands are all kept; small patches keep their
+ * shape ({@link #MAX_CORNER_SHARE}). Only the drawn
  * outline changes: a patch keeps its id, its {@code areaM2} (its cells) and, for the overlay, its cell-edge
  * geometry.
  */
@@ -30,6 +31,13 @@ public final class PatchOutlines {
      * stair step (a corner of area half a cell) goes, below the two-cell steps (a whole cell) that shape a patch.
      */
     public static final double AUTO_CELLS = 0.75;
+
+    /**
+     * A small patch's edges are simplified with a tolerance no larger than the square root of this share of its area,
+     * so that no corner cut or filled exceeds it: a one-cell patch beside another stays a square (not a triangle),
+     * a three-cell L an L. 0.12 of a cell's area stays clear of the half-cell stair steps on patches of up to 4 cells.
+     */
+    static final double MAX_CORNER_SHARE = 0.12;
 
     private PatchOutlines() {}
 
@@ -96,8 +104,11 @@ public final class PatchOutlines {
      */
     public static Result simplify(List<ChangePatch> group, GridLayout layout, double tolerance) {
         Geometry[] cells = new Geometry[group.size()];
+        double[] tolerances = new double[group.size()];
         long before = 0;
         for (int i = 0; i < cells.length; i++) {
+            // An edge two patches share takes the smaller of their tolerances, so it stays shared.
+            tolerances[i] = Math.min(tolerance, Math.sqrt(MAX_CORNER_SHARE * group.get(i).areaM2()));
             before += group.get(i).geometry().getNumPoints();
             // A vertex at every cell corner, on the grid exactly: neighbours then share their edges vertex for vertex,
             // which is how CoverageSimplifier finds them.
@@ -106,7 +117,7 @@ public final class PatchOutlines {
         CoverageSimplifier simplifier = new CoverageSimplifier(cells);
         // No ring is dropped: a hole or island stays in the outline as it is in area_m2.
         simplifier.setRemovableRingSizeFactor(0);
-        Geometry[] simple = simplifier.simplify(tolerance);
+        Geometry[] simple = simplifier.simplify(tolerances);
         boolean ok = simple.length == cells.length;
         for (int i = 0; ok && i < simple.length; i++) {
             ok = simple[i] != null && !simple[i].isEmpty() && simple[i].isValid();

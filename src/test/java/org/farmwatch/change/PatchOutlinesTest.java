@@ -176,6 +176,12 @@ class PatchOutlinesTest {
             sum += s.geometry().getArea();
         }
         ChangePatch built = of(cells, LandCover.BUILT_UP);
+        // Across the tile edge (x = 320 m from the origin) it is still one patch, one polygon, under its id.
+        double edge = layout.originX() + TILE * CELL;
+        Geometry builtOutline = simple.get(built.patchId()).geometry();
+        assertTrue(builtOutline.getEnvelopeInternal().getMinX() < edge && builtOutline.getEnvelopeInternal().getMaxX() > edge);
+        assertEquals(1, builtOutline.getNumGeometries());
+        assertEquals(built.patchId(), simple.get(built.patchId()).patchId());
         int stairs = built.geometry().getNumPoints();
         int drawn = simple.get(built.patchId()).geometry().getNumPoints();
         assertTrue(drawn * 3 < stairs, "the staircase of " + stairs + " vertices is drawn with " + drawn);
@@ -245,6 +251,26 @@ class PatchOutlinesTest {
         }
         assertEquals(out[0].getArea() + out[1].getArea(), CoverageUnion.union(geometryCollection(out)).getArea(), 1e-6);
         assertTrue(out[1].getNumPoints() < stairs.getNumPoints(), out[1].toText());
+    }
+
+    @Test
+    void aOneCellPatchBesideAnotherStaysASquareAndAThreeCellLAnL() throws Exception {
+        // On 30 m Landsat cells the 400 m² mapping unit keeps single cells: a corner of half a cell is half the patch.
+        org.locationtech.jts.io.WKTReader wkt = new org.locationtech.jts.io.WKTReader();
+        double x = layout.originX() + 100;
+        double y = layout.originY() - 400;
+        Geometry one = wkt.read(String.format("POLYGON ((%1$f %2$f, %3$f %2$f, %3$f %4$f, %1$f %4$f, %1$f %2$f))",
+                x, y, x + 10, y + 10));
+        Geometry big = wkt.read(String.format("POLYGON ((%1$f %2$f, %3$f %2$f, %3$f %4$f, %1$f %4$f, %1$f %2$f))",
+                x + 10, y - 20, x + 60, y + 30));
+        Geometry l = wkt.read(String.format("POLYGON ((%1$f %2$f, %3$f %2$f, %3$f %4$f, %5$f %4$f, %5$f %6$f, "
+                + "%1$f %6$f, %1$f %2$f))", x - 100, y, x - 80, y + 10, x - 90, y + 20));
+        PatchOutlines.Result r = PatchOutlines.simplify(List.of(patch("CPa", one), patch("CPb", big), patch("CPc", l)),
+                layout, 7.5);
+        assertFalse(r.keptCellEdges());
+        assertEquals(100, r.patches().get(0).geometry().getArea(), 1e-9, r.patches().get(0).geometry().toText());
+        assertEquals(300, r.patches().get(2).geometry().getArea(), 1e-9, r.patches().get(2).geometry().toText());
+        assertEquals(7, r.patches().get(2).geometry().getNumPoints(), "the L keeps its six corners");
     }
 
     private static ChangePatch patch(String id, Geometry g) {
