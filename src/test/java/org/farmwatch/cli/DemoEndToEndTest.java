@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -247,6 +248,15 @@ class DemoEndToEndTest {
             assertEquals(c.getArea(), s.getArea(), removed * tolerance * tolerance + 1e-6, e.getKey());
         }
         assertTrue(verticesSimple < verticesCells, verticesSimple + " vertices drawn, " + verticesCells + " on cell edges");
+        // The outlines overlap nowhere (their union's area is their sum) and open no gap where patches met (the
+        // union has the holes the cells' union has, no more).
+        org.locationtech.jts.geom.Geometry unionSimple = org.locationtech.jts.operation.union.UnaryUnionOp.union(
+                new ArrayList<>(simple.values()));
+        double sum = simple.values().stream().mapToDouble(org.locationtech.jts.geom.Geometry::getArea).sum();
+        assertEquals(sum, unionSimple.getArea(), 1e-6 * sum);
+        org.locationtech.jts.geom.Geometry unionCells = org.locationtech.jts.operation.union.UnaryUnionOp.union(
+                new ArrayList<>(cellEdges.values()));
+        assertEquals(rings(unionCells), rings(unionSimple));
         Map<String, Object> counts = Json.object(Json.parseObject(Files.readString(out.resolve("run.json"))).get("counts"));
         assertEquals(0L, ((Number) counts.get("outline_groups_kept_cell_edges")).longValue());
         assertTrue(Json.object(Json.parseObject(Files.readString(again.resolve("run.json"))).get("counts"))
