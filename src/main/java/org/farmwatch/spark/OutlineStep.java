@@ -29,8 +29,8 @@ final class OutlineStep {
     private OutlineStep() {}
 
     /**
-     * The patches with simplified outlines, persisted and counted; adds {@code outline_*} counts. Ids, areas and
-     * order of fields are those of {@code patches}.
+     * The patches with simplified outlines, persisted and counted; adds the {@code outline_*} counts. Ids, areas and
+     * every other field are those of {@code patches}: only the geometry differs.
      */
     static JavaRDD<ChangePatch> run(JavaSparkContext jsc, JavaRDD<ChangePatch> patches, GridLayout layout,
                                     double tolerance, Map<String, Long> counts) {
