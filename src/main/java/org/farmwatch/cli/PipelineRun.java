@@ -158,7 +158,7 @@ final class PipelineRun {
             phase = "publishing";
             long t0 = System.nanoTime();
             // Streamed partition by partition: the driver never holds all patches at once.
-            Iterator<ChangePatch> patches = o.patches().toLocalIterator();
+            Iterator<ChangePatch> patches = o.outlines().toLocalIterator();
             List<FlaggedParcel> flagged = new ArrayList<>();
             Iterator<FlaggedParcel> fit = o.flagged().toLocalIterator();
             // The inspector lists and report need the flagged parcels together; they are the run's findings,
@@ -278,7 +278,7 @@ final class PipelineRun {
                 PostgisOneMap.Result pub = onemap.publish(
                         PostgisOneMap.RunRecord.of(runId, Instant.ofEpochMilli(started), finished, "succeeded",
                                 settings.echo(), inputs, counts),
-                        o.patches().toLocalIterator(), flagged, o.layout().crs());
+                        o.outlines().toLocalIterator(), flagged, o.layout().crs());
                 seconds.put("publish_onemap", secs(t0));
                 Map<String, Object> om = new LinkedHashMap<>();
                 om.put("target", onemap.describe());

@@ -41,7 +41,7 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
         implements Serializable {
 
     private static final Set<String> SCALAR_KEYS = Set.of("grid.crs", "grid.cellSizeMetres", "grid.tileSize",
-            "grid.haloCells", "cloud.bufferMetres", "composite.method", "classifier", "change.threshold", "change.spectralThreshold", "change.vegetationThreshold", "change.keepOther", "change.persistence", "patch.minAreaM2", "rules",
+            "grid.haloCells", "cloud.bufferMetres", "composite.method", "classifier", "change.threshold", "change.spectralThreshold", "change.vegetationThreshold", "change.keepOther", "change.persistence", "patch.minAreaM2", "patch.simplifyMetres", "rules",
             "farmland.field.parcel_id", "farmland.field.admin_code", "farmland.field.township", "farmland.field.land_class",
             "classify.darkObjectSubtraction", "classify.waterMndwi", "classify.vegetationNdvi", "classify.sparseNdvi", "classify.cropNirShare",
             "classify.forestSwirNir", "classify.orchardSwirNir", "classify.bareBrightness", "classify.builtBlueRed",
@@ -57,6 +57,15 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
     public double persistenceShare() {
         String v = echo.getOrDefault("change.persistence", "0.5");
         return v.equals("off") ? Double.NaN : Double.parseDouble(v);
+    }
+
+    /**
+     * {@code patch.simplifyMetres}: the tolerance of the published patch outlines in metres, 0 for the cell edges, or
+     * NaN for auto (see {@link org.farmwatch.change.PatchOutlines#tolerance}).
+     */
+    public double patchSimplifyMetres() {
+        String v = echo.getOrDefault("patch.simplifyMetres", "auto");
+        return v.equals("auto") ? Double.NaN : Double.parseDouble(v);
     }
 
     /** {@code store.scenes}: whether the tile store keeps each scene's tile windows too. */
@@ -172,6 +181,9 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
             org.farmwatch.publish.PublishOutput.parse(p.getProperty("publish.outputs", "all"));
         } catch (IllegalArgumentException e) {
             throw FarmwatchException.usage(where + ": publish.outputs: " + e.getMessage());
+        }
+        if (!p.getProperty("patch.simplifyMetres", "auto").trim().equals("auto")) {
+            nonNegative(p, "patch.simplifyMetres", where);
         }
         String scenes = p.getProperty("store.scenes", "off").trim();
         if (!scenes.equals("on") && !scenes.equals("off")) {

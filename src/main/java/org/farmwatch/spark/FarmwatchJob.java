@@ -19,6 +19,7 @@ import org.farmwatch.change.ChangeDetector;
 import org.farmwatch.change.ChangePatch;
 import org.farmwatch.change.PatchFragment;
 import org.farmwatch.change.PatchMerger;
+import org.farmwatch.change.PatchOutlines;
 import org.farmwatch.change.Persistence;
 import org.farmwatch.change.TileVectorizer;
 import org.farmwatch.classify.Classifier;
@@ -52,8 +53,9 @@ import scala.Tuple2;
 
 /**
  * The pipeline as Spark steps over grid tiles: detect (read, classify, compare, vectorize per
- * tile), merge patches across tile edges, overlay patches on the parcels of each tile, and flag
- * parcels. The driver handles tile keys, fragment ids and the final streams only; pixels and
+ * tile), merge patches across tile edges, overlay patches on the parcels of each tile, flag
+ * parcels, and simplify the patches' published outlines. The driver handles tile keys, fragment
+ * and patch ids and the final streams only; pixels and
  * parcels stay on the executors.
  */
 public final class FarmwatchJob {
@@ -63,12 +65,15 @@ public final class FarmwatchJob {
             implements java.io.Serializable {}
 
     /**
-     * What the job computed, as Spark datasets still to be consumed, plus counts and timings. {@code rejects} are
+     * What the job computed, as Spark datasets still to be consumed, plus counts and timings. {@code patches} have
+     * the cell-edge geometry the overlay used; {@code outlines} are the same patches with the outlines to publish
+     * ({@code patch.simplifyMetres}; the same dataset when it is 0). {@code rejects} are
      * the farmland features left out for a repeated parcel id, as run.json "rejected" entries (at most
      * {@value #MAX_LISTED_REJECTS}; {@code counts.parcels_duplicate_id} has them all).
      */
-    public record Output(GridLayout layout, int tiles, JavaRDD<ChangePatch> patches, JavaRDD<FlaggedParcel> flagged,
-                         Map<String, Double> stageSeconds, Map<String, Long> counts, List<Map<String, Object>> rejects) {}
+    public record Output(GridLayout layout, int tiles, JavaRDD<ChangePatch> patches, JavaRDD<ChangePatch> outlines,
+                         JavaRDD<FlaggedParcel> flagged, Map<String, Double> stageSeconds, Map<String, Long> counts,
+                         List<Map<String, Object>> rejects) {}
 
     /** How many rejected parcel ids run.json lists by name. */
     static final int MAX_LISTED_REJECTS = 1000;
@@ -236,8 +241,20 @@ public final class FarmwatchJob {
         seconds.put("overlay", secs(t0));
         log.printf("[farmwatch] overlay: %d parcel reads, %d flagged parcels, %.1f s%n", counts.get("parcels_read"),
                 counts.get("flagged_parcels"), seconds.get("overlay"));
+
+        // Step 4: the outlines to publish, simplified as a coverage; the overlay above used the cell edges.
+        double simplify = PatchOutlines.tolerance(s.patchSimplifyMetres(), layout);
+        JavaRDD<ChangePatch> outlines = patches;
+        if (simplify > 0) {
+            t0 = System.nanoTime();
+            progress.step("outline");
+            outlines = OutlineStep.run(jsc, patches, layout, simplify, counts);
+            seconds.put("outline", secs(t0));
+            log.printf("[farmwatch] outline: %.1f m tolerance, %d vertices on cell edges, %d published, %.1f s%n", simplify,
+                    counts.get("outline_vertices_cell_edges"), counts.get("outline_vertices_published"), seconds.get("outline"));
+        }
         spark.sparkContext().removeSparkListener(progress);
-        return new Output(layout, keys.size(), patches, flagged, seconds, counts, rejects);
+        return new Output(layout, keys.size(), patches, outlines, flagged, seconds, counts, rejects);
     }
 
     /**

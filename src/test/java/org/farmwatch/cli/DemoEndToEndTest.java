@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -99,14 +100,25 @@ class DemoEndToEndTest {
             assertEquals("EPSG", patches.GetSpatialRef().GetAuthorityName(null));
             // area_mu is area_m2 in mu, and patch ids are unique.
             Set<String> ids = new HashSet<>();
+            double cells = 0;
+            double drawn = 0;
             Feature f;
             while ((f = patches.GetNextFeature()) != null) {
                 assertEquals(f.GetFieldAsDouble("area_m2") / (10000.0 / 15), f.GetFieldAsDouble("area_mu"), 1e-3);
                 assertTrue(f.GetFieldAsDouble("area_m2") >= 400);
-                assertEquals(f.GetFieldAsDouble("area_m2"), f.GetGeometryRef().GetArea(), 0.5);
+                // area_m2 is the patch's cells; the outline drawn is simplified (patch.simplifyMetres = auto, 7.5 m
+                // here): cutting or filling a stair step moves half a cell, so on patches of 5 to 10 cells (smaller
+                // ones keep their shape) one or two steps are up to a fifth of the area. The re-run below bounds each
+                // patch against its cell edges.
+                assertEquals(f.GetFieldAsDouble("area_m2"), f.GetGeometryRef().GetArea(), 0.2 * f.GetFieldAsDouble("area_m2"),
+                        f.GetFieldAsString("patch_id"));
+                assertTrue(f.GetGeometryRef().IsValid(), f.GetFieldAsString("patch_id"));
+                cells += f.GetFieldAsDouble("area_m2");
+                drawn += f.GetGeometryRef().GetArea();
                 assertTrue(ids.add(f.GetFieldAsString("patch_id")));
                 f.delete();
             }
+            assertEquals(cells, drawn, 0.01 * cells, "the outlines' areas add up to the cells' within 1 %");
             Layer styles = ds.GetLayerByName("layer_styles");
             Set<String> styled = new HashSet<>();
             while ((f = styles.GetNextFeature()) != null) {
@@ -199,12 +211,102 @@ class DemoEndToEndTest {
         }
     }
 
+    /**
+     * A re-run with the cell-edge outlines (patch.simplifyMetres = 0): the same patch ids, and the same flagged
+     * parcels with the same areas, since the overlay uses the cell edges either way. Against those cell edges each
+     * simplified outline is valid, has fewer vertices in all, stays within a cell, and differs in area by at most
+     * what the simplifier may remove: a corner of at most tolerance² per vertex removed.
+     */
     @Test
-    void aRerunGivesTheSamePatchIdsAndReplacesTheOutput() throws Exception {
+    void aRerunWithCellEdgeOutlinesGivesTheSamePatchIdsAndFlaggedParcels() throws Exception {
         Path again = tmp.resolve("again");
-        Cli r = Cli.run("demo", "--out", again.toString(), "--master", "local[2]");
+        Path conf = tmp.resolve("cell-edges.conf");
+        Files.writeString(conf, "patch.simplifyMetres = 0\n");
+        Cli r = Cli.run("demo", "--out", again.toString(), "--master", "local[2]", "--conf", conf.toString());
         assertEquals(0, r.exit(), r.err());
         assertEquals(patchIds(out.resolve("onemap.gpkg")), patchIds(again.resolve("onemap.gpkg")));
+        Map<String, String> flaggedOn = flaggedRows(out.resolve("onemap.gpkg"));
+        assertTrue(flaggedOn.size() >= 40);
+        assertEquals(flaggedOn, flaggedRows(again.resolve("onemap.gpkg")));
+
+        Map<String, org.locationtech.jts.geom.Geometry> simple = outlines(out.resolve("onemap.gpkg"));
+        Map<String, org.locationtech.jts.geom.Geometry> cellEdges = outlines(again.resolve("onemap.gpkg"));
+        double tolerance = 7.5;
+        double cell = 10;
+        long verticesSimple = 0;
+        long verticesCells = 0;
+        for (Map.Entry<String, org.locationtech.jts.geom.Geometry> e : cellEdges.entrySet()) {
+            org.locationtech.jts.geom.Geometry c = e.getValue();
+            org.locationtech.jts.geom.Geometry s = simple.get(e.getKey());
+            assertTrue(s.isValid(), e.getKey());
+            verticesSimple += s.getNumPoints();
+            verticesCells += c.getNumPoints();
+            assertTrue(org.locationtech.jts.algorithm.distance.DiscreteHausdorffDistance.distance(c, s) <= cell, e.getKey());
+            // On cell corners the outline has length / cell vertices (plus each ring's closing one); each removed
+            // vertex cuts or fills a corner of at most tolerance².
+            long removed = Math.round(c.getLength() / cell) + rings(c) - s.getNumPoints();
+            assertEquals(c.getArea(), s.getArea(), removed * tolerance * tolerance + 1e-6, e.getKey());
+        }
+        assertTrue(verticesSimple < verticesCells, verticesSimple + " vertices drawn, " + verticesCells + " on cell edges");
+        // The outlines overlap nowhere (their union's area is their sum) and open no gap where patches met (the
+        // union has the holes the cells' union has, no more).
+        org.locationtech.jts.geom.Geometry unionSimple = org.locationtech.jts.operation.union.UnaryUnionOp.union(
+                new ArrayList<>(simple.values()));
+        double sum = simple.values().stream().mapToDouble(org.locationtech.jts.geom.Geometry::getArea).sum();
+        assertEquals(sum, unionSimple.getArea(), 1e-6 * sum);
+        org.locationtech.jts.geom.Geometry unionCells = org.locationtech.jts.operation.union.UnaryUnionOp.union(
+                new ArrayList<>(cellEdges.values()));
+        assertEquals(rings(unionCells), rings(unionSimple));
+        Map<String, Object> counts = Json.object(Json.parseObject(Files.readString(out.resolve("run.json"))).get("counts"));
+        assertEquals(0L, ((Number) counts.get("outline_groups_kept_cell_edges")).longValue());
+        assertTrue(Json.object(Json.parseObject(Files.readString(again.resolve("run.json"))).get("counts"))
+                .get("outline_vertices_published") == null, "no outline step when off");
+    }
+
+    /** Every flagged parcel as the fields the overlay and flagging decide, keyed by parcel id. */
+    static Map<String, String> flaggedRows(Path gpkg) {
+        Gdal.init();
+        DataSource ds = ogr.Open(gpkg.toString());
+        try {
+            Map<String, String> rows = new HashMap<>();
+            Layer l = ds.GetLayerByName("flagged_parcels");
+            Feature f;
+            while ((f = l.GetNextFeature()) != null) {
+                rows.put(f.GetFieldAsString("parcel_id"), f.GetFieldAsString("change_type") + " "
+                        + f.GetFieldAsDouble("changed_area_m2") + " " + f.GetFieldAsDouble("changed_share") + " "
+                        + f.GetFieldAsString("patch_ids") + " " + f.GetFieldAsDouble("priority"));
+                f.delete();
+            }
+            return rows;
+        } finally {
+            ds.delete();
+        }
+    }
+
+    static Map<String, org.locationtech.jts.geom.Geometry> outlines(Path gpkg) throws Exception {
+        Gdal.init();
+        DataSource ds = ogr.Open(gpkg.toString());
+        try {
+            org.locationtech.jts.io.WKBReader wkb = new org.locationtech.jts.io.WKBReader();
+            Map<String, org.locationtech.jts.geom.Geometry> out = new HashMap<>();
+            Layer l = ds.GetLayerByName("change_patches");
+            Feature f;
+            while ((f = l.GetNextFeature()) != null) {
+                out.put(f.GetFieldAsString("patch_id"), wkb.read(f.GetGeometryRef().ExportToWkb()));
+                f.delete();
+            }
+            return out;
+        } finally {
+            ds.delete();
+        }
+    }
+
+    private static int rings(org.locationtech.jts.geom.Geometry g) {
+        int n = 0;
+        for (int i = 0; i < g.getNumGeometries(); i++) {
+            n += 1 + ((org.locationtech.jts.geom.Polygon) g.getGeometryN(i)).getNumInteriorRing();
+        }
+        return n;
     }
 
     static Set<String> patchIds(Path gpkg) {

@@ -94,6 +94,17 @@ class ExitCodesTest {
     }
 
     @Test
+    void aNegativeOutlineToleranceIsUsageNamingTheKey() throws Exception {
+        Path conf = tmp.resolve("negative.conf");
+        Files.writeString(conf, "patch.simplifyMetres = -2\n");
+        Cli r = Cli.run("run", "--before", BEFORE, "--after", AFTER, "--farmland", FARMLAND, "--out", out.toString(),
+                "--conf", conf.toString());
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("patch.simplifyMetres") && r.err().contains("-2"), r.err());
+        assertUntouched(r);
+    }
+
+    @Test
     void anUnreachableDatabaseIsServiceUnavailableWithoutThePassword() throws Exception {
         Cli r = Cli.run("run", "--before", BEFORE, "--after", AFTER, "--farmland",
                 "postgresql://farmer:s3cret@127.0.0.1:1/farmwatch?table=public.parcels", "--out", out.toString(),

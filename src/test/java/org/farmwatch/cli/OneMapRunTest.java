@@ -10,7 +10,9 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.Map;
 import java.util.UUID;
+import org.farmwatch.util.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,7 +49,14 @@ class OneMapRunTest {
                     assertEquals(flagged, count(c, "SELECT count(*) FROM " + schema + ".flagged_parcels"));
                     assertEquals(flagged, count(c, "SELECT count(*) FROM " + schema + ".flagged_parcels WHERE "
                             + "ST_SRID(geom) = 4527 AND ST_IsValid(geom)"));
+                    // The one map draws the same simplified outlines as the GeoPackage: valid, vertex for vertex.
+                    long drawn = DemoEndToEndTest.outlines(out.resolve("onemap.gpkg")).values().stream()
+                            .mapToLong(org.locationtech.jts.geom.Geometry::getNumPoints).sum();
+                    assertEquals(drawn, count(c, "SELECT sum(ST_NPoints(geom)) FROM " + schema + ".change_patches"));
+                    assertEquals(patches, count(c, "SELECT count(*) FROM " + schema + ".change_patches WHERE ST_IsValid(geom)"));
                     String runJson = Files.readString(out.resolve("run.json"));
+                    Map<String, Object> counts = Json.object(Json.parseObject(runJson).get("counts"));
+                    assertEquals(drawn, ((Number) counts.get("outline_vertices_published")).longValue());
                     assertTrue(runJson.contains("\"onemap\""), runJson);
                 }
             } finally {

@@ -79,6 +79,15 @@ class RealDataSmokeTest {
         assertEquals(30L, ((Number) grid.get("cell_size_m")).longValue());
         Map<String, Object> counts = Json.object(run.get("counts"));
         assertTrue(((Number) counts.get("patches")).longValue() > 0, "farmland turned urban between 2000 and 2003");
+        // Real patches are staircases on 30 m cells: their published outlines, simplified as a coverage, have fewer
+        // vertices, and every group of near patches came out a valid coverage.
+        long cellEdges = ((Number) counts.get("outline_vertices_cell_edges")).longValue();
+        long published = ((Number) counts.get("outline_vertices_published")).longValue();
+        System.out.printf("taizhou outlines: %d patches, %d vertices on cell edges, %d published, %d groups joined, %s s%n",
+                ((Number) counts.get("patches")).longValue(), cellEdges, published,
+                ((Number) counts.get("outline_groups_joined")).longValue(), Json.object(run.get("seconds")).get("outline"));
+        assertTrue(published < cellEdges, published + " of " + cellEdges);
+        assertEquals(0L, ((Number) counts.get("outline_groups_kept_cell_edges")).longValue());
     }
 
     @Test

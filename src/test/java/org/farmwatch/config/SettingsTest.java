@@ -81,6 +81,19 @@ class SettingsTest {
     }
 
     @Test
+    void theOutlineToleranceIsAutoZeroOrAPositiveDistance() throws Exception {
+        assertTrue(Double.isNaN(Settings.defaults().patchSimplifyMetres()), "auto by default");
+        Path f = dir.resolve("outline.conf");
+        Files.writeString(f, "patch.simplifyMetres = 0\n");
+        assertEquals(0, Settings.load(f).patchSimplifyMetres());
+        Files.writeString(f, "patch.simplifyMetres = 12.5\n");
+        assertEquals(12.5, Settings.load(f).patchSimplifyMetres());
+        String m = loadFails("patch.simplifyMetres = -1\n").getMessage();
+        assertTrue(m.contains("patch.simplifyMetres") && m.contains("got: -1"), m);
+        assertTrue(loadFails("patch.simplifyMetres = smooth\n").getMessage().contains("patch.simplifyMetres"));
+    }
+
+    @Test
     void aUsersRulesReplaceTheDefaultOnes() throws Exception {
         Path f = dir.resolve("ponds.conf");
         Files.writeString(f, "rules = ponds\nrule.ponds.type = non_grain\nrule.ponds.from = cropland\n"
