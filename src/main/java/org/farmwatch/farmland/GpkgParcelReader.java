@@ -29,7 +29,7 @@ import org.sqlite.SQLiteConfig;
  * only its blob's header is looked at, so that a geometry that is not a polygon is still rejected. Values are
  * what OGR gives: text and integer fields as text, the fid for a source without an id field.
  */
-final class GpkgParcelReader implements ParcelSource.Reader {
+public final class GpkgParcelReader implements ParcelSource.Reader {
 
     /** Box of the GeoPackage envelope types 0..4 in bytes (none, xy, xyz, xym, xyzm). */
     private static final int[] ENVELOPE_BYTES = {0, 32, 48, 48, 64};
@@ -326,7 +326,7 @@ final class GpkgParcelReader implements ParcelSource.Reader {
      * Where the WKB starts in a GeoPackage blob: -1 if it is no such blob, -2 if the header marks it empty. The
      * extended form (flag bit 5) is a GeoPackage extension farmwatch does not read.
      */
-    static int wkbOffset(byte[] b) {
+    public static int wkbOffset(byte[] b) {
         if (b == null || b.length < 8 || b[0] != 'G' || b[1] != 'P') {
             return -1;
         }
