@@ -210,6 +210,8 @@ def compare(argv):
         "farmwatch_patch_read_s": sec.get("read_patches"),
         "farmwatch_overlay_s": sec.get("overlay"),
         "farmwatch_overlay_cpu_s": sec.get("overlay_cpu"),
+        "farmwatch_overlay_again_s": sec.get("overlay_again"),
+        "farmwatch_overlay_again_cpu_s": sec.get("overlay_again_cpu"),
         "farmwatch_startup_s": sec.get("startup"),
         "farmwatch_startup_cpu_s": sec.get("startup_cpu"),
         "postgis_s": pg_s,
@@ -240,6 +242,8 @@ def compare(argv):
     row("PostGIS SQL, like for like", pg_s, pg_cpu)
     print(f"  {'speed-up (PostGIS / farmwatch)':44s} {result['speedup'] or 0:7.2f}x {result['cpu_ratio'] or 0:7.2f}x"
           f"   goal >= 3x")
+    if sec.get("overlay_again") is not None:
+        row("(diagnostic: overlay + flag again, same JVM)", sec.get("overlay_again"), sec.get("overlay_again_cpu"))
     if whole:
         row("farmwatch whole process (JVM start to exit)", whole[0], whole[1])
         row("  of which JVM + Spark start-up", sec.get("startup"), sec.get("startup_cpu"))

@@ -5,7 +5,7 @@
 # ST_Intersection + GROUP BY with the rules' area and share; jobs/lib/bench-baseline.py overlay-sql),
 # in the same run. Both must flag the same parcels under the same rules, with the same total changed
 # area within 0.1 %, or it fails.
-#   jobs/bench --workload overlay [--patches N] [--seed S] [--farmland GPKG] [--keep]
+#   jobs/bench --workload overlay [--patches N] [--seed S] [--farmland GPKG] [--again] [--keep]
 # Data, generated once and kept under out/bench/: the parcels of `jobs/farmwatch sample --size 10980`
 # (out/bench/data/10980/farmland.gpkg, 236,356 parcels; --farmland reads another file instead) and N
 # (default 50000) patches from jobs/lib/bench-overlay.py with seed S (default 5).
@@ -20,7 +20,9 @@
 # Whole process, for both: farmwatch's launcher to exit (JVM and Spark start, source check, the above,
 # the CSV written), wall and CPU of the process tree; PostGIS the psql sessions of the SQL and of writing
 # the flagged rows out, wall and CPU of psql and the server processes (the server itself already runs).
-# The JVM + Spark start-up is reported apart too.
+# The JVM + Spark start-up is reported apart too. --again adds a diagnostic outside both comparisons (and
+# inside farmwatch's whole process): the overlay + flag step run a second time in the same JVM, its code
+# compiled by then.
 # Writes out/bench/overlay-result.json and prints the table.
 # PostGIS: the bench's throwaway cluster (FARMWATCH_BENCH_PG_PORT, default 55433;
 # FARMWATCH_BENCH_PG_DIR, default /tmp/farmwatch-bench-pg), stopped at the end unless --keep.
@@ -29,13 +31,14 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 py=/usr/bin/python3
 helper="$root/jobs/lib/bench-overlay.py"
-count=50000 seed=5 farmland="" keep=0
+count=50000 seed=5 farmland="" keep=0 again=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --patches) count="${2:?--patches needs a number}"; shift 2 ;;
     --seed) seed="${2:?--seed needs a number}"; shift 2 ;;
     --farmland) farmland="${2:?--farmland needs a file}"; shift 2 ;;
     --keep) keep=1; shift ;;
+    --again) again=1; shift ;;
     *) echo "bench overlay: unknown option $1 (try jobs/bench --help)" >&2; exit 2 ;;
   esac
 done
@@ -115,7 +118,7 @@ log "farmwatch overlay + flag (local[2]) -> $work/farmwatch.json"
 children_cpu > "$work/.cpu0"
 t0=$(date +%s.%N)
 if ! FARMWATCH_MAIN_CLASS=org.farmwatch.spark.OverlayBench "$root/jobs/farmwatch" --farmland "$farmland" \
-    --patches "$patches" --out "$work" --master 'local[2]' --conf "$conf" > "$work/farmwatch.log" 2>&1; then
+    --patches "$patches" --out "$work" --master 'local[2]' --conf "$conf" --again "$again" > "$work/farmwatch.log" 2>&1; then
   tail -n 30 "$work/farmwatch.log" >&2
   log "farmwatch failed; its log: $work/farmwatch.log"
   exit 1

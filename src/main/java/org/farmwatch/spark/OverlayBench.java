@@ -41,7 +41,8 @@ import org.locationtech.jts.io.WKBReader;
  * the working CRS) on the executors, straight from its SQLite table, then times {@link FarmwatchJob#overlayAndFlag}, the very step {@code run}
  * takes, against a farmland source. Writes the flagged parcels as CSV and the timings as JSON.
  *
- * <pre>java ... org.farmwatch.spark.OverlayBench --farmland SOURCE --patches GPKG --out DIR [--master M] [--conf FILE]</pre>
+ * <pre>java ... org.farmwatch.spark.OverlayBench --farmland SOURCE --patches GPKG --out DIR [--master M] [--conf FILE] [--again 1]</pre>
+ * {@code --again 1} runs the step a second time, untimed by the comparisons, as a diagnostic of the JIT's share.
  */
 public final class OverlayBench {
     private OverlayBench() {}
@@ -143,6 +144,17 @@ public final class OverlayBench {
                     FlaggedParcel f = it.next();
                     w.printf(Locale.ROOT, "%s,%s,%.6f,%d%n", f.parcelId(), f.rule(), f.changedAreaM2(), f.patchCount());
                 }
+            }
+            if ("1".equals(a.get("--again"))) {
+                // Diagnostic, not the headline: the same step again in this JVM, its code compiled by now. The gap to
+                // the first pass is what a fresh process pays for class loading and the JIT.
+                flagged.unpersist(true);
+                long tw = System.nanoTime();
+                long cw = processCpuNanos();
+                FarmwatchJob.overlayAndFlag(jsc, patches, bin, layout, PastVerdicts.none(), new LinkedHashMap<>())
+                        .unpersist(true);
+                seconds.put("overlay_again", secs(tw));
+                seconds.put("overlay_again_cpu", Math.round((processCpuNanos() - cw) / 1e7) / 100.0);
             }
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("master", a.get("--master"));
