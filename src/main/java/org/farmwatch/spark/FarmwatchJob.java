@@ -258,7 +258,8 @@ public final class FarmwatchJob {
         int parts = Math.max(patches.getNumPartitions(), jsc.defaultParallelism() * 2);
         // partitionBy, not groupByKey: the tasks group their tiles' patches themselves, sparing Spark's
         // size estimates of every patch geometry.
-        // Kept for the two branches below, so that the tiles are overlaid once.
+        // Kept for the two branches below, so that the tiles are overlaid once; serialized (geometries as WKB), which
+        // costs less than Spark's size estimates of live geometries.
         JavaRDD<Overlaid> overlaid = patches
                 .filter(p -> !p.rule().isEmpty())
                 .flatMapToPair(p -> layout.keysCovering(p.geometry().getEnvelopeInternal()).stream()
@@ -266,10 +267,9 @@ public final class FarmwatchJob {
                 .partitionBy(new HashPartitioner(parts))
                 .mapPartitions(it -> overlay(byKey(it), bin.value(), layout, parcelsRead, rejected, past.value(),
                         suppressed, hadoop))
-                .persist(StorageLevel.MEMORY_AND_DISK());
+                .persist(StorageLevel.MEMORY_AND_DISK_SER());
         // Parcels flagged in their tile stay where they are; only hits on parcels across tile edges meet, in one
-        // exchange by parcel id. Stored serialized (geometries as WKB), which costs less than Spark's size
-        // estimates of live geometries.
+        // exchange by parcel id. The result is stored serialized too.
         JavaRDD<FlaggedParcel> acrossEdges = overlaid
                 .filter(o -> o.flagged() == null)
                 .mapToPair(o -> new Tuple2<>(o.hit().parcel().parcelId(), o))
