@@ -170,6 +170,11 @@ public final class OgrParcelSource implements ParcelSource {
             Layer l = layer(ds);
             Fields f = fields(l);
             Map<String, DuplicateParcelId> repeated = duplicates(workingCrs);
+            Reader direct = gpkgReader(ds, l, f, workingCrs, repeated);
+            if (direct != null) {
+                ds.delete();
+                return direct;
+            }
             // Only the mapped fields are decoded.
             FeatureDefn d = l.GetLayerDefn();
             java.util.Vector<String> unused = new java.util.Vector<>();
@@ -218,6 +223,43 @@ public final class OgrParcelSource implements ParcelSource {
         } catch (RuntimeException e) {
             ds.delete();
             throw e;
+        }
+    }
+
+    /**
+     * A reader straight from SQLite ({@link GpkgParcelReader}) when the source is a local GeoPackage layer with an
+     * R*Tree index and text or integer fields; else null, and OGR reads it.
+     */
+    private Reader gpkgReader(DataSource ds, Layer l, Fields f, String workingCrs, Map<String, DuplicateParcelId> repeated) {
+        String local = HadoopFs.localCopy(path);
+        if (!"GPKG".equals(ds.GetDriver().GetName()) || local.startsWith("/vsi") || l.GetFIDColumn() == null
+                || l.GetFIDColumn().isEmpty() || l.GetGeometryColumn() == null || l.GetGeometryColumn().isEmpty()) {
+            return null;
+        }
+        FeatureDefn d = l.GetLayerDefn();
+        String[] names = new String[4];
+        int[] idx = {f.id(), f.admin(), f.township(), f.landClass()};
+        for (int i = 0; i < 4; i++) {
+            if (idx[i] < 0) {
+                continue;
+            }
+            int type = d.GetFieldDefn(idx[i]).GetFieldType();
+            if (type != ogr.OFTString && type != ogr.OFTInteger && type != ogr.OFTInteger64) {
+                return null; // OGR's own text for other types
+            }
+            names[i] = d.GetFieldDefn(idx[i]).GetName();
+        }
+        SpatialReference src = l.GetSpatialRef();
+        src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER);
+        SpatialReference dst = SceneCatalog.srs(workingCrs);
+        boolean same = src.IsSame(dst) == 1;
+        try {
+            return GpkgParcelReader.open(local, l.GetName(), l.GetFIDColumn(), l.GetGeometryColumn(), names,
+                    same ? null : CoordinateTransformation.CreateCoordinateTransformation(src, dst),
+                    same ? null : CoordinateTransformation.CreateCoordinateTransformation(dst, src), repeated);
+        } catch (java.sql.SQLException e) {
+            throw FarmwatchException.input("farmland source " + describe() + " cannot be read as a GeoPackage: "
+                    + e.getMessage(), e);
         }
     }
 

@@ -45,6 +45,20 @@ public interface ParcelSource extends Serializable {
     interface Reader extends AutoCloseable {
         void forEachIn(Envelope extent, Consumer<Parcel> sink, Consumer<String> rejects);
 
+        /**
+         * As {@link #forEachIn}, for a caller that needs only the parcels whose box meets one of {@code near} (boxes in
+         * the working CRS): the source may leave out, unread and unchecked, the parcels whose box meets none of them.
+         * Returns how many parcels of {@code extent} it came across, left out or not.
+         */
+        default long forEachNear(Envelope extent, List<Envelope> near, Consumer<Parcel> sink, Consumer<String> rejects) {
+            long[] n = {0};
+            forEachIn(extent, p -> {
+                n[0]++;
+                sink.accept(p);
+            }, rejects);
+            return n[0];
+        }
+
         @Override
         void close();
     }

@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * <p>Fields are matched with {@link FieldMapping#pick} against the table's columns. The geometry column is the
  * {@code geom} parameter, else the table's only entry in {@code geometry_columns}. Every call opens its own
  * connection (5 s connect and login timeouts) and closes it before returning, so one source serves all
- * executors. Table metadata is read again on each call: nothing learnt by {@link #check} is cached.
+ * executors; {@link #reader} keeps one connection for all the tiles of a task. Table metadata is read again by
+ * each call and each reader: nothing learnt by {@link #check} is cached.
  *
  * <p>Immutable and serializable: it holds only strings, an int and the {@link FieldMapping}.
  */
@@ -230,68 +231,110 @@ public final class PostgisParcelSource implements ParcelSource {
 
     @Override
     public void forEachIn(Envelope extent, String workingCrs, Consumer<Parcel> sink, Consumer<String> rejects) {
-        int workingSrid = srid(workingCrs);
         if (extent == null || extent.isNull()) {
+            srid(workingCrs);
             return;
         }
-        try (Connection c = connect()) {
+        try (Reader r = reader(workingCrs)) {
+            r.forEachIn(extent, sink, rejects);
+        }
+    }
+
+    /**
+     * One connection, one look at the table and one prepared query for all the tiles of a task, in one read-only
+     * transaction; each tile binds its window and runs the query again.
+     */
+    @Override
+    public Reader reader(String workingCrs) {
+        int workingSrid = srid(workingCrs);
+        Connection c = connect();
+        try {
             c.setAutoCommit(false);
             c.setReadOnly(true);
             Layout layout = layout(c);
-            double segment = Math.max(extent.getWidth(), extent.getHeight()) / WINDOW_SEGMENTS;
-            String window = "ST_MakeEnvelope(?, ?, ?, ?, ?)";
-            if (segment > 0) {
-                window = "ST_Segmentize(" + window + ", ?)";
-            }
             String g = quote(layout.geom());
+            // The window is densified (segments of a sixteenth of its longer side) before it goes to the source CRS.
+            String window = "ST_Segmentize(ST_MakeEnvelope(?, ?, ?, ?, ?), ?)";
+            // ST_Transform to the column's own SRID returns the geometry as it is.
             String sql = "SELECT " + text(layout.parcelId()) + ", " + text(layout.adminCode()) + ", "
                     + text(layout.township()) + ", " + text(layout.landClass()) + ", "
                     + "ST_AsBinary(ST_Force2D(ST_Transform(" + g + ", ?))) FROM " + layout.from()
                     + " WHERE " + g + " && ST_Transform(" + window + ", ?)";
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                int i = 1;
-                ps.setInt(i++, workingSrid);
-                ps.setDouble(i++, extent.getMinX());
-                ps.setDouble(i++, extent.getMinY());
-                ps.setDouble(i++, extent.getMaxX());
-                ps.setDouble(i++, extent.getMaxY());
-                ps.setInt(i++, workingSrid);
-                if (segment > 0) {
-                    ps.setDouble(i++, segment);
-                }
-                ps.setInt(i, layout.srid());
-                ps.setFetchSize(FETCH_SIZE);
-                WKBReader reader = new WKBReader(new GeometryFactory(new PrecisionModel(), workingSrid));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        String id = rs.getString(1);
-                        byte[] wkb = rs.getBytes(5);
-                        Geometry geometry;
-                        try {
-                            geometry = reader.read(wkb);
-                        } catch (ParseException | RuntimeException e) {
-                            rejects.accept(label(id) + ": unreadable geometry (" + e.getMessage() + ")");
-                            continue;
-                        }
-                        // The index works on the source CRS; keep exactly the parcels whose box meets the extent here.
-                        if (!geometry.getEnvelopeInternal().intersects(extent)) {
-                            continue;
-                        }
-                        if (id == null || id.isBlank()) {
-                            rejects.accept(label(id) + ": no parcel id in column " + layout.parcelId()
-                                    + " of " + schema + "." + table);
-                            continue;
-                        }
-                        Geometry usable = usable(id, geometry, rejects);
-                        if (usable != null) {
-                            sink.accept(new Parcel(id, rs.getString(2), rs.getString(3), rs.getString(4), usable));
-                        }
+            PreparedStatement ps = c.prepareStatement(sql);
+            ps.setFetchSize(FETCH_SIZE);
+            WKBReader reader = new WKBReader(new GeometryFactory(new PrecisionModel(), workingSrid));
+            return new Reader() {
+                @Override
+                public void forEachIn(Envelope extent, Consumer<Parcel> sink, Consumer<String> rejects) {
+                    if (extent == null || extent.isNull()) {
+                        return;
+                    }
+                    try {
+                        read(ps, layout, workingSrid, extent, reader, sink, rejects);
+                    } catch (SQLException e) {
+                        throw failure("reading", e);
                     }
                 }
+
+                @Override
+                public void close() {
+                    try (c) {
+                        ps.close();
+                        c.rollback();
+                    } catch (SQLException e) {
+                        LOG.debug("closing the parcel reader of {}: {}", describe(), e.getMessage());
+                    }
+                }
+            };
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // the first failure is the one to report
             }
-            c.rollback();
-        } catch (SQLException e) {
-            throw failure("reading", e);
+            throw e instanceof SQLException se ? failure("reading", se) : (RuntimeException) e;
+        }
+    }
+
+    /** One window's parcels through the prepared query of {@link #reader}. */
+    private void read(PreparedStatement ps, Layout layout, int workingSrid, Envelope extent, WKBReader reader,
+                      Consumer<Parcel> sink, Consumer<String> rejects) throws SQLException {
+        double segment = Math.max(extent.getWidth(), extent.getHeight()) / WINDOW_SEGMENTS;
+        int i = 1;
+        ps.setInt(i++, workingSrid);
+        ps.setDouble(i++, extent.getMinX());
+        ps.setDouble(i++, extent.getMinY());
+        ps.setDouble(i++, extent.getMaxX());
+        ps.setDouble(i++, extent.getMaxY());
+        ps.setInt(i++, workingSrid);
+        // A degenerate window (a point or a line) is not segmentized: a length of 0 would be refused.
+        ps.setDouble(i++, segment > 0 ? segment : Double.MAX_VALUE);
+        ps.setInt(i, layout.srid());
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                String id = rs.getString(1);
+                byte[] wkb = rs.getBytes(5);
+                Geometry geometry;
+                try {
+                    geometry = reader.read(wkb);
+                } catch (ParseException | RuntimeException e) {
+                    rejects.accept(label(id) + ": unreadable geometry (" + e.getMessage() + ")");
+                    continue;
+                }
+                // The index works on the source CRS; keep exactly the parcels whose box meets the extent here.
+                if (!geometry.getEnvelopeInternal().intersects(extent)) {
+                    continue;
+                }
+                if (id == null || id.isBlank()) {
+                    rejects.accept(label(id) + ": no parcel id in column " + layout.parcelId()
+                            + " of " + schema + "." + table);
+                    continue;
+                }
+                Geometry usable = usable(id, geometry, rejects);
+                if (usable != null) {
+                    sink.accept(new Parcel(id, rs.getString(2), rs.getString(3), rs.getString(4), usable));
+                }
+            }
         }
     }
 

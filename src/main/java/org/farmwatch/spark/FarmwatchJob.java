@@ -275,21 +275,30 @@ public final class FarmwatchJob {
         int parts = Math.max(patches.getNumPartitions(), jsc.defaultParallelism() * 2);
         // partitionBy, not groupByKey: the tasks group their tiles' patches themselves, sparing Spark's
         // size estimates of every patch geometry.
+        // Kept for the two branches below, so that the tiles are overlaid once; serialized (geometries as WKB), which
+        // costs less than Spark's size estimates of live geometries.
         JavaRDD<Overlaid> overlaid = patches
                 .filter(p -> !p.rule().isEmpty())
                 .flatMapToPair(p -> layout.keysCovering(p.geometry().getEnvelopeInternal()).stream()
                         .map(k -> new Tuple2<>(k, p)).iterator())
                 .partitionBy(new HashPartitioner(parts))
                 .mapPartitions(it -> overlay(byKey(it), bin.value(), layout, parcelsRead, rejected, past.value(),
-                        suppressed, hadoop));
-        // One exchange by parcel id: parcels flagged in their tile pass through, hits across tile edges meet.
-        // Stored serialized (geometries as WKB), which costs less than Spark's size estimates of live geometries.
-        JavaRDD<FlaggedParcel> flagged = overlaid
-                .mapToPair(o -> new Tuple2<>(o.flagged() != null ? o.flagged().parcelId() : o.hit().parcel().parcelId(), o))
+                        suppressed, hadoop))
+                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        // Parcels flagged in their tile stay where they are; only hits on parcels across tile edges meet, in one
+        // exchange by parcel id. The result is stored serialized too.
+        JavaRDD<FlaggedParcel> acrossEdges = overlaid
+                .filter(o -> o.flagged() == null)
+                .mapToPair(o -> new Tuple2<>(o.hit().parcel().parcelId(), o))
                 .partitionBy(new HashPartitioner(parts))
-                .mapPartitions(it -> flag(byKey(it).values().iterator(), bin.value(), layout))
+                .mapPartitions(it -> flag(byKey(it).values().iterator(), bin.value(), layout));
+        JavaRDD<FlaggedParcel> flagged = overlaid
+                .filter(o -> o.flagged() != null)
+                .map(Overlaid::flagged)
+                .union(acrossEdges)
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
         long flaggedCount = flagged.count();
+        overlaid.unpersist(false);
         counts.put("parcels_read", parcelsRead.value());
         counts.put("parcels_rejected", rejected.value());
         counts.put("hits_suppressed_by_verdicts", suppressed.value());
@@ -514,8 +523,10 @@ public final class FarmwatchJob {
                     };
                 }
                 java.util.function.Consumer<ParcelHit> hits = sink;
-                parcels.forEachIn(layout.extentOf(tile), parcel -> {
-                    read.add(1);
+                // Only parcels whose box meets a patch's can be hit: the source may skip the others unread.
+                List<Envelope> near = new ArrayList<>(here.size());
+                here.forEach(p -> near.add(p.geometry().getEnvelopeInternal()));
+                read.add(parcels.forEachNear(layout.extentOf(tile), near, parcel -> {
                     onParcel.clear();
                     overlay.overlay(tile, index, parcel, hits);
                     if (onParcel.isEmpty()) {
@@ -532,7 +543,7 @@ public final class FarmwatchJob {
                     } else {
                         onParcel.forEach(h -> out.add(new Overlaid(null, h)));
                     }
-                }, reason -> rejected.add(1));
+                }, reason -> rejected.add(1)));
             }
         }
         return out.iterator();
