@@ -36,6 +36,7 @@ public final class GpkgParcelReader implements ParcelSource.Reader {
     /** Extra margin, in source units per unit of box size, around the boxes asked for once in the source CRS. */
     private static final double MARGIN = 0.01;
 
+    private final String file;
     private final Connection db;
     private final PreparedStatement query;
     private final boolean hasId;
@@ -44,8 +45,9 @@ public final class GpkgParcelReader implements ParcelSource.Reader {
     private final Map<String, DuplicateParcelId> repeated;
     private final WKBReader wkb = new WKBReader();
 
-    private GpkgParcelReader(Connection db, PreparedStatement query, boolean hasId, CoordinateTransformation toWork,
+    private GpkgParcelReader(String file, Connection db, PreparedStatement query, boolean hasId, CoordinateTransformation toWork,
                              CoordinateTransformation toSrc, Map<String, DuplicateParcelId> repeated) {
+        this.file = file;
         this.db = db;
         this.query = query;
         this.hasId = hasId;
@@ -84,7 +86,7 @@ public final class GpkgParcelReader implements ParcelSource.Reader {
             // CROSS JOIN keeps SQLite on the index first, then each row by its fid.
             sql.append(" FROM ").append(quote(rtree)).append(" r CROSS JOIN ").append(quote(table)).append(" t WHERE t.")
                     .append(quote(fid)).append(" = r.id AND r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?");
-            return new GpkgParcelReader(db, db.prepareStatement(sql.toString()), fields[0] != null, toWork, toSrc,
+            return new GpkgParcelReader(file, db, db.prepareStatement(sql.toString()), fields[0] != null, toWork, toSrc,
                     repeated);
         } catch (SQLException | RuntimeException e) {
             db.close();
@@ -130,7 +132,9 @@ public final class GpkgParcelReader implements ParcelSource.Reader {
                 }
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("reading the GeoPackage failed: " + e.getMessage(), e);
+            // A damaged file is bad input (exit 3, naming it), as on OGR's path.
+            throw org.farmwatch.util.FarmwatchException.input("farmland source " + file + " cannot be read as a GeoPackage: "
+                    + e.getMessage(), e);
         }
         decodeAndReproject(rows, rejects);
         for (Row r : rows) {
