@@ -33,6 +33,8 @@ public final class RadiometricFit {
     /** A round that moves no gain, offset or spread by more than this share ends the fitting. */
     static final double SETTLED = 1e-6;
     private static final int BINS = 256;
+    /** Squared distance beyond which the no-change probability of up to 6 bands is below 1e-12: e^-35 (1 + 35 + 35² / 2) = 4e-13. */
+    private static final double NEGLIGIBLE_Z2_6 = 70;
     private static final int FINE_BINS = 4096;
     /** The 0.999 quantile of chi-square with 6 degrees of freedom, square-rooted: the least distance that is change. */
     static final double MIN_DISTANCE = Math.sqrt(22.457744484825323);
@@ -40,6 +42,8 @@ public final class RadiometricFit {
     static final double MIN_SHAPE_DISTANCE = Math.sqrt(20.515005652432873);
 
     private final int nb;
+    /** {@link #NEGLIGIBLE_Z2_6} for up to 6 bands; more bands fall more slowly: no shortcut. */
+    private final double negligibleZ2;
     private final double[] gain;
     private final double[] offset;
     private final double[] invSd;
@@ -50,15 +54,19 @@ public final class RadiometricFit {
     private final double[] sxy;
     private final long[] hist = new long[FINE_BINS];
     private final double[] distances = new double[MAX_SAMPLES];
-    /** The sampled clear cells of the two composites, band by band, gathered once per tile. */
-    private final float[][] xs;
-    private final float[][] ys;
+    private final double[] shapeDistances = new double[MAX_SAMPLES];
+    /** Per sampled cell, its weight in the current round (its squared distance while that is computed). */
+    private final double[] weights = new double[MAX_SAMPLES];
+    /** The sampled clear cells of the two composites, band by band, gathered once per tile (float widened exactly). */
+    private final double[][] xs;
+    private final double[][] ys;
     private boolean valid;
     private double threshold;
     private double shapeThreshold;
 
     public RadiometricFit(int bands) {
         this.nb = bands;
+        negligibleZ2 = bands <= 6 ? NEGLIGIBLE_Z2_6 : Double.POSITIVE_INFINITY;
         gain = new double[bands];
         offset = new double[bands];
         invSd = new double[bands];
@@ -67,8 +75,8 @@ public final class RadiometricFit {
         sxx = new double[bands];
         syy = new double[bands];
         sxy = new double[bands];
-        xs = new float[bands][MAX_SAMPLES];
-        ys = new float[bands][MAX_SAMPLES];
+        xs = new double[bands][MAX_SAMPLES];
+        ys = new double[bands][MAX_SAMPLES];
     }
 
     /** True when the last {@link #fit} found enough clear cells in both composites. */
@@ -107,32 +115,51 @@ public final class RadiometricFit {
         if (m < MIN_SAMPLES) {
             return false;
         }
-        float[][] x = xs;
-        float[][] y = ys;
+        double[][] x = xs;
+        double[][] y = ys;
+        double[] w = weights;
         for (int round = 0; round < ROUNDS; round++) {
             boolean settled = round > 0;
+            // First round: every cell alike; then the probability that the cell is no change. A cell too
+            // unlikely to count gets 0, which adds nothing below. Band by band, in the order of distance2.
+            if (round == 0) {
+                java.util.Arrays.fill(w, 0, m, 1.0);
+            } else {
+                squaredDistances(x, y, m, w);
+                for (int i = 0; i < m; i++) {
+                    w[i] = weightOf(w[i]);
+                }
+            }
             double wt = 0;
-            java.util.Arrays.fill(sx, 0);
-            java.util.Arrays.fill(sy, 0);
-            java.util.Arrays.fill(sxx, 0);
-            java.util.Arrays.fill(syy, 0);
-            java.util.Arrays.fill(sxy, 0);
             for (int i = 0; i < m; i++) {
-                // First round: every cell alike; then the probability that the cell is no change.
-                double w = round == 0 ? 1.0 : noChangeProbability(distance2(x, y, i));
-                if (w < 1e-12) {
-                    continue;
+                wt += w[i];
+            }
+            for (int b = 0; b < nb; b++) {
+                double[] xb = x[b];
+                double[] yb = y[b];
+                double sxb = 0;
+                double syb = 0;
+                double sxxb = 0;
+                double syyb = 0;
+                double sxyb = 0;
+                for (int i = 0; i < m; i++) {
+                    double wi = w[i];
+                    double xv = xb[i];
+                    double yv = yb[i];
+                    // (w × x) × x, as the weighted sums have always been rounded.
+                    double wx = wi * xv;
+                    double wy = wi * yv;
+                    sxb += wx;
+                    syb += wy;
+                    sxxb += wx * xv;
+                    syyb += wy * yv;
+                    sxyb += wx * yv;
                 }
-                wt += w;
-                for (int b = 0; b < nb; b++) {
-                    double xv = x[b][i];
-                    double yv = y[b][i];
-                    sx[b] += w * xv;
-                    sy[b] += w * yv;
-                    sxx[b] += w * xv * xv;
-                    syy[b] += w * yv * yv;
-                    sxy[b] += w * xv * yv;
-                }
+                sx[b] = sxb;
+                sy[b] = syb;
+                sxx[b] = sxxb;
+                syy[b] = syyb;
+                sxy[b] = sxyb;
             }
             if (!(wt > 0)) {
                 return false;
@@ -162,8 +189,15 @@ public final class RadiometricFit {
             }
         }
         valid = true;
-        threshold = Double.isNaN(fixedThreshold) ? minimumError(x, y, m, false) : fixedThreshold;
-        shapeThreshold = Double.isNaN(fixedThreshold) ? minimumError(x, y, m, true) : fixedThreshold;
+        if (Double.isNaN(fixedThreshold)) {
+            // Each sample's two distances once; the histograms of minimumError read them again.
+            sampleDistances(x, y, m, distances, shapeDistances);
+            threshold = minimumError(distances, m, MIN_DISTANCE);
+            shapeThreshold = minimumError(shapeDistances, m, MIN_SHAPE_DISTANCE);
+        } else {
+            threshold = fixedThreshold;
+            shapeThreshold = fixedThreshold;
+        }
         return true;
     }
 
@@ -184,6 +218,8 @@ public final class RadiometricFit {
     }
 
     private int gather(float[][] x, float[][] y, int runStride) {
+        double[][] xd = xs;
+        double[][] yd = ys;
         int n = x[0].length;
         int m = 0;
         for (int start = 0; start < n && m < MAX_SAMPLES; start += runStride) {
@@ -193,8 +229,8 @@ public final class RadiometricFit {
                     continue;
                 }
                 for (int b = 0; b < nb; b++) {
-                    xs[b][m] = x[b][i];
-                    ys[b][m] = y[b][i];
+                    xd[b][m] = x[b][i];
+                    yd[b][m] = y[b][i];
                 }
                 m++;
             }
@@ -214,6 +250,52 @@ public final class RadiometricFit {
             z2 += r * r;
         }
         return z2;
+    }
+
+    /** {@link #distance2} of the first {@code m} samples into {@code out}, band by band (the same sums, in the same order). */
+    private void squaredDistances(double[][] x, double[][] y, int m, double[] out) {
+        java.util.Arrays.fill(out, 0, m, 0.0);
+        for (int b = 0; b < nb; b++) {
+            double[] xb = x[b];
+            double[] yb = y[b];
+            double g = gain[b];
+            double o = offset[b];
+            double s = invSd[b];
+            for (int i = 0; i < m; i++) {
+                double r = (yb[i] - g * xb[i] - o) * s;
+                out[i] += r * r;
+            }
+        }
+    }
+
+    /** Square roots of {@link #distance2} and {@link #shapeDistance2} of the first {@code m} samples, band by band. */
+    private void sampleDistances(double[][] x, double[][] y, int m, double[] full, double[] shape) {
+        double[] ru = weights;
+        java.util.Arrays.fill(full, 0, m, 0.0);
+        java.util.Arrays.fill(shape, 0, m, 0.0);
+        java.util.Arrays.fill(ru, 0, m, 0.0);
+        for (int b = 0; b < nb; b++) {
+            double[] xb = x[b];
+            double[] yb = y[b];
+            double g = gain[b];
+            double o = offset[b];
+            double s = invSd[b];
+            for (int i = 0; i < m; i++) {
+                double u = g * xb[i];
+                double r = (yb[i] - u - o) * s;
+                u *= s;
+                full[i] += r * r;
+                ru[i] += r * u;
+                shape[i] += u * u;
+            }
+        }
+        for (int i = 0; i < m; i++) {
+            double rr = full[i];
+            double uu2 = shape[i];
+            double ru2 = ru[i];
+            full[i] = Math.sqrt(rr);
+            shape[i] = Math.sqrt(uu2 > 0 ? Math.max(0, rr - ru2 * ru2 / uu2) : rr);
+        }
     }
 
     /**
@@ -264,16 +346,24 @@ public final class RadiometricFit {
     }
 
     /**
+     * A sample's weight in a reweighting round: {@link #noChangeProbability}, or 0 below 1e-12 (the cell counts
+     * for nothing). Beyond {@link #negligibleZ2} the probability is below 1e-12: no exponential to compute.
+     */
+    private double weightOf(double z2) {
+        if (!(z2 < negligibleZ2)) {
+            return 0;
+        }
+        double w = noChangeProbability(z2);
+        return w < 1e-12 ? 0 : w;
+    }
+
+    /**
      * Kittler-Illingworth over the sampled distances, binned up to their 99.9th percentile (a few cloud or
      * saturated cells would otherwise squeeze all others into the first bins).
      */
-    private double minimumError(float[][] x, float[][] y, int n, boolean shape) {
-        double floor = shape ? MIN_SHAPE_DISTANCE : MIN_DISTANCE;
+    private double minimumError(double[] d, int n, double floor) {
         double max = 0;
-        // Each sample's distance once; the two histograms below read it again.
-        double[] d = distances;
         for (int i = 0; i < n; i++) {
-            d[i] = Math.sqrt(shape ? shapeDistance2(x, y, i) : distance2(x, y, i));
             max = Math.max(max, d[i]);
         }
         if (!(max > floor)) {
