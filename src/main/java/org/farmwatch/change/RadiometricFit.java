@@ -57,6 +57,8 @@ public final class RadiometricFit {
     private final double[] shapeDistances = new double[MAX_SAMPLES];
     /** Per sampled cell, its weight in the current round (its squared distance while that is computed). */
     private final double[] weights = new double[MAX_SAMPLES];
+    /** The window's indices of the sampled cells. */
+    private final int[] sampled = new int[MAX_SAMPLES];
     /** The sampled clear cells of the two composites, band by band, gathered once per tile (float widened exactly). */
     private final double[][] xs;
     private final double[][] ys;
@@ -205,34 +207,48 @@ public final class RadiometricFit {
      * Copies the sampled cells that are clear in both composites into {@link #xs} and {@link #ys}; returns their
      * count. A window mostly outside the scenes or under cloud is sampled again with runs four times as dense,
      * until half the sample is filled, so that a small scene or a tile at a scene's edge still gets its fit.
+     * The cells are chosen first, by index, and copied once, band by band.
      */
     private int gather(float[][] x, float[][] y) {
         int n = x[0].length;
         int runStride = n <= MAX_SAMPLES ? RUN : n / (MAX_SAMPLES / RUN);
-        int m = gather(x, y, runStride);
+        int m = choose(x, y, runStride);
         while (m < MAX_SAMPLES / 2 && runStride > RUN) {
             runStride = Math.max(RUN, runStride / 4);
-            m = gather(x, y, runStride);
+            m = choose(x, y, runStride);
+        }
+        int[] idx = sampled;
+        for (int b = 0; b < nb; b++) {
+            float[] xb = x[b];
+            float[] yb = y[b];
+            double[] xd = xs[b];
+            double[] yd = ys[b];
+            for (int k = 0; k < m; k++) {
+                int i = idx[k];
+                xd[k] = xb[i];
+                yd[k] = yb[i];
+            }
         }
         return m;
     }
 
-    private int gather(float[][] x, float[][] y, int runStride) {
-        double[][] xd = xs;
-        double[][] yd = ys;
+    /** Indices into {@link #sampled} of the clear cells of runs every {@code runStride} cells, at most {@link #MAX_SAMPLES}. */
+    private int choose(float[][] x, float[][] y, int runStride) {
         int n = x[0].length;
+        int[] idx = sampled;
         int m = 0;
         for (int start = 0; start < n && m < MAX_SAMPLES; start += runStride) {
             int end = Math.min(n, start + RUN);
             for (int i = start; i < end && m < MAX_SAMPLES; i++) {
-                if (!clear(x, y, i)) {
-                    continue;
-                }
+                // Branch-free over the bands: NaN is the only value unequal to itself.
+                boolean cloudy = false;
                 for (int b = 0; b < nb; b++) {
-                    xd[b][m] = x[b][i];
-                    yd[b][m] = y[b][i];
+                    float xv = x[b][i];
+                    float yv = y[b][i];
+                    cloudy |= xv != xv | yv != yv;
                 }
-                m++;
+                idx[m] = i;
+                m += cloudy ? 0 : 1;
             }
         }
         return m;
@@ -319,15 +335,6 @@ public final class RadiometricFit {
             uu += u * u;
         }
         return uu > 0 ? Math.max(0, rr - ru * ru / uu) : rr;
-    }
-
-    private boolean clear(float[][] x, float[][] y, int i) {
-        for (int b = 0; b < nb; b++) {
-            if (Float.isNaN(x[b][i]) || Float.isNaN(y[b][i])) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**
