@@ -112,47 +112,79 @@ public final class ChangeDetector implements Serializable {
             invB[b.ordinal()] = 1.0 / Math.max(1e-9, beforeScene.clearP50(b));
             invA[b.ordinal()] = 1.0 / Math.max(1e-9, afterScene.clearP50(b));
         }
-        double[] logRatio = new double[nb];
         double m2Any = shapeThreshold * shapeThreshold;
         double m2Green = vegetationThreshold * vegetationThreshold;
         int n = code.length;
+        if (!fitted) {
+            java.util.Arrays.fill(code, NONE);
+            java.util.Arrays.fill(confidence, 0);
+            return f;
+        }
+        float[][] bb = before.bands;
+        double[] logRatio = new double[nb];
+        float[][] ab = after.bands;
         for (int i = 0; i < n; i++) {
             int from = beforeClass[i];
             int to = afterClass[i];
-            if (!fitted || from == to || from == 0 || to == 0 || transition[(from << 4) | to] == 0) {
-                code[i] = NONE;
-                confidence[i] = 0;
+            code[i] = NONE;
+            confidence[i] = 0;
+            if (from == to || from == 0 || to == 0 || transition[(from << 4) | to] == 0) {
                 continue;
             }
             boolean green = GREEN[from] && GREEN[to];
-            // The tile's fit.
+            // The tile's fit first: most cells whose class changed stay within it, and need no logarithm.
             double d2 = green ? f.shapeDistance2(before, after, i) : f.distance2(before, after, i);
             double t2 = green ? t2Green : t2Any;
+            if (!(d2 >= t2)) {
+                continue;
+            }
             // The scene medians: log-ratio per band; between canopies less its mean, so that only the shape
             // counts; towards or from bare, built or water the brightness too (soil to concrete keeps its shape).
-            double mean = 0;
-            for (int b = 0; b < nb; b++) {
-                double lr = Math.log(Math.max(1e-6, after.bands[b][i] * invA[b]) / Math.max(1e-6, before.bands[b][i] * invB[b]));
-                logRatio[b] = lr;
-                mean += lr;
-            }
-            double centre = green ? mean / nb : 0;
-            double sum = 0;
-            for (int b = 0; b < nb; b++) {
-                double d = logRatio[b] - centre;
-                sum += d * d;
-            }
-            double ms = sum / nb;
+            double ms = green ? centredMeanSquare(bb, ab, invB, invA, i, logRatio) : meanSquare(bb, ab, invB, invA, i);
             double m2 = green ? m2Green : m2Any;
-            if (!(d2 >= t2) || !(ms >= m2)) {
-                code[i] = NONE;
-                confidence[i] = 0;
-            } else {
+            if (ms >= m2) {
                 code[i] = (byte) ((from << 4) | to);
                 // 0.5 at the nearer of the two thresholds, approaching 1 at three times it.
                 confidence[i] = (float) Math.min(1.0, 0.25 + 0.25 * Math.sqrt(Math.min(d2 / t2, ms / m2)));
             }
         }
         return f;
+    }
+
+    /** Log-ratio of cell {@code i} in band {@code b}, each date relative to its scene's median. */
+    private static double logRatio(float[][] before, float[][] after, double[] invB, double[] invA, int b, int i) {
+        return Math.log(Math.max(1e-6, after[b][i] * invA[b]) / Math.max(1e-6, before[b][i] * invB[b]));
+    }
+
+    /** Mean square of the cell's log-ratios over the bands. */
+    private static double meanSquare(float[][] before, float[][] after, double[] invB, double[] invA, int i) {
+        int nb = before.length;
+        double sum = 0;
+        for (int b = 0; b < nb; b++) {
+            double d = logRatio(before, after, invB, invA, b, i);
+            sum += d * d;
+        }
+        return sum / nb;
+    }
+
+    /**
+     * Mean square of the cell's log-ratios less their mean (the shape of the change, not its brightness);
+     * {@code lr}: room for one log-ratio per band.
+     */
+    private static double centredMeanSquare(float[][] before, float[][] after, double[] invB, double[] invA, int i,
+                                            double[] lr) {
+        int nb = before.length;
+        double mean = 0;
+        for (int b = 0; b < nb; b++) {
+            lr[b] = logRatio(before, after, invB, invA, b, i);
+            mean += lr[b];
+        }
+        double centre = mean / nb;
+        double sum = 0;
+        for (int b = 0; b < nb; b++) {
+            double d = lr[b] - centre;
+            sum += d * d;
+        }
+        return sum / nb;
     }
 }

@@ -32,6 +32,8 @@ public final class Persistence implements Serializable {
         if (observations.size() < 2) {
             return 0;
         }
+        // An array, not the list: a for-each over a list would make an iterator per changed cell.
+        byte[][] obs = observations.toArray(new byte[0][]);
         int dropped = 0;
         for (int i = 0; i < code.length; i++) {
             int c = code[i] & 255;
@@ -42,8 +44,8 @@ public final class Persistence implements Serializable {
             int rule = detector.ruleOf(c);
             int clear = 0;
             int agree = 0;
-            for (byte[] obs : observations) {
-                int to = obs[i];
+            for (byte[] o : obs) {
+                int to = o[i];
                 if (to == 0) {
                     continue;
                 }

@@ -33,6 +33,8 @@ public final class RadiometricFit {
     /** A round that moves no gain, offset or spread by more than this share ends the fitting. */
     static final double SETTLED = 1e-6;
     private static final int BINS = 256;
+    /** Squared distance beyond which the no-change probability of up to 6 bands is below 1e-12: e^-35 (1 + 35 + 35² / 2) = 4e-13. */
+    private static final double NEGLIGIBLE_Z2_6 = 70;
     private static final int FINE_BINS = 4096;
     /** The 0.999 quantile of chi-square with 6 degrees of freedom, square-rooted: the least distance that is change. */
     static final double MIN_DISTANCE = Math.sqrt(22.457744484825323);
@@ -40,6 +42,8 @@ public final class RadiometricFit {
     static final double MIN_SHAPE_DISTANCE = Math.sqrt(20.515005652432873);
 
     private final int nb;
+    /** {@link #NEGLIGIBLE_Z2_6} for up to 6 bands; more bands fall more slowly: no shortcut. */
+    private final double negligibleZ2;
     private final double[] gain;
     private final double[] offset;
     private final double[] invSd;
@@ -50,15 +54,21 @@ public final class RadiometricFit {
     private final double[] sxy;
     private final long[] hist = new long[FINE_BINS];
     private final double[] distances = new double[MAX_SAMPLES];
-    /** The sampled clear cells of the two composites, band by band, gathered once per tile. */
-    private final float[][] xs;
-    private final float[][] ys;
+    private final double[] shapeDistances = new double[MAX_SAMPLES];
+    /** Per sampled cell, its weight in the current round (its squared distance while that is computed). */
+    private final double[] weights = new double[MAX_SAMPLES];
+    /** The window's indices of the sampled cells. */
+    private final int[] sampled = new int[MAX_SAMPLES];
+    /** The sampled clear cells of the two composites, band by band, gathered once per tile (float widened exactly). */
+    private final double[][] xs;
+    private final double[][] ys;
     private boolean valid;
     private double threshold;
     private double shapeThreshold;
 
     public RadiometricFit(int bands) {
         this.nb = bands;
+        negligibleZ2 = bands <= 6 ? NEGLIGIBLE_Z2_6 : Double.POSITIVE_INFINITY;
         gain = new double[bands];
         offset = new double[bands];
         invSd = new double[bands];
@@ -67,8 +77,8 @@ public final class RadiometricFit {
         sxx = new double[bands];
         syy = new double[bands];
         sxy = new double[bands];
-        xs = new float[bands][MAX_SAMPLES];
-        ys = new float[bands][MAX_SAMPLES];
+        xs = new double[bands][MAX_SAMPLES];
+        ys = new double[bands][MAX_SAMPLES];
     }
 
     /** True when the last {@link #fit} found enough clear cells in both composites. */
@@ -107,32 +117,51 @@ public final class RadiometricFit {
         if (m < MIN_SAMPLES) {
             return false;
         }
-        float[][] x = xs;
-        float[][] y = ys;
+        double[][] x = xs;
+        double[][] y = ys;
+        double[] w = weights;
         for (int round = 0; round < ROUNDS; round++) {
             boolean settled = round > 0;
+            // First round: every cell alike; then the probability that the cell is no change. A cell too
+            // unlikely to count gets 0, which adds nothing below. Band by band, in the order of distance2.
+            if (round == 0) {
+                java.util.Arrays.fill(w, 0, m, 1.0);
+            } else {
+                squaredDistances(x, y, m, w);
+                for (int i = 0; i < m; i++) {
+                    w[i] = weightOf(w[i]);
+                }
+            }
             double wt = 0;
-            java.util.Arrays.fill(sx, 0);
-            java.util.Arrays.fill(sy, 0);
-            java.util.Arrays.fill(sxx, 0);
-            java.util.Arrays.fill(syy, 0);
-            java.util.Arrays.fill(sxy, 0);
             for (int i = 0; i < m; i++) {
-                // First round: every cell alike; then the probability that the cell is no change.
-                double w = round == 0 ? 1.0 : noChangeProbability(distance2(x, y, i));
-                if (w < 1e-12) {
-                    continue;
+                wt += w[i];
+            }
+            for (int b = 0; b < nb; b++) {
+                double[] xb = x[b];
+                double[] yb = y[b];
+                double sxb = 0;
+                double syb = 0;
+                double sxxb = 0;
+                double syyb = 0;
+                double sxyb = 0;
+                for (int i = 0; i < m; i++) {
+                    double wi = w[i];
+                    double xv = xb[i];
+                    double yv = yb[i];
+                    // (w × x) × x, as the weighted sums have always been rounded.
+                    double wx = wi * xv;
+                    double wy = wi * yv;
+                    sxb += wx;
+                    syb += wy;
+                    sxxb += wx * xv;
+                    syyb += wy * yv;
+                    sxyb += wx * yv;
                 }
-                wt += w;
-                for (int b = 0; b < nb; b++) {
-                    double xv = x[b][i];
-                    double yv = y[b][i];
-                    sx[b] += w * xv;
-                    sy[b] += w * yv;
-                    sxx[b] += w * xv * xv;
-                    syy[b] += w * yv * yv;
-                    sxy[b] += w * xv * yv;
-                }
+                sx[b] = sxb;
+                sy[b] = syb;
+                sxx[b] = sxxb;
+                syy[b] = syyb;
+                sxy[b] = sxyb;
             }
             if (!(wt > 0)) {
                 return false;
@@ -162,8 +191,15 @@ public final class RadiometricFit {
             }
         }
         valid = true;
-        threshold = Double.isNaN(fixedThreshold) ? minimumError(x, y, m, false) : fixedThreshold;
-        shapeThreshold = Double.isNaN(fixedThreshold) ? minimumError(x, y, m, true) : fixedThreshold;
+        if (Double.isNaN(fixedThreshold)) {
+            // Each sample's two distances once; the histograms of minimumError read them again.
+            sampleDistances(x, y, m, distances, shapeDistances);
+            threshold = minimumError(distances, m, MIN_DISTANCE);
+            shapeThreshold = minimumError(shapeDistances, m, MIN_SHAPE_DISTANCE);
+        } else {
+            threshold = fixedThreshold;
+            shapeThreshold = fixedThreshold;
+        }
         return true;
     }
 
@@ -171,32 +207,48 @@ public final class RadiometricFit {
      * Copies the sampled cells that are clear in both composites into {@link #xs} and {@link #ys}; returns their
      * count. A window mostly outside the scenes or under cloud is sampled again with runs four times as dense,
      * until half the sample is filled, so that a small scene or a tile at a scene's edge still gets its fit.
+     * The cells are chosen first, by index, and copied once, band by band.
      */
     private int gather(float[][] x, float[][] y) {
         int n = x[0].length;
         int runStride = n <= MAX_SAMPLES ? RUN : n / (MAX_SAMPLES / RUN);
-        int m = gather(x, y, runStride);
+        int m = choose(x, y, runStride);
         while (m < MAX_SAMPLES / 2 && runStride > RUN) {
             runStride = Math.max(RUN, runStride / 4);
-            m = gather(x, y, runStride);
+            m = choose(x, y, runStride);
+        }
+        int[] idx = sampled;
+        for (int b = 0; b < nb; b++) {
+            float[] xb = x[b];
+            float[] yb = y[b];
+            double[] xd = xs[b];
+            double[] yd = ys[b];
+            for (int k = 0; k < m; k++) {
+                int i = idx[k];
+                xd[k] = xb[i];
+                yd[k] = yb[i];
+            }
         }
         return m;
     }
 
-    private int gather(float[][] x, float[][] y, int runStride) {
+    /** Indices into {@link #sampled} of the clear cells of runs every {@code runStride} cells, at most {@link #MAX_SAMPLES}. */
+    private int choose(float[][] x, float[][] y, int runStride) {
         int n = x[0].length;
+        int[] idx = sampled;
         int m = 0;
         for (int start = 0; start < n && m < MAX_SAMPLES; start += runStride) {
             int end = Math.min(n, start + RUN);
             for (int i = start; i < end && m < MAX_SAMPLES; i++) {
-                if (!clear(x, y, i)) {
-                    continue;
-                }
+                // Branch-free over the bands: NaN is the only value unequal to itself.
+                boolean cloudy = false;
                 for (int b = 0; b < nb; b++) {
-                    xs[b][m] = x[b][i];
-                    ys[b][m] = y[b][i];
+                    float xv = x[b][i];
+                    float yv = y[b][i];
+                    cloudy |= xv != xv | yv != yv;
                 }
-                m++;
+                idx[m] = i;
+                m += cloudy ? 0 : 1;
             }
         }
         return m;
@@ -214,6 +266,52 @@ public final class RadiometricFit {
             z2 += r * r;
         }
         return z2;
+    }
+
+    /** {@link #distance2} of the first {@code m} samples into {@code out}, band by band (the same sums, in the same order). */
+    private void squaredDistances(double[][] x, double[][] y, int m, double[] out) {
+        java.util.Arrays.fill(out, 0, m, 0.0);
+        for (int b = 0; b < nb; b++) {
+            double[] xb = x[b];
+            double[] yb = y[b];
+            double g = gain[b];
+            double o = offset[b];
+            double s = invSd[b];
+            for (int i = 0; i < m; i++) {
+                double r = (yb[i] - g * xb[i] - o) * s;
+                out[i] += r * r;
+            }
+        }
+    }
+
+    /** Square roots of {@link #distance2} and {@link #shapeDistance2} of the first {@code m} samples, band by band. */
+    private void sampleDistances(double[][] x, double[][] y, int m, double[] full, double[] shape) {
+        double[] ru = weights;
+        java.util.Arrays.fill(full, 0, m, 0.0);
+        java.util.Arrays.fill(shape, 0, m, 0.0);
+        java.util.Arrays.fill(ru, 0, m, 0.0);
+        for (int b = 0; b < nb; b++) {
+            double[] xb = x[b];
+            double[] yb = y[b];
+            double g = gain[b];
+            double o = offset[b];
+            double s = invSd[b];
+            for (int i = 0; i < m; i++) {
+                double u = g * xb[i];
+                double r = (yb[i] - u - o) * s;
+                u *= s;
+                full[i] += r * r;
+                ru[i] += r * u;
+                shape[i] += u * u;
+            }
+        }
+        for (int i = 0; i < m; i++) {
+            double rr = full[i];
+            double uu2 = shape[i];
+            double ru2 = ru[i];
+            full[i] = Math.sqrt(rr);
+            shape[i] = Math.sqrt(uu2 > 0 ? Math.max(0, rr - ru2 * ru2 / uu2) : rr);
+        }
     }
 
     /**
@@ -239,15 +337,6 @@ public final class RadiometricFit {
         return uu > 0 ? Math.max(0, rr - ru * ru / uu) : rr;
     }
 
-    private boolean clear(float[][] x, float[][] y, int i) {
-        for (int b = 0; b < nb; b++) {
-            if (Float.isNaN(x[b][i]) || Float.isNaN(y[b][i])) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /**
      * Survival function of chi-square with {@code nb} degrees of freedom at {@code z2}; closed form for an
      * even count, the nearest even count above for an odd one.
@@ -264,16 +353,24 @@ public final class RadiometricFit {
     }
 
     /**
+     * A sample's weight in a reweighting round: {@link #noChangeProbability}, or 0 below 1e-12 (the cell counts
+     * for nothing). Beyond {@link #negligibleZ2} the probability is below 1e-12: no exponential to compute.
+     */
+    private double weightOf(double z2) {
+        if (!(z2 < negligibleZ2)) {
+            return 0;
+        }
+        double w = noChangeProbability(z2);
+        return w < 1e-12 ? 0 : w;
+    }
+
+    /**
      * Kittler-Illingworth over the sampled distances, binned up to their 99.9th percentile (a few cloud or
      * saturated cells would otherwise squeeze all others into the first bins).
      */
-    private double minimumError(float[][] x, float[][] y, int n, boolean shape) {
-        double floor = shape ? MIN_SHAPE_DISTANCE : MIN_DISTANCE;
+    private double minimumError(double[] d, int n, double floor) {
         double max = 0;
-        // Each sample's distance once; the two histograms below read it again.
-        double[] d = distances;
         for (int i = 0; i < n; i++) {
-            d[i] = Math.sqrt(shape ? shapeDistance2(x, y, i) : distance2(x, y, i));
             max = Math.max(max, d[i]);
         }
         if (!(max > floor)) {

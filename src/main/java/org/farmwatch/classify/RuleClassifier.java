@@ -35,6 +35,8 @@ public final class RuleClassifier implements Classifier {
     private static final double WOODY_SWIR_NIR = 0.60;
     /** Relative brightness below which a green canopy is a dark (forest) canopy. */
     private static final double DARK_CANOPY = 0.80;
+    /** NDVI below which a cell with a high MNDWI is open water. */
+    private static final double WATER_NDVI = 0.15;
 
     private final Thresholds t;
 
@@ -66,52 +68,80 @@ public final class RuleClassifier implements Classifier {
         // Haze lifts blue more than red: the blue/red ratio is read relative to the scene's own.
         double sceneBlueRed = scene.clearP50(Band.BLUE) / Math.max(1e-9, scene.clearP50(Band.RED));
         double invBlueRed = sceneBlueRed > 0 && Double.isFinite(sceneBlueRed) ? 1.0 / sceneBlueRed : 1.0;
+        // Per tile, the thresholds and class ids in locals: the loop reads no field.
+        double waterMndwi = t.waterMndwi();
+        double vegetationNdvi = t.vegetationNdvi();
+        double sparseNdvi = t.sparseNdvi();
+        double sparseNirFloor = nirFloor * 0.75;
+        double forestSwirNir = t.forestSwirNir();
+        double orchardSwirNir = t.orchardSwirNir();
+        double bareBrightness = t.bareBrightness();
+        double builtBlueRed = t.builtBlueRed();
+        double greenhouseBrightness = t.greenhouseBrightness();
+        byte nodata = LandCover.NODATA.id;
+        byte water = LandCover.WATER.id;
+        byte cropland = LandCover.CROPLAND.id;
+        byte forest = LandCover.FOREST.id;
+        byte orchard = LandCover.ORCHARD.id;
+        byte nursery = LandCover.NURSERY.id;
+        byte grassland = LandCover.GRASSLAND.id;
+        byte greenhouse = LandCover.GREENHOUSE.id;
+        byte builtUp = LandCover.BUILT_UP.id;
+        byte bare = LandCover.BARE.id;
         int n = out.length;
+        // Each index is computed only where a rule reads it (most cells need NDVI alone): a division costs
+        // more than the rest of a cell. The rules and their arithmetic are unchanged.
         for (int i = 0; i < n; i++) {
             float r = red[i];
             if (Float.isNaN(r)) {
-                out[i] = LandCover.NODATA.id;
+                out[i] = nodata;
                 continue;
             }
             float nr = nir[i];
-            float g = green[i];
-            float s1 = sw1[i];
             double ndvi = (nr - r) / (nr + r + 1e-9);
-            double mndwi = (g - s1) / (g + s1 + 1e-9);
-            if (mndwi > t.waterMndwi() && ndvi < 0.15) {
-                out[i] = LandCover.WATER.id;
-            } else if (ndvi >= t.vegetationNdvi()) {
-                double swirNir = s1 / (nr + 1e-9);
-                double bright = (blue[i] + g + r + nr + s1 + sw2[i]) / 6.0 * invBright;
+            byte c;
+            if (ndvi < WATER_NDVI && waterIndexAbove(green[i], sw1[i], waterMndwi)) {
+                c = water;
+            } else if (ndvi >= vegetationNdvi) {
+                float s1 = sw1[i];
                 // Woody canopies reflect less NIR than dense crops, and either more SWIR (orchards and
                 // nurseries over soil) or less light overall (forest). A thin crop lacks both.
-                boolean woody = nr < nirFloor && (swirNir >= WOODY_SWIR_NIR || bright < DARK_CANOPY);
-                if (!woody) {
-                    out[i] = LandCover.CROPLAND.id;
+                if (!(nr < nirFloor)) {
+                    c = cropland;
                 } else {
-                    out[i] = swirNir < t.forestSwirNir() ? LandCover.FOREST.id
-                            : swirNir < t.orchardSwirNir() ? LandCover.ORCHARD.id : LandCover.NURSERY.id;
+                    double swirNir = s1 / (nr + 1e-9);
+                    if (swirNir >= WOODY_SWIR_NIR
+                            || (blue[i] + green[i] + r + nr + s1 + sw2[i]) / 6.0 * invBright < DARK_CANOPY) {
+                        c = swirNir < forestSwirNir ? forest : swirNir < orchardSwirNir ? orchard : nursery;
+                    } else {
+                        c = cropland;
+                    }
                 }
-            } else if (ndvi >= t.sparseNdvi()) {
+            } else if (ndvi >= sparseNdvi) {
                 // Sparse green: young crops and grass look alike; dense-crop NIR tells them apart poorly.
-                out[i] = nr >= nirFloor * 0.75 ? LandCover.CROPLAND.id : LandCover.GRASSLAND.id;
+                c = nr >= sparseNirFloor ? cropland : grassland;
             } else {
-                double bright = (blue[i] + g + r + nr + s1 + sw2[i]) / 6.0 * invBright;
-                double blueRed = blue[i] / (r + 1e-9) * invBlueRed;
+                float b = blue[i];
+                double bright = (b + green[i] + r + nr + sw1[i] + sw2[i]) / 6.0 * invBright;
                 if (bright < SOIL_BRIGHTNESS) {
                     // Dark soil in a farm landscape is tilled or harvested cropland, not a conversion.
-                    out[i] = LandCover.CROPLAND.id;
-                } else if (blueRed >= t.builtBlueRed()) {
+                    c = cropland;
+                } else if (b / (r + 1e-9) * invBlueRed >= builtBlueRed) {
                     // Grey roofs, concrete and plastic: blue about as bright as red, unlike soil.
                     // Greenhouse plastic lets some green through; roofs and paving do not.
-                    out[i] = bright >= t.greenhouseBrightness() && ndvi >= GREENHOUSE_NDVI ? LandCover.GREENHOUSE.id
-                            : LandCover.BUILT_UP.id;
-                } else if (bright >= t.bareBrightness()) {
-                    out[i] = LandCover.BARE.id;
+                    c = bright >= greenhouseBrightness && ndvi >= GREENHOUSE_NDVI ? greenhouse : builtUp;
+                } else if (bright >= bareBrightness) {
+                    c = bare;
                 } else {
-                    out[i] = LandCover.CROPLAND.id;
+                    c = cropland;
                 }
             }
+            out[i] = c;
         }
+    }
+
+    /** MNDWI {@code (green - swir16) / (green + swir16)} above {@code threshold}. */
+    private static boolean waterIndexAbove(float g, float s1, double threshold) {
+        return (g - s1) / (g + s1 + 1e-9) > threshold;
     }
 }
