@@ -309,8 +309,8 @@ public final class FarmwatchJob {
     /** What the overlay of a tile gives per parcel: a parcel flagged there, or a hit on a parcel across tile edges. */
     record Overlaid(FlaggedParcel flagged, ParcelHit hit) implements java.io.Serializable {}
 
-    /** A task's shuffled pairs grouped by key, in first-seen order. */
-    private static <K, V> LinkedHashMap<K, List<V>> byKey(Iterator<Tuple2<K, V>> pairs) {
+    /** A task's shuffled pairs grouped by key, in first-seen order (the overlay's and the outline step's). */
+    static <K, V> LinkedHashMap<K, List<V>> byKey(Iterator<Tuple2<K, V>> pairs) {
         LinkedHashMap<K, List<V>> groups = new LinkedHashMap<>();
         while (pairs.hasNext()) {
             Tuple2<K, V> t = pairs.next();

@@ -3,8 +3,6 @@ package org.farmwatch.spark;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.HashPartitioner;
@@ -41,7 +39,7 @@ final class OutlineStep {
                 .partitionBy(new HashPartitioner(parts))
                 .mapPartitions(it -> {
                     List<String[]> out = new ArrayList<>();
-                    byKey(it).forEach((tile, here) -> out.addAll(PatchOutlines.nearPairs(tile, here, layout, tolerance)));
+                    FarmwatchJob.byKey(it).forEach((tile, here) -> out.addAll(PatchOutlines.nearPairs(tile, here, layout, tolerance)));
                     return out.iterator();
                 })
                 .collect();
@@ -54,7 +52,7 @@ final class OutlineStep {
                 .partitionBy(new HashPartitioner(parts))
                 .mapPartitions(it -> {
                     List<ChangePatch> out = new ArrayList<>();
-                    for (List<ChangePatch> g : byKey(it).values()) {
+                    for (List<ChangePatch> g : FarmwatchJob.byKey(it).values()) {
                         // In id order: the simplifier's result may depend on the order, and a re-run must draw the same.
                         g.sort(Comparator.comparing(ChangePatch::patchId));
                         PatchOutlines.Result r = PatchOutlines.simplify(g, layout, tolerance);
@@ -72,14 +70,5 @@ final class OutlineStep {
         counts.put("outline_vertices_published", after.value());
         counts.put("outline_groups_kept_cell_edges", kept.value());
         return outlines;
-    }
-
-    private static <K, V> LinkedHashMap<K, List<V>> byKey(Iterator<Tuple2<K, V>> pairs) {
-        LinkedHashMap<K, List<V>> groups = new LinkedHashMap<>();
-        while (pairs.hasNext()) {
-            Tuple2<K, V> t = pairs.next();
-            groups.computeIfAbsent(t._1(), k -> new ArrayList<>()).add(t._2());
-        }
-        return groups;
     }
 }
