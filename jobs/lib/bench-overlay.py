@@ -182,7 +182,7 @@ def compare(argv):
     worst = max((abs(fw[k][1] - pg[k][1]) / max(pg[k][1], 1e-9) for k in set(fw) & set(pg)), default=0.0)
     sec = fwj["seconds"]
     # Like for like: from data at rest to flagged parcels (older farmwatch.json files time the overlay alone).
-    fw_s = float(sec.get("like_for_like", sec["overlay"]))
+    fw_s = float(sec["like_for_like"] if "like_for_like" in sec else sec["overlay"])
     fw_cpu = sec.get("like_for_like_cpu", sec.get("overlay_cpu"))
     pg_cpu = float(pg_cpu)
 
@@ -237,13 +237,15 @@ def compare(argv):
         print(f"  {label:44s} {w if w is not None else float('nan'):8.2f} {c if c is not None else float('nan'):8.2f}")
 
     row(f"farmwatch ({result['master']}), like for like", fw_s, fw_cpu)
-    row("  of which reading the patches", sec.get("read_patches"), sec.get("read_patches_cpu"))
-    row("  of which overlay + flag", sec.get("overlay"), sec.get("overlay_cpu"))
+    if sec.get("read_patches") is not None:
+        # Older farmwatch.json files read the patches in a step of their own.
+        row("  of which reading the patches", sec.get("read_patches"), sec.get("read_patches_cpu"))
+        row("  of which overlay + flag", sec.get("overlay"), sec.get("overlay_cpu"))
     row("PostGIS SQL, like for like", pg_s, pg_cpu)
     print(f"  {'speed-up (PostGIS / farmwatch)':44s} {result['speedup'] or 0:7.2f}x {result['cpu_ratio'] or 0:7.2f}x"
           f"   goal >= 3x")
     if sec.get("overlay_again") is not None:
-        row("(diagnostic: overlay + flag again, same JVM)", sec.get("overlay_again"), sec.get("overlay_again_cpu"))
+        row("(diagnostic: the same again, same JVM)", sec.get("overlay_again"), sec.get("overlay_again_cpu"))
     if whole:
         row("farmwatch whole process (JVM start to exit)", whole[0], whole[1])
         row("  of which JVM + Spark start-up", sec.get("startup"), sec.get("startup_cpu"))

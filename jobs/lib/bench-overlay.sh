@@ -5,14 +5,14 @@
 # ST_Intersection + GROUP BY with the rules' area and share; jobs/lib/bench-baseline.py overlay-sql),
 # in the same run. Both must flag the same parcels under the same rules, with the same total changed
 # area within 0.1 %, or it fails.
-#   jobs/bench --workload overlay [--patches N] [--seed S] [--farmland GPKG] [--again] [--keep]
+#   jobs/bench --workload overlay [--patches N] [--seed S] [--farmland GPKG] [--again [N]] [--keep]
 # Data, generated once and kept under out/bench/: the parcels of `jobs/farmwatch sample --size 10980`
 # (out/bench/data/10980/farmland.gpkg, 236,356 parcels; --farmland reads another file instead) and N
 # (default 50000) patches from jobs/lib/bench-overlay.py with seed S (default 5).
 # Timed, each side from its data at rest in a running engine (the like-for-like headline):
-#   farmwatch: patches read from their GeoPackage on the executors, then overlay + flag (`run`'s step:
-#     parcels read per tile from the farmland GeoPackage in EPSG:4490 and reprojected, intersected,
-#     flagged) up to the flagged parcels persisted and counted, in a started Spark session (local[2]);
+#   farmwatch: patches read from their GeoPackage on the executors and, in the same step, overlay + flag
+#     (`run`'s step: parcels read per tile from the farmland GeoPackage in EPSG:4490 and reprojected,
+#     intersected, flagged) up to the flagged parcels kept and counted, in a started Spark session (local[2]);
 #   PostGIS: the overlay SQL alone (rule patches, ST_Intersects + ST_Intersection + GROUP BY, flagged
 #     table), its tables loaded, reprojected to the grid's CRS and indexed beforehand (untimed).
 # CPU seconds of each too: the JVM's process time over those steps; the server processes' time over the
@@ -20,9 +20,9 @@
 # Whole process, for both: farmwatch's launcher to exit (JVM and Spark start, source check, the above,
 # the CSV written), wall and CPU of the process tree; PostGIS the psql sessions of the SQL and of writing
 # the flagged rows out, wall and CPU of psql and the server processes (the server itself already runs).
-# The JVM + Spark start-up is reported apart too. --again adds a diagnostic outside both comparisons (and
-# inside farmwatch's whole process): the overlay + flag step run a second time in the same JVM, its code
-# compiled by then.
+# The JVM + Spark start-up is reported apart too. --again [N] adds a diagnostic outside both comparisons (and
+# inside farmwatch's whole process): the step run N more times (default 1) in the same JVM, its code
+# compiled by then; the last pass is shown.
 # Writes out/bench/overlay-result.json and prints the table.
 # PostGIS: the bench's throwaway cluster (FARMWATCH_BENCH_PG_PORT, default 55433;
 # FARMWATCH_BENCH_PG_DIR, default /tmp/farmwatch-bench-pg), stopped at the end unless --keep.
@@ -38,7 +38,8 @@ while [ $# -gt 0 ]; do
     --seed) seed="${2:?--seed needs a number}"; shift 2 ;;
     --farmland) farmland="${2:?--farmland needs a file}"; shift 2 ;;
     --keep) keep=1; shift ;;
-    --again) again=1; shift ;;
+    --again) again=1; shift
+      case "${1:-}" in ''|-*) ;; *[!0-9]*) echo "bench overlay: --again takes a whole number" >&2; exit 2 ;; *) again="$1"; shift ;; esac ;;
     *) echo "bench overlay: unknown option $1 (try jobs/bench --help)" >&2; exit 2 ;;
   esac
 done

@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
 public final class Farmwatch {
 
     public static void main(String[] args) {
+        // First thing: the compiler policy counts most while Spark starts (see JitPolicy).
+        org.farmwatch.util.JitPolicy.install();
         System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 

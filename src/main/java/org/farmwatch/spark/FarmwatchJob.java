@@ -261,7 +261,8 @@ public final class FarmwatchJob {
      * Step 3, also what the bench's overlay workload times: patches under a rule go to every tile their box
      * touches; per tile, the parcels are read from the source and intersected. A parcel whose box lies in one
      * tile gets all its hits there and is flagged on the spot; the hits on parcels across tile edges meet by
-     * parcel id and are flagged then. Returns the flagged parcels, persisted and counted; adds the step's counts.
+     * parcel id and are flagged then. Returns the flagged parcels, computed and counted (kept as bytes, decoded
+     * by each reader); adds the step's counts. What moves between tasks is plain bytes ({@link OverlayWire}).
      */
     static JavaRDD<FlaggedParcel> overlayAndFlag(JavaSparkContext jsc, JavaRDD<ChangePatch> patches,
                                                  Broadcast<Inputs> bin, GridLayout layout, PastVerdicts verdicts,
@@ -273,43 +274,54 @@ public final class FarmwatchJob {
         // Farmland on a Hadoop file system is fetched with Spark's Hadoop configuration.
         org.farmwatch.util.HadoopFs.Conf hadoop = new org.farmwatch.util.HadoopFs.Conf(jsc.hadoopConfiguration());
         int parts = Math.max(patches.getNumPartitions(), jsc.defaultParallelism() * 2);
-        // partitionBy, not groupByKey: the tasks group their tiles' patches themselves, sparing Spark's
-        // size estimates of every patch geometry.
-        // Kept for the two branches below, so that the tiles are overlaid once; serialized (geometries as WKB), which
-        // costs less than Spark's size estimates of live geometries.
-        JavaRDD<Overlaid> overlaid = patches
+        // Each patch as bytes under its tiles' packed keys, packed into a few chunks per partition
+        // (OverlayWire.Outbox): Spark moves byte arrays, and the tasks group their tiles' patches themselves.
+        // The overlaid tiles are kept, so that they are overlaid once for the two branches below: chunks of bytes,
+        // which Spark neither serializes nor has to estimate the size of.
+        JavaRDD<byte[]> overlaid = patches
                 .filter(p -> !p.rule().isEmpty())
-                .flatMapToPair(p -> layout.keysCovering(p.geometry().getEnvelopeInternal()).stream()
-                        .map(k -> new Tuple2<>(k, p)).iterator())
+                .mapPartitionsToPair(it -> OverlayWire.Outbox.<ChangePatch>stream(it, parts, (p, outbox) -> {
+                    byte[] wire = OverlayWire.patch(p);
+                    for (TileKey k : layout.keysCovering(p.geometry().getEnvelopeInternal())) {
+                        outbox.add(OverlayWire.partitionOf(Long.hashCode(packed(k)), parts), packed(k), wire);
+                    }
+                }))
                 .partitionBy(new HashPartitioner(parts))
-                .mapPartitions(it -> overlay(byKey(it), bin.value(), layout, parcelsRead, rejected, past.value(),
-                        suppressed, hadoop))
-                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+                .mapPartitions(it -> overlay(it, bin.value(), layout, parcelsRead, rejected, past.value(), suppressed,
+                        hadoop))
+                .persist(StorageLevel.MEMORY_AND_DISK());
         // Parcels flagged in their tile stay where they are; only hits on parcels across tile edges meet, in one
-        // exchange by parcel id. The result is stored serialized too.
-        JavaRDD<FlaggedParcel> acrossEdges = overlaid
-                .filter(o -> o.flagged() == null)
-                .mapToPair(o -> new Tuple2<>(o.hit().parcel().parcelId(), o))
+        // exchange by parcel id.
+        JavaRDD<byte[]> acrossEdges = overlaid
+                .mapPartitionsToPair(it -> OverlayWire.Outbox.<byte[]>stream(it, parts, (chunk, outbox) ->
+                        OverlayWire.spans(chunk, OverlayWire.HITS, (from, to) -> {
+                            // The record's fields follow its tag and length.
+                            String parcelId = OverlayWire.hitsParcelId(chunk, from + 5);
+                            outbox.add(OverlayWire.partitionOf(parcelId.hashCode(), parts), chunk, from, to);
+                            return 0;
+                        })))
                 .partitionBy(new HashPartitioner(parts))
-                .mapPartitions(it -> flag(byKey(it).values().iterator(), bin.value(), layout));
-        JavaRDD<FlaggedParcel> flagged = overlaid
-                .filter(o -> o.flagged() != null)
-                .map(Overlaid::flagged)
-                .union(acrossEdges)
-                .persist(StorageLevel.MEMORY_AND_DISK_SER());
-        long flaggedCount = flagged.count();
-        overlaid.unpersist(false);
+                .mapPartitions(it -> flag(it, bin.value(), layout))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<byte[]> chunks = overlaid.union(acrossEdges);
+        long flaggedCount = chunks.map(c -> OverlayWire.count(c, OverlayWire.FLAGGED)).fold(0L, Long::sum);
         counts.put("parcels_read", parcelsRead.value());
         counts.put("parcels_rejected", rejected.value());
         counts.put("hits_suppressed_by_verdicts", suppressed.value());
         counts.put("flagged_parcels", flaggedCount);
-        return flagged;
+        return chunks.flatMap(OverlayWire::flagged);
     }
 
-    /** What the overlay of a tile gives per parcel: a parcel flagged there, or a hit on a parcel across tile edges. */
-    record Overlaid(FlaggedParcel flagged, ParcelHit hit) implements java.io.Serializable {}
+    /** A tile key as one long, the shuffle key of the overlay (cheaper to move than the record). */
+    static long packed(TileKey k) {
+        return (long) k.col() << 32 | (k.row() & 0xffffffffL);
+    }
 
-    /** A task's shuffled pairs grouped by key, in first-seen order (the overlay's and the outline step's). */
+    static TileKey unpacked(long k) {
+        return new TileKey((int) (k >> 32), (int) k);
+    }
+
+    /** A task's shuffled pairs grouped by key, in first-seen order (the outline step's). */
     static <K, V> LinkedHashMap<K, List<V>> byKey(Iterator<Tuple2<K, V>> pairs) {
         LinkedHashMap<K, List<V>> groups = new LinkedHashMap<>();
         while (pairs.hasNext()) {
@@ -492,22 +504,29 @@ public final class FarmwatchJob {
         return Compositor.composite(windows, method, validCount);
     }
 
-    private static Iterator<Overlaid> overlay(Map<TileKey, List<ChangePatch>> byTile, Inputs in, GridLayout layout,
-                                              LongAccumulator read, LongAccumulator rejected, PastVerdicts past,
-                                              LongAccumulator suppressed, org.farmwatch.util.HadoopFs.Conf hadoop) {
+    private static Iterator<byte[]> overlay(Iterator<Tuple2<Integer, byte[]>> shuffled, Inputs in, GridLayout layout,
+                                            LongAccumulator read, LongAccumulator rejected, PastVerdicts past,
+                                            LongAccumulator suppressed, org.farmwatch.util.HadoopFs.Conf hadoop) {
         Gdal.init();
         org.farmwatch.util.HadoopFs.use(hadoop.get()); // farmland on a Hadoop file system
+        Map<Long, List<byte[]>> byTile = new HashMap<>();
+        shuffled.forEachRemaining(t -> OverlayWire.keyed(t._2(),
+                (tile, patch) -> byTile.computeIfAbsent(tile, k -> new ArrayList<>()).add(patch)));
         ParcelOverlay overlay = new ParcelOverlay(layout, in.settings().rules());
         ParcelFlagger flagger = new ParcelFlagger(in.settings().rules());
         CoordinateTransformation toCgcs = toCgcs(layout);
-        List<Overlaid> out = new ArrayList<>();
+        OverlayWire.ChunkWriter out = new OverlayWire.ChunkWriter();
         List<ParcelHit> onParcel = new ArrayList<>();
         // Row by row: neighbouring tiles read neighbouring pages of the farmland file.
-        List<TileKey> tiles = new ArrayList<>(byTile.keySet());
+        List<TileKey> tiles = new ArrayList<>();
+        byTile.keySet().forEach(k -> tiles.add(unpacked(k)));
         tiles.sort(java.util.Comparator.comparingInt(TileKey::row).thenComparingInt(TileKey::col));
         try (ParcelSource.Reader parcels = in.farmland().reader(layout.crs())) {
             for (TileKey tile : tiles) {
-                List<ChangePatch> here = byTile.get(tile);
+                // Decoded tile by tile, and let go of once overlaid.
+                List<byte[]> wire = byTile.remove(packed(tile));
+                List<ChangePatch> here = new ArrayList<>(wire.size());
+                wire.forEach(b -> here.add(OverlayWire.patch(b)));
                 STRtree index = ParcelOverlay.index(here);
                 java.util.function.Consumer<ParcelHit> sink = onParcel::add;
                 if (!past.isEmpty()) {
@@ -538,38 +557,36 @@ public final class FarmwatchJob {
                         // Its box lies in this tile, so every pair on it is counted here (ParcelOverlay): flag it now.
                         FlaggedParcel f = flag(flagger, toCgcs, onParcel);
                         if (f != null) {
-                            out.add(new Overlaid(f, null));
+                            out.flagged(f);
                         }
                     } else {
-                        onParcel.forEach(h -> out.add(new Overlaid(null, h)));
+                        out.hits(onParcel);
                     }
                 }, reason -> rejected.add(1)));
             }
         }
-        return out.iterator();
+        return out.chunks();
     }
 
-    private static Iterator<FlaggedParcel> flag(Iterator<List<Overlaid>> parcels, Inputs in, GridLayout layout) {
+    /** Flags the parcels across tile edges from all their tiles' hits, which meet here by parcel id. */
+    private static Iterator<byte[]> flag(Iterator<Tuple2<Integer, byte[]>> shuffled, Inputs in, GridLayout layout) {
         Gdal.init();
         ParcelFlagger flagger = new ParcelFlagger(in.settings().rules());
         CoordinateTransformation toCgcs = toCgcs(layout);
-        List<FlaggedParcel> out = new ArrayList<>();
+        OverlayWire.ChunkWriter out = new OverlayWire.ChunkWriter();
         List<ParcelHit> hits = new ArrayList<>();
-        while (parcels.hasNext()) {
-            List<Overlaid> parts = parcels.next();
-            if (parts.get(0).flagged() != null) {
-                // Flagged in its one tile: nothing else can come for it.
-                out.add(parts.get(0).flagged());
-                continue;
-            }
+        Map<String, List<byte[]>> byParcel = new LinkedHashMap<>();
+        shuffled.forEachRemaining(t -> OverlayWire.records(t._2(), OverlayWire.HITS,
+                r -> byParcel.computeIfAbsent(OverlayWire.hitsParcelId(r), k -> new ArrayList<>()).add(r)));
+        for (List<byte[]> records : byParcel.values()) {
             hits.clear();
-            parts.forEach(o -> hits.add(o.hit()));
+            records.forEach(r -> OverlayWire.hits(r, hits));
             FlaggedParcel f = flag(flagger, toCgcs, hits);
             if (f != null) {
-                out.add(f);
+                out.flagged(f);
             }
         }
-        return out.iterator();
+        return out.chunks();
     }
 
     /** All hits on one parcel, flagged or not (null); the centroid in CGCS2000 for inspectors. */

@@ -38,16 +38,18 @@ import org.locationtech.jts.io.WKBReader;
 /**
  * The driver of jobs/bench's overlay workload (jobs/lib/bench-overlay.sh): reads ready-made change patches
  * from a GeoPackage layer {@code patches} (fields {@code patch_id}, {@code code} = from x 16 + to class id, in
- * the working CRS) on the executors, straight from its SQLite table, then times {@link FarmwatchJob#overlayAndFlag}, the very step {@code run}
- * takes, against a farmland source. Writes the flagged parcels as CSV and the timings as JSON.
+ * the working CRS) on the executors, straight from its SQLite table, and runs {@link FarmwatchJob#overlayAndFlag},
+ * the very step {@code run} takes, on them against a farmland source: one timed step from both GeoPackages to the
+ * flagged parcels counted. Writes the flagged parcels as CSV and the timings as JSON.
  *
- * <pre>java ... org.farmwatch.spark.OverlayBench --farmland SOURCE --patches GPKG --out DIR [--master M] [--conf FILE] [--again 1]</pre>
- * {@code --again 1} runs the step a second time, untimed by the comparisons, as a diagnostic of the JIT's share.
+ * <pre>java ... org.farmwatch.spark.OverlayBench --farmland SOURCE --patches GPKG --out DIR [--master M] [--conf FILE] [--again N]</pre>
+ * {@code --again N} runs the step N more times, untimed by the comparisons, as a diagnostic of the JIT's share.
  */
 public final class OverlayBench {
     private OverlayBench() {}
 
     public static void main(String[] args) throws IOException {
+        org.farmwatch.util.JitPolicy.install();
         Map<String, String> a = new LinkedHashMap<>(Map.of("--master", "local[2]"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             a.put(args[i], args[i + 1]);
@@ -99,24 +101,21 @@ public final class OverlayBench {
         seconds.put("startup", java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0);
         seconds.put("startup_cpu", Math.round(processCpuNanos() / 1e7) / 100.0);
         try {
-            long t0 = System.nanoTime();
-            long cpuRead = processCpuNanos();
-            // Executors read the patches, each a range of fids: in a run they come out of the merge step there too.
+            // Executors read the patches, each a range of fids, in the timed step itself: in a run they come out of
+            // the merge step there too, and nothing is kept or counted before the overlay.
             int parts = Math.max(1, jsc.defaultParallelism() * 2);
             List<long[]> ranges = new ArrayList<>();
             for (int i = 0; i < parts; i++) {
                 ranges.add(new long[] {patchFeatures * i / parts, patchFeatures * (i + 1) / parts});
             }
             double mmu = s.minPatchAreaM2();
+            org.apache.spark.util.LongAccumulator patchCount = jsc.sc().longAccumulator("patches");
+            org.apache.spark.util.LongAccumulator rulePatchCount = jsc.sc().longAccumulator("rule_patches");
             JavaRDD<ChangePatch> patches = jsc.parallelize(ranges, parts)
-                    .mapPartitions(it -> readPatches(patchFile, fidColumn, geomColumn, it, s, mmu))
-                    .persist(StorageLevel.MEMORY_AND_DISK());
-            counts.put("patches", patches.count());
-            counts.put("rule_patches", patches.filter(p -> !p.rule().isEmpty()).count());
-            seconds.put("read_patches", secs(t0));
-            seconds.put("read_patches_cpu", Math.round((processCpuNanos() - cpuRead) / 1e7) / 100.0);
+                    .mapPartitions(it -> readPatches(patchFile, fidColumn, geomColumn, it, s, mmu, patchCount,
+                            rulePatchCount));
 
-            t0 = System.nanoTime();
+            long t0 = System.nanoTime();
             long cpu0 = processCpuNanos();
             // Wall-clock marks, to cut a profile (JFR) down to the timed step.
             System.err.println("[overlay-bench] overlay starts " + java.time.Instant.now());
@@ -124,15 +123,14 @@ public final class OverlayBench {
                     "bench-overlay"));
             JavaRDD<FlaggedParcel> flagged = FarmwatchJob.overlayAndFlag(jsc, patches, bin, layout, PastVerdicts.none(),
                     counts);
-            seconds.put("overlay", secs(t0));
-            // CPU time of the whole JVM (tasks, driver, GC, JIT) over the step: a figure the machine's load bends less.
-            seconds.put("overlay_cpu", Math.round((processCpuNanos() - cpu0) / 1e7) / 100.0);
-            System.err.println("[overlay-bench] overlay ends " + java.time.Instant.now());
             // Like for like with the PostGIS SQL, which starts from its two tables: from the patches and parcels at
             // rest (both GeoPackages) to the flagged parcels, in a running session.
-            seconds.put("like_for_like", Math.round((seconds.get("read_patches") + seconds.get("overlay")) * 100) / 100.0);
-            seconds.put("like_for_like_cpu",
-                    Math.round((seconds.get("read_patches_cpu") + seconds.get("overlay_cpu")) * 100) / 100.0);
+            seconds.put("like_for_like", secs(t0));
+            // CPU time of the whole JVM (tasks, driver, GC, JIT) over the step: a figure the machine's load bends less.
+            seconds.put("like_for_like_cpu", Math.round((processCpuNanos() - cpu0) / 1e7) / 100.0);
+            System.err.println("[overlay-bench] overlay ends " + java.time.Instant.now());
+            counts.put("patches", patchCount.value());
+            counts.put("rule_patches", rulePatchCount.value());
             counts.put("tiles", patches.filter(p -> !p.rule().isEmpty())
                     .flatMap(p -> layout.keysCovering(p.geometry().getEnvelopeInternal()).iterator()).distinct().count());
 
@@ -145,16 +143,16 @@ public final class OverlayBench {
                     w.printf(Locale.ROOT, "%s,%s,%.6f,%d%n", f.parcelId(), f.rule(), f.changedAreaM2(), f.patchCount());
                 }
             }
-            if ("1".equals(a.get("--again"))) {
+            int again = Integer.parseInt(a.getOrDefault("--again", "0"));
+            for (int i = 0; i < again; i++) {
                 // Diagnostic, not the headline: the same step again in this JVM, its code compiled by now. The gap to
-                // the first pass is what a fresh process pays for class loading and the JIT.
-                flagged.unpersist(true);
+                // the first pass is what a fresh process pays for class loading and the JIT. The last pass counts.
                 long tw = System.nanoTime();
                 long cw = processCpuNanos();
-                FarmwatchJob.overlayAndFlag(jsc, patches, bin, layout, PastVerdicts.none(), new LinkedHashMap<>())
-                        .unpersist(true);
+                FarmwatchJob.overlayAndFlag(jsc, patches, bin, layout, PastVerdicts.none(), new LinkedHashMap<>());
                 seconds.put("overlay_again", secs(tw));
                 seconds.put("overlay_again_cpu", Math.round((processCpuNanos() - cw) / 1e7) / 100.0);
+                System.err.printf(Locale.ROOT, "[overlay-bench] again %d: %.2f s%n", i + 1, seconds.get("overlay_again"));
             }
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("master", a.get("--master"));
@@ -164,9 +162,9 @@ public final class OverlayBench {
             result.put("seconds", seconds);
             result.put("counts", counts);
             Files.writeString(out.resolve("farmwatch.json"), Json.write(result) + "\n");
-            System.err.printf(Locale.ROOT, "[overlay-bench] farmwatch: %d patches read in %.1f s; overlay + flag %.1f s: "
-                    + "%d parcel reads, %d flagged parcels%n", counts.get("patches"), seconds.get("read_patches"),
-                    seconds.get("overlay"), counts.get("parcels_read"), counts.get("flagged_parcels"));
+            System.err.printf(Locale.ROOT, "[overlay-bench] farmwatch: %d patches read, overlaid and flagged in %.1f s: "
+                    + "%d parcel reads, %d flagged parcels%n", counts.get("patches"), seconds.get("like_for_like"),
+                    counts.get("parcels_read"), counts.get("flagged_parcels"));
         } finally {
             spark.stop();
         }
@@ -177,7 +175,10 @@ public final class OverlayBench {
      * from the GeoPackage's SQLite table, as farmwatch reads its parcels ({@link GpkgParcelReader}).
      */
     private static Iterator<ChangePatch> readPatches(String file, String fid, String geom, Iterator<long[]> ranges,
-                                                     Settings s, double mmu) throws java.sql.SQLException {
+                                                     Settings s, double mmu,
+                                                     org.apache.spark.util.LongAccumulator patchCount,
+                                                     org.apache.spark.util.LongAccumulator rulePatchCount)
+            throws java.sql.SQLException {
         ChangeDetector detector = FarmwatchJob.detector(s);
         List<org.farmwatch.flag.ConversionRule> rules = s.rules();
         List<ChangePatch> out = new ArrayList<>();
@@ -211,6 +212,8 @@ public final class OverlayBench {
                         int code = rs.getInt(3);
                         int rule = detector.ruleOf(code);
                         boolean ruled = rule > 0 && rule <= rules.size();
+                        patchCount.add(1);
+                        rulePatchCount.add(ruled ? 1 : 0);
                         out.add(new ChangePatch(rs.getString(2),
                                 ruled ? rules.get(rule - 1).type() : ChangeType.OTHER,
                                 ruled ? rules.get(rule - 1).name() : "", LandCover.ofId(code / 16),

@@ -4,7 +4,10 @@ import org.gdal.gdal.gdal;
 import org.gdal.ogr.ogr;
 import org.gdal.osr.osr;
 
-/** Loads the GDAL JNI bridge once per JVM (driver and every executor) with exceptions on. */
+/**
+ * Loads the GDAL JNI bridge once per JVM (driver and every executor) with exceptions on. Every task and entry point
+ * calls {@link #init} first, so it also sets the JVM's compiler policy ({@link JitPolicy}).
+ */
 public final class Gdal {
     private static volatile boolean ready;
 
@@ -18,6 +21,7 @@ public final class Gdal {
             if (ready) {
                 return;
             }
+            JitPolicy.install();
             try {
                 gdal.AllRegister();
                 ogr.RegisterAll();
