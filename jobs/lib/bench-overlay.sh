@@ -53,6 +53,8 @@ if ! bash "$root/jobs/lib/setup.sh"; then
   log "WARNING: $build"
 fi
 export FARMWATCH_SKIP_SETUP=1
+# The launcher's class-data-sharing archive, written by a warm-up demo unless there is one for this build.
+bash "$root/jobs/lib/cds-warm-up.sh"
 
 bench="$root/out/bench"
 work="$bench/overlay"
