@@ -15,7 +15,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.farmwatch.change.ChangeDetector;
 import org.farmwatch.change.ChangePatch;
 import org.farmwatch.classify.LandCover;
