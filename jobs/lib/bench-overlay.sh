@@ -117,6 +117,8 @@ children_cpu() {
   times > "$work/.times"
   awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.2f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$work/.times"
 }
+# Neither side pays for the other's writes, nor for the tables just loaded: their dirty pages are flushed first.
+sync
 log "farmwatch overlay + flag (local[2]) -> $work/farmwatch.json"
 children_cpu > "$work/.cpu0"
 t0=$(date +%s.%N)
@@ -131,6 +133,7 @@ children_cpu > "$work/.cpu1"
 fw_cpu_s=$(awk "BEGIN { printf \"%.2f\", $(cat "$work/.cpu1") - $(cat "$work/.cpu0") }")
 grep '^\[overlay-bench\]' "$work/farmwatch.log" >&2 || true
 
+sync
 log "PostGIS SQL overlay + flag"
 "$py" "$root/jobs/lib/bench-baseline.py" overlay-sql "$conf" > "$work/overlay.sql"
 # CPU seconds of the server's processes: the session's backend and parallel workers end with the query and are
