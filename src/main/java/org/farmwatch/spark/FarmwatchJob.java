@@ -295,10 +295,8 @@ public final class FarmwatchJob {
         JavaRDD<byte[]> acrossEdges = overlaid
                 .mapPartitionsToPair(it -> OverlayWire.Outbox.<byte[]>stream(it, parts, (chunk, outbox) ->
                         OverlayWire.spans(chunk, OverlayWire.HITS, (from, to) -> {
-                            // The record's fields follow its tag and length.
-                            String parcelId = OverlayWire.hitsParcelId(chunk, from + 5);
+                            String parcelId = OverlayWire.hitsParcelId(chunk, from + OverlayWire.RECORD_HEADER);
                             outbox.add(OverlayWire.partitionOf(parcelId.hashCode(), parts), chunk, from, to);
-                            return 0;
                         })))
                 .partitionBy(new HashPartitioner(parts))
                 .mapPartitions(it -> flag(it, bin.value(), layout))

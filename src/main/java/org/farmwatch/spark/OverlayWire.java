@@ -37,6 +37,8 @@ final class OverlayWire {
     static final byte FLAGGED = 1;
     /** A parcel across tile edges with the hits one tile found on it, to meet its other tiles' hits. */
     static final byte HITS = 2;
+    /** Bytes before a record's fields: its tag and its length. */
+    static final int RECORD_HEADER = 5;
     /** Chunk size: large enough that per-chunk costs vanish, small enough to keep a task's memory bounded. */
     static final int CHUNK = 4 << 20;
 
@@ -69,11 +71,16 @@ final class OverlayWire {
 
         void i32(int v) {
             room(4);
-            buf[len] = (byte) (v >>> 24);
-            buf[len + 1] = (byte) (v >>> 16);
-            buf[len + 2] = (byte) (v >>> 8);
-            buf[len + 3] = (byte) v;
+            i32At(len, v);
             len += 4;
+        }
+
+        /** Overwrites the four bytes at {@code at}, already written. */
+        void i32At(int at, int v) {
+            buf[at] = (byte) (v >>> 24);
+            buf[at + 1] = (byte) (v >>> 16);
+            buf[at + 2] = (byte) (v >>> 8);
+            buf[at + 3] = (byte) v;
         }
 
         void i64(long v) {
@@ -269,11 +276,7 @@ final class OverlayWire {
         }
 
         private void end() {
-            int n = out.len - lengthAt - 4;
-            out.buf[lengthAt] = (byte) (n >>> 24);
-            out.buf[lengthAt + 1] = (byte) (n >>> 16);
-            out.buf[lengthAt + 2] = (byte) (n >>> 8);
-            out.buf[lengthAt + 3] = (byte) n;
+            out.i32At(lengthAt, out.len - lengthAt - 4);
             if (out.len >= CHUNK) {
                 chunks.add(out.toBytes());
                 out = new Out(1 << 16);
@@ -440,14 +443,6 @@ final class OverlayWire {
                 }
             }
         }
-
-        /** Every chunk, for the shuffle; the outbox is empty afterwards. */
-        Iterator<scala.Tuple2<Integer, byte[]>> drain() {
-            sealAll();
-            List<scala.Tuple2<Integer, byte[]>> out = new ArrayList<>(sealed);
-            sealed.clear();
-            return out.iterator();
-        }
     }
 
     /** The partition of a shuffle of {@code partitions} that a key hashing to {@code hash} goes to. */
@@ -466,8 +461,13 @@ final class OverlayWire {
         }
     }
 
-    /** Calls {@code sink} with where each record of {@code tag} starts and ends in a chunk (tag and length included). */
-    static void spans(byte[] chunk, byte tag, java.util.function.IntBinaryOperator sink) {
+    /** Where a record starts and ends in its chunk, its tag and length included. */
+    interface Span {
+        void accept(int from, int to);
+    }
+
+    /** Calls {@code sink} with the span of each record of {@code tag} in a chunk. */
+    static void spans(byte[] chunk, byte tag, Span sink) {
         In in = new In(chunk);
         while (in.more()) {
             int from = in.at;
@@ -475,35 +475,21 @@ final class OverlayWire {
             int len = in.i32();
             in.at += len;
             if (t == tag) {
-                sink.applyAsInt(from, in.at);
+                sink.accept(from, in.at);
             }
         }
     }
 
     /** The number of records with {@code tag} in a chunk, read without decoding them. */
     static long count(byte[] chunk, byte tag) {
-        In in = new In(chunk);
-        long n = 0;
-        while (in.more()) {
-            int t = in.u8();
-            int len = in.i32();
-            n += t == tag ? 1 : 0;
-            in.at += len;
-        }
-        return n;
+        long[] n = {0};
+        spans(chunk, tag, (from, to) -> n[0]++);
+        return n[0];
     }
 
-    /** Calls {@code sink} with each record of {@code tag} in the chunk, as its own byte array. */
+    /** Calls {@code sink} with the fields of each record of {@code tag} in the chunk, as their own byte array. */
     static void records(byte[] chunk, byte tag, Consumer<byte[]> sink) {
-        In in = new In(chunk);
-        while (in.more()) {
-            int t = in.u8();
-            int len = in.i32();
-            if (t == tag) {
-                sink.accept(Arrays.copyOfRange(chunk, in.at, in.at + len));
-            }
-            in.at += len;
-        }
+        spans(chunk, tag, (from, to) -> sink.accept(Arrays.copyOfRange(chunk, from + RECORD_HEADER, to)));
     }
 
     /** The flagged parcels of a chunk, decoded one at a time; other records are skipped. */

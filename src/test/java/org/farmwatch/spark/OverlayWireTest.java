@@ -219,15 +219,14 @@ class OverlayWireTest {
         w.hits(List.of(new ParcelHit(parcel, "z", 0, "cropland", "bare", 1, "", "")));
         w.flagged(flagged(2, g));
         byte[] chunk = w.chunks().next();
-        OverlayWire.Outbox box = new OverlayWire.Outbox(1);
         List<int[]> spans = new ArrayList<>();
-        OverlayWire.spans(chunk, OverlayWire.HITS, (from, to) -> {
-            spans.add(new int[] {from, to});
-            box.add(0, chunk, from, to);
-            return 0;
-        });
+        Iterator<Tuple2<Integer, byte[]>> out = OverlayWire.Outbox.<byte[]>stream(List.of(chunk).iterator(), 1,
+                (c, box) -> OverlayWire.spans(c, OverlayWire.HITS, (from, to) -> {
+                    spans.add(new int[] {from, to});
+                    box.add(0, c, from, to);
+                }));
+        byte[] moved = out.next()._2();
         assertEquals(1, spans.size());
-        byte[] moved = box.drain().next()._2();
         assertNotSame(chunk, moved);
         assertEquals(0, OverlayWire.count(moved, OverlayWire.FLAGGED));
         List<ParcelHit> hits = new ArrayList<>();
