@@ -257,9 +257,11 @@ def score_case(case, out):
     cells = np.bincount(patch_raster[scored].ravel(), minlength=n + 1)[1:]
     hits = np.bincount(patch_raster[scored & changed].ravel(), minlength=n + 1)[1:]
     is_hit = {}
+    by_confidence = []
     for i, pt in enumerate(patches):
         if cells[i] > 0:
             is_hit[pt["patch_id"]] = hits[i] >= HIT_SHARE * cells[i]
+            by_confidence.append((pt["confidence"], bool(is_hit[pt["patch_id"]])))
     judged = list(is_hit.values())
     hit_share = sum(judged) / len(judged) if judged else float("nan")
     # The inspectors' order: flagged parcels by priority, then parcel id; their patches in list order.
@@ -283,7 +285,7 @@ def score_case(case, out):
     low_patches = counts.get("patches", 0) - n
     return {"precision": p, "recall": r, "f1": f, "patches": n, "patches_low_priority": low_patches,
             "hit_share": hit_share, "p_at_50": p_at, "p_at_50_patches": len(top),
-            "flagged_parcels": flagged, "parcels_checked": checked,
+            "flagged_parcels": flagged, "parcels_checked": checked, "patch_confidence_hits": by_confidence,
             "flagged_share": flagged / checked if checked else float("nan")}
 
 
@@ -388,6 +390,15 @@ def main():
 
     summary = {k: mean(k, oscd_rows) for k in ("precision", "recall", "f1", "hit_share", "p_at_50", "flagged_share",
                                                "labelled_share", "cva_otsu_f1", "cva_best_f1")}
+    # Is the confidence monotone in hit share? The OSCD patches pooled, in four bands of equal count.
+    pooled = sorted(ch for r in oscd_rows for ch in r["patch_confidence_hits"])
+    bands = []
+    for q in range(4):
+        part = pooled[q * len(pooled) // 4:(q + 1) * len(pooled) // 4]
+        if part:
+            bands.append({"confidence_from": part[0][0], "confidence_to": part[-1][0], "patches": len(part),
+                          "hit_share": sum(h for _, h in part) / len(part)})
+    summary["hit_share_by_confidence_quartile"] = bands
     summary["cities_above_cva_best"] = sum(1 for r in oscd_rows if r["f1"] > r["cva_best_f1"])
     summary["cities"] = len(oscd_rows)
     result = {"conf": args.conf, "rows": rows, "oscd_mean": summary,
@@ -411,6 +422,9 @@ def main():
             fmt(s["precision"]), fmt(s["recall"]), fmt(s["f1"]), fmt(s["cva_otsu_f1"]), fmt(s["cva_best_f1"]),
             fmt(s["hit_share"], 2), fmt(s["p_at_50"], 2), fmt(s["flagged_share"], 3), fmt(s["labelled_share"], 3)))
         print("\ncities above their CVA best-threshold F1: %d of %d" % (s["cities_above_cva_best"], s["cities"]))
+        print("hit share by patch confidence (oscd-s2 patches pooled, quartiles): " + ", ".join(
+            "%.2f-%.2f: %.2f" % (b["confidence_from"], b["confidence_to"], b["hit_share"])
+            for b in s["hit_share_by_confidence_quartile"]))
     return 0
 
 

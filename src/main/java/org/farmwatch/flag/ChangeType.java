@@ -7,7 +7,13 @@ public enum ChangeType {
     /** 非粮化: grain land to orchard, nursery, forest, grassland or turf, fish pond, greenhouse. */
     NON_GRAIN("non_grain", "非粮化"),
     /** A change that is neither, such as built-up land turning green. */
-    OTHER("other", "其他");
+    OTHER("other", "其他"),
+    /**
+     * 裸土待核: farmland turned bare without a construction signature, most often a ploughed or harvested
+     * field. Published as a low-priority patch; a rule of this type never flags a parcel, so it stays off the
+     * inspectors' lists (give the rule the type non_agricultural to flag it).
+     */
+    BARE_SOIL("bare_soil", "裸土待核");
 
     public final String code;
     public final String chinese;
@@ -15,6 +21,11 @@ public enum ChangeType {
     ChangeType(String code, String chinese) {
         this.code = code;
         this.chinese = chinese;
+    }
+
+    /** Whether a rule of this type flags parcels and so sends inspectors to them. */
+    public boolean flagsParcels() {
+        return this != BARE_SOIL;
     }
 
     public static ChangeType ofCode(String code) {

@@ -48,7 +48,8 @@ public final class ReportPage {
     static final Map<ChangeType, String> COLOURS = Collections.unmodifiableMap(new EnumMap<>(Map.of(
             ChangeType.NON_AGRICULTURAL, "#e31a1c",
             ChangeType.NON_GRAIN, "#ff7f00",
-            ChangeType.OTHER, "#969696")));
+            ChangeType.OTHER, "#969696",
+            ChangeType.BARE_SOIL, "#c9a66b")));
 
     private static final String WEBJAR = "META-INF/resources/webjars/leaflet/";
     private static final String WEBJAR_POM = "META-INF/maven/org.webjars.npm/leaflet/pom.properties";

@@ -279,7 +279,8 @@ public final class FarmwatchJob {
         // The overlaid tiles are kept, so that they are overlaid once for the two branches below: chunks of bytes,
         // which Spark neither serializes nor has to estimate the size of.
         JavaRDD<byte[]> overlaid = patches
-                .filter(p -> !p.rule().isEmpty())
+                // Low-priority patches (bare soil) flag no parcel: not worth overlaying.
+                .filter(p -> !p.rule().isEmpty() && p.changeType().flagsParcels())
                 .mapPartitionsToPair(it -> OverlayWire.Outbox.<ChangePatch>stream(it, parts, (p, outbox) -> {
                     byte[] wire = OverlayWire.patch(p);
                     for (TileKey k : layout.keysCovering(p.geometry().getEnvelopeInternal())) {
@@ -338,7 +339,7 @@ public final class FarmwatchJob {
 
     static ChangeDetector detector(Settings s) {
         return new ChangeDetector(s.rules(), s.changeThreshold(), s.spectralThreshold(), s.vegetationThreshold(),
-                s.keepOther());
+                s.keepOther(), s.constructionBrightness());
     }
 
     /** Tiles taken from the tile store, tiles computed, and bytes of raster data read from the scenes. */

@@ -605,6 +605,7 @@ public final class TileStore implements Serializable {
                 .append(" rules=").append(rules(s))
                 .append(" classifier=").append(org.farmwatch.classify.Classifiers.identity(s))
                 .append(" persistence=").append(s.persistenceShare())
+                .append(" construction=").append(s.constructionBrightness())
                 .append(" trueColour=").append(s.publishOutputs().contains(org.farmwatch.publish.PublishOutput.TRUE_COLOUR))
                 .append('\n');
         b.append("before statistics ").append(stats(before.statistics())).append('\n');
