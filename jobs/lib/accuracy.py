@@ -12,7 +12,8 @@ Cases (all read from ../shared/realdata, nothing is copied into the project):
 
 Per case:
   * pixel precision, recall, F1 of the published change_patches (their outlines, reprojected and burnt
-    onto the label grid; the low-priority bare-soil category, which inspectors are not sent, is left out);
+    onto the label grid; the low-priority categories bare_soil and low_confidence, which inspectors are not
+    sent to, are left out);
   * hit share: the share of those patches with at least 25 % of their label-grid cells on labelled change;
   * P@50: the hit share among the first 50 patches in the inspectors' order (flagged parcels by priority,
     highest first, then parcel id; each parcel's patch ids in list order; each patch once);
@@ -49,7 +50,7 @@ CITIES = ["abudhabi", "aguasclaras", "beirut", "bercy", "bordeaux", "cupertino",
           "saclay_e"]
 BANDS = ["B02", "B03", "B04", "B08", "B11", "B12"]
 # Patches of this change type are published but not sent to inspectors: not scored as detections.
-LOW_PRIORITY_TYPES = {"bare_soil"}
+LOW_PRIORITY_TYPES = {"bare_soil", "low_confidence"}
 HIT_SHARE = 0.25
 TOP = 50
 RULE_MIN_M2 = 400.0

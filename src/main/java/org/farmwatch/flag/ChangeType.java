@@ -13,7 +13,12 @@ public enum ChangeType {
      * field. Published as a low-priority patch; a rule of this type never flags a parcel, so it stays off the
      * inspectors' lists (give the rule the type non_agricultural to flag it).
      */
-    BARE_SOIL("bare_soil", "裸土待核");
+    BARE_SOIL("bare_soil", "裸土待核"),
+    /**
+     * 低置信度: a patch that matched a flagging rule but whose confidence is below {@code change.minConfidence}.
+     * Published for analysts, flags no parcel. Never a rule's type: patches are demoted to it after merging.
+     */
+    LOW_CONFIDENCE("low_confidence", "低置信度");
 
     public final String code;
     public final String chinese;
@@ -25,7 +30,7 @@ public enum ChangeType {
 
     /** Whether a rule of this type flags parcels and so sends inspectors to them. */
     public boolean flagsParcels() {
-        return this != BARE_SOIL;
+        return this != BARE_SOIL && this != LOW_CONFIDENCE;
     }
 
     public static ChangeType ofCode(String code) {

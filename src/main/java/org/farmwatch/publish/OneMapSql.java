@@ -46,7 +46,7 @@ final class OneMapSql {
     /** The finding columns that history and flagged_parcels share with staging (all but the geometry). */
     private static final String FINDING_COLUMNS = STAGE_PARCEL_COLUMNS.replace(", wkb", "");
 
-    static final String CHANGE_TYPES = "'non_agricultural', 'non_grain', 'other', 'bare_soil'";
+    static final String CHANGE_TYPES = "'non_agricultural', 'non_grain', 'other', 'bare_soil', 'low_confidence'";
     static final String STATUSES = "'open', 'confirmed', 'false_alarm', 'approved'";
     static final String VERDICTS = "'confirmed', 'false_alarm', 'approved'";
 

@@ -49,7 +49,8 @@ public final class ReportPage {
             ChangeType.NON_AGRICULTURAL, "#e31a1c",
             ChangeType.NON_GRAIN, "#ff7f00",
             ChangeType.OTHER, "#969696",
-            ChangeType.BARE_SOIL, "#c9a66b")));
+            ChangeType.BARE_SOIL, "#c9a66b",
+            ChangeType.LOW_CONFIDENCE, "#bdbdbd")));
 
     private static final String WEBJAR = "META-INF/resources/webjars/leaflet/";
     private static final String WEBJAR_POM = "META-INF/maven/org.webjars.npm/leaflet/pom.properties";

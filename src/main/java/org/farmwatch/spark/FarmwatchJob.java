@@ -216,13 +216,15 @@ public final class FarmwatchJob {
         // (A period's date is its latest acquisition.)
         String afterDate = in.after().date().toString();
         double mmu = s.minPatchAreaM2();
+        double minConfidence = s.minConfidence();
         JavaRDD<ChangePatch> patches = fragments
                 .mapToPair(f -> new Tuple2<>(group.value().getOrDefault(f.fragmentId(), f.fragmentId()), f))
                 .groupByKey()
                 .map(e -> {
                     List<PatchFragment> parts = new ArrayList<>();
                     e._2().forEach(parts::add);
-                    return PatchMerger.dissolve(parts, layout, detector, s.rules(), beforeDate, afterDate, mmu);
+                    ChangePatch p = PatchMerger.dissolve(parts, layout, detector, s.rules(), beforeDate, afterDate, mmu);
+                    return p == null ? null : p.demotedBelow(minConfidence);
                 })
                 .filter(p -> p != null)
                 .persist(StorageLevel.MEMORY_AND_DISK());
