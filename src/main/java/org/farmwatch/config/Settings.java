@@ -69,7 +69,7 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
     }
 
     /**
-     * {@code change.minConfidence}: patches of a flagging rule whose confidence is below this are published as
+     * {@code change.minConfidence}: non-agricultural patches whose confidence is below this are published as
      * {@link ChangeType#LOW_CONFIDENCE} and flag no parcel; 0 keeps them all.
      */
     public double minConfidence() {

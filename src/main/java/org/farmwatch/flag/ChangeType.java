@@ -15,7 +15,7 @@ public enum ChangeType {
      */
     BARE_SOIL("bare_soil", "裸土待核"),
     /**
-     * 低置信度: a patch that matched a flagging rule but whose confidence is below {@code change.minConfidence}.
+     * 低置信度: a non-agricultural patch whose confidence is below {@code change.minConfidence}.
      * Published for analysts, flags no parcel. Never a rule's type: patches are demoted to it after merging.
      */
     LOW_CONFIDENCE("low_confidence", "低置信度");
@@ -27,6 +27,10 @@ public enum ChangeType {
         this.code = code;
         this.chinese = chinese;
     }
+
+    /** The types a flagged parcel can have, in declaration order: the columns of the lists' and report's counts. */
+    public static final java.util.List<ChangeType> FLAGGING = java.util.Arrays.stream(values())
+            .filter(ChangeType::flagsParcels).toList();
 
     /** Whether a rule of this type flags parcels and so sends inspectors to them. */
     public boolean flagsParcels() {
