@@ -67,8 +67,8 @@ public final class ChangeDetector implements Serializable {
     public static final double DEFAULT_CONSTRUCTION_BRIGHTNESS = 1.3;
     /** NDVI below which a cell is non-vegetated: soil, roofs, paving, the reference of the construction test. */
     static final double NON_VEGETATED_NDVI = 0.25;
-    /** Sampled non-vegetated cells a tile needs for its own reference (one cell in 16 is sampled). */
-    static final int MIN_REFERENCE_CELLS = 200;
+    /** Sampled non-vegetated cells a tile needs for its own reference (one cell in 64 is sampled: 3,200 cells). */
+    static final int MIN_REFERENCE_CELLS = 50;
     /**
      * Without that: the factor over the scene's median visible sum. That median includes green cells, next to
      * which any soil is bright, so the bar is high: a tile of crops shows only sites far brighter than soil.
@@ -208,7 +208,7 @@ public final class ChangeDetector implements Serializable {
 
     /**
      * The visible sum (blue + green + red) a bare cell of this tile needs to read as construction: the factor times
-     * the median over the tile's non-vegetated clear cells (every fourth cell of every fourth row), or, with too
+     * the median over the tile's non-vegetated clear cells (every eighth cell of every eighth row), or, with too
      * few of them, the fallback factor times the scene's median visible sum.
      */
     double constructionBar(TileBands after, Scene afterScene) {
@@ -218,13 +218,13 @@ public final class ChangeDetector implements Serializable {
         float[] nir = after.band(Band.NIR);
         int w = after.width;
         int h = after.height;
-        int room = ((w + 3) / 4) * ((h + 3) / 4);
+        int room = ((w + 7) / 8) * ((h + 7) / 8);
         if (sample == null || sample.length < room) {
             sample = new float[room];
         }
         int n = 0;
-        for (int r = 0; r < h; r += 4) {
-            for (int c = 0; c < w; c += 4) {
+        for (int r = 0; r < h; r += 8) {
+            for (int c = 0; c < w; c += 8) {
                 int i = r * w + c;
                 float rd = red[i];
                 float nr = nir[i];
