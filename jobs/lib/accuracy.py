@@ -253,6 +253,9 @@ def score_case(case, out):
     patch_raster, patches = burn(gpkg, "change_patches", grid, "change_type NOT IN (%s)" % low)
     detected = patch_raster > 0
     p, r, f = prf(detected[scored], changed[scored])
+    # The labels mark urban change only: the non-agricultural patches alone, against them.
+    urban_raster, _ = burn(gpkg, "change_patches", grid, "change_type = 'non_agricultural'")
+    _, _, f_urban = prf((urban_raster > 0)[scored], changed[scored])
     # Hit share per patch, on the cells the labels score.
     n = len(patches)
     cells = np.bincount(patch_raster[scored].ravel(), minlength=n + 1)[1:]
@@ -284,7 +287,7 @@ def score_case(case, out):
     checked = counts.get("parcels_in_source", 0)
     flagged = counts.get("flagged_parcels", 0)
     low_patches = counts.get("patches", 0) - n
-    return {"precision": p, "recall": r, "f1": f, "patches": n, "patches_low_priority": low_patches,
+    return {"precision": p, "recall": r, "f1": f, "f1_non_agricultural": f_urban, "patches": n, "patches_low_priority": low_patches,
             "hit_share": hit_share, "p_at_50": p_at, "p_at_50_patches": len(top),
             "flagged_parcels": flagged, "parcels_checked": checked, "patch_confidence_hits": by_confidence,
             "flagged_share": flagged / checked if checked else float("nan")}
@@ -389,7 +392,7 @@ def main():
         v = [r[key] for r in rs if r[key] is not None and not math.isnan(r[key])]
         return sum(v) / len(v) if v else float("nan")
 
-    summary = {k: mean(k, oscd_rows) for k in ("precision", "recall", "f1", "hit_share", "p_at_50", "flagged_share",
+    summary = {k: mean(k, oscd_rows) for k in ("precision", "recall", "f1", "f1_non_agricultural", "hit_share", "p_at_50", "flagged_share",
                                                "labelled_share", "cva_otsu_f1", "cva_best_f1")}
     # Is the confidence monotone in hit share? The OSCD patches pooled, in four bands of equal count.
     pooled = sorted(ch for r in oscd_rows for ch in r["patch_confidence_hits"])
@@ -407,20 +410,22 @@ def main():
                                     text=True).stdout.strip()}
     with open(os.path.join(args.out, "result.json"), "w") as f:
         json.dump(result, f, indent=1, default=float)
-    header = ("| case | P | R | F1 | CVA Otsu F1 | CVA best F1 | patches | hit share | P@50 | flagged / checked "
-              "| labels justify | s |")
+    header = ("| case | P | R | F1 | F1 non-agri only | CVA Otsu F1 | CVA best F1 | patches | hit share | P@50 "
+              "| flagged / checked | labels justify | s |")
     print(header)
-    print("|" + "---|" * 12)
+    print("|" + "---|" * 13)
     for r in rows:
-        print("| %s | %s | %s | **%s** | %s | %s | %d (+%d low) | %s | %s | %s (%d/%d) | %s | %s |" % (
-            r["case"], fmt(r["precision"]), fmt(r["recall"]), fmt(r["f1"]), fmt(r["cva_otsu_f1"]),
+        print("| %s | %s | %s | **%s** | %s | %s | %s | %d (+%d low) | %s | %s | %s (%d/%d) | %s | %s |" % (
+            r["case"], fmt(r["precision"]), fmt(r["recall"]), fmt(r["f1"]), fmt(r["f1_non_agricultural"]),
+            fmt(r["cva_otsu_f1"]),
             fmt(r["cva_best_f1"]), r["patches"], r["patches_low_priority"], fmt(r["hit_share"], 2),
             fmt(r["p_at_50"], 2), fmt(r["flagged_share"], 3), r["flagged_parcels"], r["parcels_checked"],
             fmt(r["labelled_share"], 3), fmt(r["seconds"], 0)))
     if oscd_rows:
         s = summary
-        print("| **oscd-s2 mean** | %s | %s | **%s** | %s | %s | | %s | %s | %s | %s | |" % (
-            fmt(s["precision"]), fmt(s["recall"]), fmt(s["f1"]), fmt(s["cva_otsu_f1"]), fmt(s["cva_best_f1"]),
+        print("| **oscd-s2 mean** | %s | %s | **%s** | %s | %s | %s | | %s | %s | %s | %s | |" % (
+            fmt(s["precision"]), fmt(s["recall"]), fmt(s["f1"]), fmt(s["f1_non_agricultural"]), fmt(s["cva_otsu_f1"]),
+            fmt(s["cva_best_f1"]),
             fmt(s["hit_share"], 2), fmt(s["p_at_50"], 2), fmt(s["flagged_share"], 3), fmt(s["labelled_share"], 3)))
         print("\ncities above their CVA best-threshold F1: %d of %d" % (s["cities_above_cva_best"], s["cities"]))
         print("hit share by patch confidence (oscd-s2 patches pooled, quartiles): " + ", ".join(
