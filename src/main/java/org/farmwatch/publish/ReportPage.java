@@ -339,7 +339,8 @@ public final class ReportPage {
         }
         j.setLength(j.length() - 1);
         j.append("},\"labels\":{");
-        for (ChangeType t : ChangeType.values()) {
+        // The legend of the map, which draws flagged parcels only: the types a parcel can have.
+        for (ChangeType t : ChangeType.FLAGGING) {
             j.append(jsonString(t.code)).append(':').append(jsonString(t.chinese + " " + t.code)).append(',');
         }
         j.setLength(j.length() - 1);
