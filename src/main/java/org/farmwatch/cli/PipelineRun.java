@@ -327,7 +327,7 @@ final class PipelineRun {
         FarmwatchException first = null;
         for (String arg : args) {
             try {
-                Scene s = SceneCatalog.open(arg).withDarkObject(settings.darkObject());
+                Scene s = SceneCatalog.open(arg, window != null).withDarkObject(settings.darkObject());
                 if (window == null || window.contains(s.date())) {
                     scenes.add(s);
                 }
