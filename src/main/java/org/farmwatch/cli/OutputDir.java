@@ -29,7 +29,8 @@ final class OutputDir implements RunOutput {
      */
     static final java.util.Set<String> OWN_NAMES = java.util.Set.of("run.json", MARKER, "onemap.gpkg",
             "onemap.gpkg-wal", "onemap.gpkg-shm", "onemap.gpkg-journal", "change.tif", "change_detail.tif",
-            "before_truecolour.tif", "after_truecolour.tif", "onemap.qgz", "report.html", "inspector");
+            "before_truecolour.tif", "after_truecolour.tif", "onemap.qgz", "report.html", "inspector",
+            ".quicklook"); // the report's scratch folder, left in outputs before the marker
 
     private final String runId;
     /** Set once the output is committed or abandoned, or the JVM shuts down: the staging folder is then gone. */
@@ -100,8 +101,8 @@ final class OutputDir implements RunOutput {
 
     /**
      * Why {@code dir} is not a farmwatch output that a run may replace, or null when it is one (or empty):
-     * it holds the marker of an earlier run, or (an output from before the marker) a run.json of farmwatch's
-     * own and nothing but the files farmwatch writes.
+     * it holds the marker of an earlier run or (an output from before the marker) a run.json of farmwatch's
+     * own, and nothing but the files farmwatch writes.
      */
     static String foreignContent(Path dir) {
         java.util.List<Path> entries;
@@ -114,21 +115,21 @@ final class OutputDir implements RunOutput {
             return null;
         }
         Path marker = dir.resolve(MARKER);
-        if (Files.isRegularFile(marker, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return null;
-        }
-        Path runJson = dir.resolve("run.json");
-        if (!Files.isRegularFile(runJson, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return "no " + MARKER + " and no run.json";
-        }
-        try {
-            if (Files.size(runJson) > (64L << 20)
-                    || !(org.farmwatch.util.Json.parseObject(Files.readString(runJson)).get("run_id") instanceof String)) {
+        if (!Files.isRegularFile(marker, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Path runJson = dir.resolve("run.json");
+            if (!Files.isRegularFile(runJson, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return "no " + MARKER + " and no run.json";
+            }
+            try {
+                if (Files.size(runJson) > (64L << 20)
+                        || !(org.farmwatch.util.Json.parseObject(Files.readString(runJson)).get("run_id") instanceof String)) {
+                    return "its run.json is not a farmwatch run.json";
+                }
+            } catch (IOException | RuntimeException e) {
                 return "its run.json is not a farmwatch run.json";
             }
-        } catch (IOException | RuntimeException e) {
-            return "its run.json is not a farmwatch run.json";
         }
+        // Marked or not: a file someone added to an output since (notes, an analysis) is not farmwatch's to delete.
         for (Path e : entries) {
             String name = e.getFileName().toString();
             if (!OWN_NAMES.contains(name) || Files.isSymbolicLink(e)) {

@@ -94,6 +94,18 @@ class HostileInputTest {
     }
 
     @Test
+    void aMarkedOutputWithAForeignFolderAddedIsNeverReplaced() throws Exception {
+        Path out = Fixtures.earlierOutput(tmp.resolve("out"));
+        Files.writeString(out.resolve(".farmwatch-output"), "earlier\n");
+        Files.createDirectories(out.resolve("photos"));
+        Files.writeString(out.resolve("photos/site-visit.jpg"), "a photo");
+        Map<String, String> before = snapshot(out);
+        FarmwatchRun r = FarmwatchRun.run(run(smallBefore, smallAfter, out));
+        assertCleanFailure(r, 2, "--out", "photos");
+        assertEquals(before, snapshot(out));
+    }
+
+    @Test
     void outAtTheRootOfTheFileSystemIsUsage() {
         FarmwatchRun r = FarmwatchRun.run(run(smallBefore, smallAfter, Path.of("/")));
         String line = assertCleanFailure(r, 2, "--out", "root");
@@ -289,6 +301,29 @@ class HostileInputTest {
         FarmwatchRun r = FarmwatchRun.run(run(smallBefore, after, tmp.resolve("out")));
         // Every cell of the band is no data: nothing can be seen, which the run says as it says it for clouds.
         assertCleanFailure(r, 3, "ALLNAN_20250920", "no clear observation");
+    }
+
+    // ---- a scene too small to judge ----
+
+    @Test
+    void aSceneOfAFewCellsCannotBeJudgedAndSaysSo() throws Exception {
+        Path after = tmp.resolve("ONEPIXEL_20250920");
+        Files.createDirectories(after);
+        try (Stream<Path> s = Files.list(smallAfter)) {
+            for (Path f : s.toList()) {
+                // 120 m x 120 m in the middle of the crop: 12 x 12 cells of the 10 m bands, 6 x 6 of the 20 m ones.
+                boolean ten = f.getFileName().toString().matches(".*_B0[2348]\\.tif");
+                String at = ten ? "200" : "100";
+                String side = ten ? "12" : "6";
+                Fixtures.translate(f, after.resolve(f.getFileName()), "-srcwin", at, at, side, side);
+            }
+        }
+        Path out = Fixtures.earlierOutput(tmp.resolve("out"));
+        FarmwatchRun r = FarmwatchRun.run(run(smallBefore, after, out));
+        String line = assertCleanFailure(r, 3, "ONEPIXEL_20250920", "cannot judge");
+        assertTrue(line.contains("clear cells"), line);
+        Fixtures.assertEarlierOutputUntouched(out);
+        assertNoStaging(out);
     }
 
     // ---- dates ----
