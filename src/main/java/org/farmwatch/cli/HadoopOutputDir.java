@@ -65,8 +65,9 @@ final class HadoopOutputDir implements RunOutput {
                 for (FileStatus e : f.listStatus(targetPath())) {
                     String name = e.getPath().getName();
                     if (!hasRunJson || !OutputDir.OWN_NAMES.contains(name)) {
-                        throw FarmwatchException.usage("--out " + target + " is a folder that farmwatch did not write"
-                                + " (it holds " + name + "); it would be replaced, so nothing was done");
+                        throw FarmwatchException.usage("--out " + target + " is a folder that holds something other"
+                                + " than a farmwatch output (it holds " + name + "); it would be replaced, so nothing was"
+                                + " done");
                     }
                 }
             }

@@ -84,8 +84,9 @@ final class OutputDir implements RunOutput {
         if (Files.isDirectory(target)) {
             String foreign = foreignContent(target);
             if (foreign != null) {
-                throw FarmwatchException.usage("--out " + target + " is a folder that farmwatch did not write ("
-                        + foreign + "); it would be replaced, so nothing was done: name a new or empty folder");
+                throw FarmwatchException.usage("--out " + target + " is a folder that holds something other than a"
+                        + " farmwatch output (" + foreign + "); it would be replaced, so nothing was done: name a new or"
+                        + " empty folder");
             }
         }
         for (String in : inputs) {

@@ -21,8 +21,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A run stopped by a signal while it publishes (outside Spark, whose own shutdown would fail the job and so run
- * the cleanup): the hidden {@code .OUT.partial-RUNID} folder is gone afterwards, whichever of SIGTERM, SIGINT and
+ * A run stopped by a signal while it publishes its report and dossiers (outside Spark, whose own shutdown would
+ * fail a Spark step and so run the run's cleanup): the hidden {@code .OUT.partial-RUNID} folder is gone afterwards, whichever of SIGTERM, SIGINT and
  * SIGHUP stopped it, and an earlier output is untouched.
  */
 class SignalCleanupTest {
@@ -52,9 +52,10 @@ class SignalCleanupTest {
         Path log = tmp.resolve("child.log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
-            // Publishing has begun once the GeoPackage is in the staging folder.
+            // The inspector lists are written: the run is past the last Spark work (which a signal would fail, and
+            // so clean up after) and writes the report and dossiers in plain Java.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
-            while (!Files.exists(staging.resolve("onemap.gpkg"))) {
+            while (!Files.exists(staging.resolve("inspector/flagged_parcels.csv"))) {
                 if (!p.isAlive()) {
                     fail("the run ended before publishing: " + Files.readString(log, StandardCharsets.UTF_8));
                 }
