@@ -373,7 +373,9 @@ final class PipelineRun {
                     m.put("scene", arg);
                     m.put("reason", e.getMessage());
                     rejected.add(m);
-                    log.printf("[farmwatch] rejected scene %s: %s%n", arg, e.getMessage());
+                    // One line each, whatever the path or the message holds (CR, LF, bidi overrides).
+                    log.printf("[farmwatch] rejected scene %s: %s%n", org.farmwatch.util.Text.escaped(arg),
+                            org.farmwatch.util.Text.escaped(e.getMessage()));
                 }
             }
         }

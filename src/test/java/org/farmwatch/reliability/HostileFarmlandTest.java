@@ -90,5 +90,9 @@ class HostileFarmlandTest {
                 tmp.resolve("out").toString());
         String line = assertCleanFailure(r, 3, "/nonexistent/scene\\r\\nfarmwatch: error: all is well\\u202E");
         assertFalse(r.err().contains("\u202E"), line);
+        // The progress log, too: no forged line, no raw override.
+        assertFalse(r.log().contains("\u202E"), r.log());
+        assertFalse(r.log().lines().anyMatch(l -> l.startsWith("farmwatch: error: all is well")), r.log());
+        assertTrue(r.log().contains("rejected scene /nonexistent/scene\\r\\nfarmwatch"), r.log());
     }
 }
