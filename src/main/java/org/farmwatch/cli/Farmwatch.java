@@ -53,7 +53,13 @@ public final class Farmwatch {
 
     static String messageOf(Throwable t) {
         String m = t.getMessage();
-        return m == null ? t.getClass().getSimpleName() : m.split("\n", 2)[0];
+        if (m == null) {
+            return t.getClass().getSimpleName();
+        }
+        // A farmwatch message is one line by construction: a CR, LF or bidi override inside it comes from the input
+        // (a parcel id, a file name) and is shown escaped, never as a line break or reordered text.
+        return t instanceof FarmwatchException ? org.farmwatch.util.Text.shown(m.strip(), 4000)
+                : org.farmwatch.util.Text.escaped(m.split("\n", 2)[0]);
     }
 
     static int exitCodeOf(Throwable t) {

@@ -59,10 +59,17 @@ final class HadoopOutputDir implements RunOutput {
             if (st != null && st.isFile()) {
                 throw FarmwatchException.usage("--out " + target + " is a file, not an output folder");
             }
-            if (st != null && !f.exists(new org.apache.hadoop.fs.Path(target, "run.json"))
-                    && f.listStatus(targetPath()).length > 0) {
-                throw FarmwatchException.usage("--out " + target
-                        + " is a folder that holds something other than a farmwatch output; it would be replaced");
+            if (st != null && !f.exists(new org.apache.hadoop.fs.Path(target, OutputDir.MARKER))) {
+                // Without the marker (an output from before it): a run.json and nothing but farmwatch's files.
+                boolean hasRunJson = f.exists(new org.apache.hadoop.fs.Path(target, "run.json"));
+                for (FileStatus e : f.listStatus(targetPath())) {
+                    String name = e.getPath().getName();
+                    if (!hasRunJson || !OutputDir.OWN_NAMES.contains(name)) {
+                        throw FarmwatchException.usage("--out " + target + " is a folder that holds something other"
+                                + " than a farmwatch output (it holds " + name + "); it would be replaced, so nothing was"
+                                + " done");
+                    }
+                }
             }
         } catch (IOException e) {
             throw FarmwatchException.usage("--out " + target + " cannot be read: " + e.getMessage());
@@ -97,6 +104,7 @@ final class HadoopOutputDir implements RunOutput {
             f.delete(new org.apache.hadoop.fs.Path(remoteStaging), true);
             f.mkdirs(new org.apache.hadoop.fs.Path(remoteStaging));
             staging = Files.createTempDirectory("farmwatch-" + runId + "-");
+            Files.writeString(staging.resolve(OutputDir.MARKER), runId + "\n", java.nio.charset.StandardCharsets.UTF_8);
         } catch (IOException e) {
             abandon();
             throw new FarmwatchException(FarmwatchException.Kind.INTERNAL,

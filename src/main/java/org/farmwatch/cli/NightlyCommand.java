@@ -49,7 +49,7 @@ final class NightlyCommand implements Callable<Integer> {
             for (String arg : Catalogue.scan(nc.catalogue())) {
                 LocalDate d;
                 try {
-                    d = SceneCatalog.open(arg).date();
+                    d = SceneCatalog.open(arg, true).date();
                 } catch (FarmwatchException e) {
                     continue; // the run lists bad scenes under "rejected"
                 }

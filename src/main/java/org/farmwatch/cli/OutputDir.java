@@ -20,9 +20,31 @@ final class OutputDir implements RunOutput {
     /** The highest ancestor of the target that {@link #open} created, or null: removed again by {@link #abandon}. */
     private Path createdParent;
 
+    /** The file every output farmwatch publishes holds, with the run id: only a folder holding it is replaced. */
+    static final String MARKER = ".farmwatch-output";
+
+    /**
+     * What a farmwatch output holds at its top level, for outputs written before the marker: such a folder
+     * is replaced only when its run.json is farmwatch's and nothing else is in it.
+     */
+    static final java.util.Set<String> OWN_NAMES = java.util.Set.of("run.json", MARKER, "onemap.gpkg",
+            "onemap.gpkg-wal", "onemap.gpkg-shm", "onemap.gpkg-journal", "change.tif", "change_detail.tif",
+            "before_truecolour.tif", "after_truecolour.tif", "onemap.qgz", "report.html", "inspector",
+            ".quicklook"); // the report's scratch folder, left in outputs before the marker
+
+    private final String runId;
+    /** Set once the output is committed or abandoned, or the JVM shuts down: the staging folder is then gone. */
+    private boolean closed;
+    private Thread cleanupOnSignal;
+
     OutputDir(Path target, String runId) {
         this.target = target.toAbsolutePath().normalize();
+        this.runId = runId;
         Path parent = this.target.getParent();
+        if (parent == null) {
+            throw FarmwatchException.usage("--out " + this.target
+                    + " is the root of the file system; name a folder for the output");
+        }
         this.staging = parent.resolve("." + this.target.getFileName() + ".partial-" + runId);
     }
 
@@ -51,22 +73,20 @@ final class OutputDir implements RunOutput {
     }
 
     /**
-     * Refuses a target that is not a farmwatch output: a regular file, a non-empty folder without a
-     * run.json, or a folder that holds or lies inside an input.
+     * Refuses a target that is not a farmwatch output: a regular file, a non-empty folder that farmwatch
+     * did not mark as its output, or a folder that holds or lies inside an input.
      */
     @Override
     public void refuseUnsafe(java.util.List<String> inputs) {
-        if (Files.isRegularFile(target)) {
+        if (Files.isRegularFile(target) || (Files.exists(target) && !Files.isDirectory(target))) {
             throw FarmwatchException.usage("--out " + target + " is a file, not an output folder");
         }
-        if (Files.isDirectory(target) && !Files.exists(target.resolve("run.json"))) {
-            try (var s = Files.list(target)) {
-                if (s.findAny().isPresent()) {
-                    throw FarmwatchException.usage("--out " + target
-                            + " is a folder that holds something other than a farmwatch output; it would be replaced");
-                }
-            } catch (IOException e) {
-                throw FarmwatchException.usage("--out " + target + " cannot be read: " + e.getMessage());
+        if (Files.isDirectory(target)) {
+            String foreign = foreignContent(target);
+            if (foreign != null) {
+                throw FarmwatchException.usage("--out " + target + " is a folder that holds something other than a"
+                        + " farmwatch output (" + foreign + "); it would be replaced, so nothing was done: name a new or"
+                        + " empty folder");
             }
         }
         for (String in : inputs) {
@@ -77,6 +97,72 @@ final class OutputDir implements RunOutput {
             if (p.startsWith(target) || target.startsWith(p)) {
                 throw FarmwatchException.usage("--out " + target + " would replace the input " + in);
             }
+        }
+    }
+
+    /**
+     * Why {@code dir} is not a farmwatch output that a run may replace, or null when it is one (or empty):
+     * it holds the marker of an earlier run or (an output from before the marker) a run.json of farmwatch's
+     * own, and nothing but the files farmwatch writes.
+     */
+    static String foreignContent(Path dir) {
+        java.util.List<Path> entries;
+        try (var s = Files.list(dir)) {
+            entries = s.toList();
+        } catch (IOException e) {
+            return "it cannot be read: " + e.getMessage();
+        }
+        if (entries.isEmpty()) {
+            return null;
+        }
+        Path marker = dir.resolve(MARKER);
+        if (!Files.isRegularFile(marker, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Path runJson = dir.resolve("run.json");
+            if (!Files.isRegularFile(runJson, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return "no " + MARKER + " and no run.json";
+            }
+            try {
+                if (Files.size(runJson) > (64L << 20)
+                        || !(org.farmwatch.util.Json.parseObject(Files.readString(runJson)).get("run_id") instanceof String)) {
+                    return "its run.json is not a farmwatch run.json";
+                }
+            } catch (IOException | RuntimeException e) {
+                return "its run.json is not a farmwatch run.json";
+            }
+        }
+        // Marked or not: a file someone added to an output since (notes, an analysis) is not farmwatch's to delete.
+        for (Path e : entries) {
+            String name = e.getFileName().toString();
+            if (!OWN_NAMES.contains(name) || Files.isSymbolicLink(e)) {
+                return "it holds " + name;
+            }
+        }
+        Path inspector = dir.resolve("inspector");
+        if (Files.exists(inspector, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.isDirectory(inspector, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return "it holds a file named inspector";
+            }
+            try (var s = Files.list(inspector)) {
+                for (Path e : s.toList()) {
+                    String name = e.getFileName().toString();
+                    boolean own = name.equals("flagged_parcels.csv") || name.equals("flagged_parcels.xlsx")
+                            || (name.equals("dossiers") && Files.isDirectory(e, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                                && onlyPdfs(e));
+                    if (!own || Files.isSymbolicLink(e)) {
+                        return "it holds inspector/" + name;
+                    }
+                }
+            } catch (IOException e) {
+                return "inspector/ cannot be read: " + e.getMessage();
+            }
+        }
+        return null;
+    }
+
+    private static boolean onlyPdfs(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.allMatch(f -> f.getFileName().toString().endsWith(".pdf")
+                    && Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS));
         }
     }
 
@@ -91,6 +177,9 @@ final class OutputDir implements RunOutput {
             Files.createDirectories(target.getParent());
             deleteTree(staging);
             Files.createDirectories(staging);
+            // Marks the output as farmwatch's: a later run may replace a folder holding it, and no other.
+            Files.writeString(staging.resolve(MARKER), runId + "\n", java.nio.charset.StandardCharsets.UTF_8);
+            registerCleanupOnSignal();
         } catch (IOException e) {
             abandon();
             throw new FarmwatchException(FarmwatchException.Kind.INTERNAL,
@@ -99,9 +188,69 @@ final class OutputDir implements RunOutput {
         return staging;
     }
 
+    /**
+     * Removes the staging folder when the JVM shuts down on a signal (SIGTERM, SIGINT, SIGHUP) before the run
+     * committed or abandoned it: the main thread's cleanup does not run then when it is busy outside Spark
+     * (publishing), since the JVM halts once its shutdown hooks are done.
+     */
+    private void registerCleanupOnSignal() {
+        Thread t = new Thread(() -> {
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                // The run may still be writing into it meanwhile: try again until it is gone.
+                for (int attempt = 0; attempt < 5 && Files.exists(staging); attempt++) {
+                    try {
+                        deleteTree(staging);
+                    } catch (IOException | RuntimeException e) {
+                        try {
+                            Thread.sleep(50);
+                        } catch (InterruptedException ie) {
+                            return;
+                        }
+                    }
+                }
+            }
+        }, "farmwatch-output-cleanup");
+        synchronized (this) {
+            closed = false;
+            cleanupOnSignal = t;
+        }
+        Runtime.getRuntime().addShutdownHook(t);
+    }
+
+    private void unregisterCleanupOnSignal() {
+        Thread t;
+        synchronized (this) {
+            t = cleanupOnSignal;
+            cleanupOnSignal = null;
+        }
+        if (t != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(t);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook runs (or ran) anyway; it finds the output closed.
+            }
+        }
+    }
+
     /** Replaces the target with the staging folder: two renames on the same file system. */
     @Override
     public void commit() {
+        synchronized (this) {
+            if (closed) {
+                throw new FarmwatchException(FarmwatchException.Kind.INTERNAL, "the run was stopped before its output "
+                        + target + " was moved into place");
+            }
+            commitNow();
+            closed = true;
+        }
+        unregisterCleanupOnSignal();
+    }
+
+    private void commitNow() {
         Path old = target.resolveSibling("." + target.getFileName() + ".old-" + System.nanoTime());
         try {
             boolean had = Files.exists(target);
@@ -132,6 +281,10 @@ final class OutputDir implements RunOutput {
     /** Removes the staging folder and, after a failure, the parent folders this run created (if still empty). */
     @Override
     public void abandon() {
+        synchronized (this) {
+            closed = true;
+        }
+        unregisterCleanupOnSignal();
         try {
             deleteTree(staging);
         } catch (IOException ignored) {

@@ -153,6 +153,7 @@ final class PipelineRun {
                     new FarmwatchJob.Inputs(beforePeriod, afterPeriod, farmland, settings, runId), out.changeTiles(),
                     org.farmwatch.spark.TileStore.location(settings, out.uri()));
             Map<String, Double> seconds = new LinkedHashMap<>(o.stageSeconds());
+            refuseUnjudgeable(o.counts(), afterPeriod);
             out.gatherTiles();
 
             phase = "publishing";
@@ -208,6 +209,7 @@ final class PipelineRun {
                 published(seconds, "publish_qgis", t0, "true-colour COGs and QGIS project");
             }
             int dossierFiles = 0;
+            Map<String, String> dossierNames = new LinkedHashMap<>();
             if (wanted.contains(PublishOutput.INSPECTOR)) {
                 t0 = System.nanoTime();
                 Path inspector = stage.resolve("inspector");
@@ -226,6 +228,7 @@ final class PipelineRun {
                         flagged, ReportPage.MapLayer.overPng(geoJson, ql.png(), ql.boundsLonLat()),
                         ImageChips.of(flagged, stage.resolve(QgisProject.BEFORE_TRUE_COLOUR),
                                 stage.resolve(QgisProject.AFTER_TRUE_COLOUR), stage.resolve(".quicklook"), 500, 96));
+                OutputDir.deleteTree(stage.resolve(".quicklook")); // the chips' scratch folder: not part of the output
                 published(seconds, "publish_reports", t0, "inspector lists and report.html");
                 outputs.addAll(List.of("inspector/flagged_parcels.csv", "inspector/flagged_parcels.xlsx", "report.html"));
             }
@@ -239,6 +242,9 @@ final class PipelineRun {
                             font.get(), runId);
                     dossierFiles = dossiers.size();
                     outputs.add("inspector/" + PdfDossier.DIR + "/");
+                    // Which file holds which township: names are made file-safe, so the map says it.
+                    PdfDossier.fileNames(flagged).forEach((t, f) -> dossierNames.put(
+                            org.farmwatch.util.Text.bounded(t, 200), "inspector/" + PdfDossier.DIR + "/" + f));
                 } else {
                     log.printf("[farmwatch] run %s: no CJK font (install fonts-wqy-microhei): PDF dossiers not written%n", runId);
                 }
@@ -271,6 +277,11 @@ final class PipelineRun {
             counts.put("flagged_by_type", byType);
             manifest.put("counts", counts);
             rejected.addAll(o.rejects());
+            // Every farmland feature no run can use (no geometry, not a polygon, no parcel_id), over the whole source.
+            org.farmwatch.farmland.RejectTally tally = farmland.rejectTally();
+            counts.put("parcels_rejected_in_source", tally.rejected());
+            counts.put("parcels_rejected_by_reason", tally.countsByReason());
+            rejected.addAll(tally.listed());
             manifest.put("rejected", rejected);
             if (onemap != null) {
                 phase = "publishing to the one map";
@@ -298,12 +309,16 @@ final class PipelineRun {
             manifest.put("versions", versions);
             outputs.add("run.json");
             manifest.put("outputs", outputs);
+            if (!dossierNames.isEmpty()) {
+                manifest.put("dossiers", dossierNames);
+            }
             Files.writeString(stage.resolve("run.json"), Json.write(manifest), StandardCharsets.UTF_8);
             spark.stop();
             spark = null;
             out.commit();
-            log.printf("[farmwatch] run %s done: %d patches, %d flagged parcels -> %s%n", runId, written[0], written[1],
-                    r.out());
+            log.printf("[farmwatch] run %s done: %d patches, %d flagged parcels%s -> %s%n", runId, written[0], written[1],
+                    tally.rejected() == 0 ? "" : ", " + tally.rejected() + " farmland features rejected (" + tally.summary()
+                            + "; run.json \"rejected\")", r.out());
             return manifest;
         } catch (IOException e) {
             throw out.explain(new FarmwatchException(FarmwatchException.Kind.INTERNAL, phase + " failed: " + e, e));
@@ -318,6 +333,23 @@ final class PipelineRun {
     }
 
     /**
+     * The fewest clear cells of the current period over the farmland's tiles a run judges from: as many as a tile
+     * needs to fit its radiometric model (see {@code ChangeDetector}). Below it, "no change" would only mean "not
+     * seen".
+     */
+    static final long MIN_CLEAR_CELLS = 256;
+
+    /** Refuses (exit 3) a run that saw too little to judge, so that "nothing changed" and "could not see" never look alike. */
+    private static void refuseUnjudgeable(Map<String, Long> counts, Period after) {
+        Long clear = counts.get("clear_cells");
+        if (clear != null && clear < MIN_CLEAR_CELLS) {
+            throw FarmwatchException.input("--after scenes " + after.sceneIds() + " show only " + clear
+                    + " clear cells over the farmland, fewer than the " + MIN_CLEAR_CELLS
+                    + " a run needs to judge change: cannot judge (no output written)");
+        }
+    }
+
+    /**
      * Opens a period's scenes. A scene that cannot be used is listed with its reason and the others go
      * on; a period left without any scene stops the run with the first scene's error.
      */
@@ -327,7 +359,7 @@ final class PipelineRun {
         FarmwatchException first = null;
         for (String arg : args) {
             try {
-                Scene s = SceneCatalog.open(arg).withDarkObject(settings.darkObject());
+                Scene s = SceneCatalog.open(arg, window != null).withDarkObject(settings.darkObject());
                 if (window == null || window.contains(s.date())) {
                     scenes.add(s);
                 }
@@ -341,7 +373,9 @@ final class PipelineRun {
                     m.put("scene", arg);
                     m.put("reason", e.getMessage());
                     rejected.add(m);
-                    log.printf("[farmwatch] rejected scene %s: %s%n", arg, e.getMessage());
+                    // One line each, whatever the path or the message holds (CR, LF, bidi overrides).
+                    log.printf("[farmwatch] rejected scene %s: %s%n", org.farmwatch.util.Text.escaped(arg),
+                            org.farmwatch.util.Text.escaped(e.getMessage()));
                 }
             }
         }

@@ -94,7 +94,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         List<Scene> opened = new ArrayList<>();
         for (String a : args) {
-            Scene s = SceneCatalog.open(a).withDarkObject(settings.darkObject());
+            Scene s = SceneCatalog.open(a, catalogue != null).withDarkObject(settings.darkObject());
             if (window == null || window.contains(s.date())) {
                 opened.add(s);
             }

@@ -119,11 +119,30 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
             if (!Files.isRegularFile(file)) {
                 throw FarmwatchException.usage("configuration file not found: " + file);
             }
-            Properties user = new Properties();
-            try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                user.load(r);
+            // A key given twice would silently keep the last value: refused, as an unknown key is.
+            Set<String> twice = new TreeSet<>();
+            Properties user = new Properties() {
+                @Override
+                public synchronized Object put(Object key, Object value) {
+                    if (containsKey(key)) {
+                        twice.add(String.valueOf(key));
+                    }
+                    return super.put(key, value);
+                }
+            };
+            try {
+                String text = Files.readString(file, StandardCharsets.UTF_8);
+                // A UTF-8 byte-order mark (Windows editors write one) is not part of the first key.
+                if (text.startsWith("\uFEFF")) {
+                    text = text.substring(1);
+                }
+                user.load(new java.io.StringReader(text));
             } catch (IOException | IllegalArgumentException e) {
                 throw FarmwatchException.usage("cannot read configuration " + file + ": " + e.getMessage());
+            }
+            if (!twice.isEmpty()) {
+                throw FarmwatchException.usage(file + ": key " + String.join(", ", twice)
+                        + " is given more than once; give each key once");
             }
             if (ownPrefix != null) {
                 user.keySet().removeIf(k -> k.toString().startsWith(ownPrefix));
@@ -314,8 +333,17 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
         } catch (IllegalArgumentException e) {
             throw FarmwatchException.usage(where + ": " + pre + "scope must be 'any' or 'cropland', got: " + p.getProperty(pre + "scope"));
         }
+        Set<LandCover> from = classes(p, pre + "from", where);
+        Set<LandCover> to = classes(p, pre + "to", where);
+        Set<LandCover> both = EnumSet.copyOf(from);
+        both.retainAll(to);
+        if (!from.isEmpty() && !both.isEmpty()) {
+            throw FarmwatchException.usage(where + ": rule '" + name + "' has " + both.stream().map(LandCover::key)
+                    .reduce((a, b) -> a + ", " + b).orElse("") + " in both " + pre + "from and " + pre
+                    + "to; a class that stays the same is no conversion");
+        }
         try {
-            return new ConversionRule(name, type, classes(p, pre + "from", where), classes(p, pre + "to", where),
+            return new ConversionRule(name, type, from, to,
                     p.containsKey(pre + "minAreaM2") ? number(p, pre + "minAreaM2", where) : 0,
                     p.containsKey(pre + "minShare") ? number(p, pre + "minShare", where) : 0, scope);
         } catch (IllegalArgumentException e) {

@@ -265,6 +265,10 @@ public final class GpkgParcelReader implements ParcelSource.Reader {
 
     /** The row as a parcel, its geometry repaired where safe (as OGR's path does); null, told to rejects, if unusable. */
     private static Parcel parcel(Row r, Consumer<String> rejects) {
+        if (r.id.isBlank()) {
+            rejects.accept("parcel fid " + r.fid + ": " + RejectReason.NO_PARCEL_ID.text());
+            return null;
+        }
         try {
             Geometry g = ParcelGeometry.polygonal(r.geometry);
             if (g == null) {

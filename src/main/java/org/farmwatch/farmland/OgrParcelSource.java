@@ -42,6 +42,8 @@ public final class OgrParcelSource implements ParcelSource {
     private final FieldMapping mapping;
     /** Repeated parcel ids and the fid kept for each; null until {@link #check} or the first read found them. */
     private volatile Map<String, DuplicateParcelId> duplicates;
+    /** The whole source's unusable features by reason; null until {@link #check} counted them. */
+    private volatile RejectTally tally;
 
     public OgrParcelSource(String spec, FieldMapping mapping) {
         int hash = spec.lastIndexOf('#');
@@ -134,6 +136,11 @@ public final class OgrParcelSource implements ParcelSource {
             long n = l.GetFeatureCount(1);
             if (n == 0) {
                 throw FarmwatchException.input("farmland source " + describe() + " has no parcels");
+            }
+            RejectTally tl = rejectTally();
+            if (tl.usable() == 0) {
+                throw FarmwatchException.input("farmland source " + describe() + " has no usable parcel: of its "
+                        + tl.features() + " features, " + tl.summary());
             }
             double[] ext = l.GetExtent(true);
             src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER);
@@ -271,6 +278,10 @@ public final class OgrParcelSource implements ParcelSource {
                           Consumer<String> rejects) {
         try {
             String id = f.id() >= 0 ? feat.GetFieldAsString(f.id()) : Long.toString(feat.GetFID());
+            if (id == null || id.isBlank()) {
+                rejects.accept("parcel fid " + feat.GetFID() + ": " + RejectReason.NO_PARCEL_ID.text());
+                return null;
+            }
             org.gdal.ogr.Geometry og = feat.GetGeometryRef();
             if (og == null || og.IsEmpty()) {
                 rejects.accept("parcel " + id + ": no geometry");
@@ -292,6 +303,88 @@ public final class OgrParcelSource implements ParcelSource {
             rejects.accept("parcel fid " + feat.GetFID() + ": " + e.getMessage());
             return null;
         }
+    }
+
+    @Override
+    public RejectTally rejectTally() {
+        RejectTally known = tally;
+        if (known != null) {
+            return known;
+        }
+        DataSource ds = open();
+        try {
+            tally = tally(layer(ds));
+            return tally;
+        } finally {
+            ds.delete();
+        }
+    }
+
+    /**
+     * One pass over every feature, reading only the id and the geometry's type: no geometry, an empty one, one
+     * without a polygon (points, lines), or no parcel id. Invalid polygons are left to the readers, which repair
+     * them where safe.
+     */
+    private RejectTally tally(Layer l) {
+        Fields f = fields(l);
+        FeatureDefn d = l.GetLayerDefn();
+        java.util.Vector<String> unused = new java.util.Vector<>();
+        for (int i = 0; i < d.GetFieldCount(); i++) {
+            if (i != f.id()) {
+                unused.add(d.GetFieldDefn(i).GetName());
+            }
+        }
+        if (!unused.isEmpty()) {
+            l.SetIgnoredFields(unused);
+        }
+        Map<RejectReason, Long> byReason = new java.util.EnumMap<>(RejectReason.class);
+        List<Map<String, Object>> listed = new ArrayList<>();
+        long features = 0;
+        long usable = 0;
+        l.ResetReading();
+        Feature feat;
+        while ((feat = l.GetNextFeature()) != null) {
+            try {
+                features++;
+                String id = f.id() >= 0 ? (feat.IsFieldSetAndNotNull(f.id()) ? feat.GetFieldAsString(f.id()) : null)
+                        : Long.toString(feat.GetFID());
+                org.gdal.ogr.Geometry og = feat.GetGeometryRef();
+                RejectReason why = og == null ? RejectReason.NO_GEOMETRY : og.IsEmpty() ? RejectReason.EMPTY_GEOMETRY
+                        : !hasPolygon(og) ? RejectReason.NOT_POLYGONAL
+                        : id == null || id.isBlank() ? RejectReason.NO_PARCEL_ID : null;
+                if (why == null) {
+                    usable++;
+                    continue;
+                }
+                byReason.merge(why, 1L, Long::sum);
+                if (listed.size() < RejectTally.MAX_LISTED) {
+                    Map<String, Object> m = new java.util.LinkedHashMap<>();
+                    m.put("source_fid", feat.GetFID());
+                    m.put("parcel_id", id == null ? null : org.farmwatch.util.Text.bounded(id, 200));
+                    m.put("reason", why.text());
+                    listed.add(m);
+                }
+            } finally {
+                feat.delete();
+            }
+        }
+        return new RejectTally(features, usable, byReason, listed);
+    }
+
+    private static boolean hasPolygon(org.gdal.ogr.Geometry g) {
+        int t = ogr.GT_Flatten(g.GetGeometryType());
+        if (t == ogr.wkbPolygon || t == ogr.wkbMultiPolygon || t == ogr.wkbCurvePolygon || t == ogr.wkbMultiSurface
+                || t == ogr.wkbPolyhedralSurface || t == ogr.wkbTIN || t == ogr.wkbTriangle) {
+            return true;
+        }
+        if (t == ogr.wkbGeometryCollection) {
+            for (int i = 0; i < g.GetGeometryCount(); i++) {
+                if (hasPolygon(g.GetGeometryRef(i))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**
@@ -324,7 +417,7 @@ public final class OgrParcelSource implements ParcelSource {
         // Only the rows of repeated ids come back; SQLite groups on disk if it must, not in this JVM.
         // "+ 0": a bare fid column would become the result's FID instead of a field.
         String sql = "SELECT " + fidColumn + " + 0 AS fw_fid, " + id + " AS fw_id FROM " + table + " WHERE " + id
-                + " IN (SELECT " + id + " FROM " + table + " WHERE " + id + " IS NOT NULL GROUP BY " + id
+                + " IN (SELECT " + id + " FROM " + table + " WHERE " + id + " IS NOT NULL AND trim(" + id + ") <> '' GROUP BY " + id
                 + " HAVING count(*) > 1)";
         Map<String, TreeSet<Long>> fids = new HashMap<>();
         Layer rows;

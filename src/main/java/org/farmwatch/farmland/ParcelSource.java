@@ -19,6 +19,14 @@ public interface ParcelSource extends Serializable {
     SourceSummary check(String workingCrs);
 
     /**
+     * The features of the whole source that no run can use, counted by reason; known after {@link #check} (which
+     * refuses a source without any usable parcel). By default none is known.
+     */
+    default RejectTally rejectTally() {
+        return RejectTally.NONE;
+    }
+
+    /**
      * Streams every parcel whose bounding box intersects {@code extent}, reprojected to {@code workingCrs}.
      * Parcels with unusable geometry, and features that repeat a kept parcel id, are passed to {@code rejects}
      * with the reason instead.

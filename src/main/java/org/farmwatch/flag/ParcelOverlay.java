@@ -72,6 +72,21 @@ public final class ParcelOverlay {
         return OverlayNGRobust.overlay(a, b, OverlayNG.INTERSECTION).getArea();
     }
 
+    /**
+     * A parcel with more vertices than this is cut into pieces of at most {@link #PIECE_VERTICES} (as PostGIS users
+     * do with ST_Subdivide) before the overlay: each patch then meets only the few small pieces under it, instead of
+     * the whole outline once per patch.
+     */
+    public static final int LARGE_PARCEL_VERTICES = 20_000;
+
+    /** The most vertices of a piece of a large parcel. */
+    public static final int PIECE_VERTICES = 1024;
+
+    /** The last large parcel's pieces: a parcel across tile edges meets the overlay once per tile. */
+    private String piecesOf;
+    private Geometry piecesSource;
+    private STRtree pieces;
+
     /** Emits one hit per (parcel, patch) pair that this tile owns and whose rule watches the parcel. */
     public void overlay(TileKey tile, STRtree patches, Parcel parcel, Consumer<ParcelHit> hits) {
         Geometry pg = parcel.geometry();
@@ -79,6 +94,10 @@ public final class ParcelOverlay {
         @SuppressWarnings("unchecked")
         List<Indexed> candidates = patches.query(pe);
         if (candidates.isEmpty()) {
+            return;
+        }
+        if (pg.getNumPoints() > LARGE_PARCEL_VERTICES) {
+            overlayLarge(tile, candidates, parcel, hits);
             return;
         }
         // A convex parcel (the common case) is intersected by clipping; others by a prepared geometry and overlay.
@@ -136,6 +155,125 @@ public final class ParcelOverlay {
                         Math.max(0, Math.min(1, patch.confidence()))));
             }
         }
+    }
+
+    /**
+     * As {@link #overlay} for a parcel of many vertices: the intersection with each patch is summed over the pieces
+     * of the parcel under it. The pieces do not overlap and cover the parcel, so the areas are the same; the point
+     * that decides which tile owns a pair across tile edges is taken from the first piece (in a fixed order) that
+     * meets the patch, the same in every tile.
+     */
+    private void overlayLarge(TileKey tile, List<Indexed> candidates, Parcel parcel, Consumer<ParcelHit> hits) {
+        Geometry pg = parcel.geometry();
+        Envelope pe = pg.getEnvelopeInternal();
+        STRtree index = piecesFor(parcel);
+        for (Indexed entry : candidates) {
+            ChangePatch patch = entry.patch;
+            int ruleIndex = ruleIndexOf(patch.rule());
+            if (ruleIndex < 0 || !rules.get(ruleIndex).watches(parcel)) {
+                continue;
+            }
+            Envelope overlap = pe.intersection(entry.envelope);
+            TileKey first = layout.keyAt(overlap.getMinX(), overlap.getMaxY());
+            boolean oneTile = first.equals(layout.keyAt(overlap.getMaxX(), overlap.getMinY()));
+            if (oneTile && !first.equals(tile)) {
+                continue;
+            }
+            @SuppressWarnings("unchecked")
+            List<Piece> under = index.query(entry.envelope);
+            under.sort(java.util.Comparator.comparingInt(Piece::order));
+            double area = 0;
+            Coordinate inside = null;
+            for (Piece piece : under) {
+                if (!piece.geometry().getEnvelopeInternal().intersects(entry.envelope)) {
+                    continue;
+                }
+                Geometry meet = OverlayNGRobust.overlay(piece.geometry(), patch.geometry(), OverlayNG.INTERSECTION);
+                double a = meet.getArea();
+                if (a > 0) {
+                    area += a;
+                    if (inside == null && !oneTile) {
+                        inside = meet.getInteriorPoint().getCoordinate();
+                    }
+                }
+            }
+            if (!(area > 0)) {
+                continue;
+            }
+            if (!oneTile && (inside == null || !layout.keyAt(inside.x, inside.y).equals(tile))) {
+                continue;
+            }
+            hits.accept(new ParcelHit(parcel, patch.patchId(), ruleIndex, patch.fromClass().key(),
+                    patch.toClass().key(), area, patch.beforeDate(), patch.afterDate()));
+        }
+    }
+
+    /** One piece of a large parcel and its place in the cut (for a fixed order across tiles). */
+    private record Piece(int order, Geometry geometry) {}
+
+    private STRtree piecesFor(Parcel parcel) {
+        if (pieces != null && parcel.parcelId().equals(piecesOf) && parcel.geometry().equalsExact(piecesSource)) {
+            return pieces;
+        }
+        long t0 = System.nanoTime();
+        List<Geometry> cut = subdivide(parcel.geometry(), PIECE_VERTICES);
+        STRtree tree = new STRtree();
+        for (int i = 0; i < cut.size(); i++) {
+            tree.insert(cut.get(i).getEnvelopeInternal(), new Piece(i, cut.get(i)));
+        }
+        tree.build();
+        // A progress line: such a parcel is rare and slow enough that an operator should see where the time goes.
+        System.err.printf(java.util.Locale.ROOT, "[farmwatch] overlay: parcel %s has %,d vertices: cut into %d pieces"
+                + " of at most %d in %.1f s%n", org.farmwatch.util.Text.shown(parcel.parcelId(), 80),
+                parcel.geometry().getNumPoints(), cut.size(), PIECE_VERTICES, (System.nanoTime() - t0) / 1e9);
+        piecesOf = parcel.parcelId();
+        piecesSource = parcel.geometry();
+        pieces = tree;
+        return tree;
+    }
+
+    /**
+     * {@code g} cut into polygons of at most {@code maxVertices} vertices each (a few more where a cut cannot
+     * help), by halving its box across the longer side again and again, as PostGIS's ST_Subdivide does. The pieces
+     * cover {@code g} and do not overlap.
+     */
+    public static List<Geometry> subdivide(Geometry g, int maxVertices) {
+        List<Geometry> out = new java.util.ArrayList<>();
+        java.util.ArrayDeque<Geometry> work = new java.util.ArrayDeque<>();
+        java.util.ArrayDeque<Integer> depth = new java.util.ArrayDeque<>();
+        work.push(g);
+        depth.push(0);
+        org.locationtech.jts.geom.GeometryFactory gf = g.getFactory();
+        while (!work.isEmpty()) {
+            Geometry cur = work.pop();
+            int d = depth.pop();
+            Envelope e = cur.getEnvelopeInternal();
+            if (cur.getNumPoints() <= maxVertices || d >= 48 || e.getWidth() == 0 || e.getHeight() == 0) {
+                List<org.locationtech.jts.geom.Polygon> polys = new java.util.ArrayList<>();
+                org.locationtech.jts.geom.util.PolygonExtracter.getPolygons(cur, polys);
+                for (org.locationtech.jts.geom.Polygon p : polys) {
+                    if (!p.isEmpty() && p.getArea() > 0) {
+                        out.add(p);
+                    }
+                }
+                continue;
+            }
+            boolean wide = e.getWidth() >= e.getHeight();
+            double mid = wide ? (e.getMinX() + e.getMaxX()) / 2 : (e.getMinY() + e.getMaxY()) / 2;
+            Envelope[] halves = wide
+                    ? new Envelope[] {new Envelope(e.getMinX(), mid, e.getMinY(), e.getMaxY()),
+                        new Envelope(mid, e.getMaxX(), e.getMinY(), e.getMaxY())}
+                    : new Envelope[] {new Envelope(e.getMinX(), e.getMaxX(), e.getMinY(), mid),
+                        new Envelope(e.getMinX(), e.getMaxX(), mid, e.getMaxY())};
+            for (int h = halves.length - 1; h >= 0; h--) {
+                Geometry part = OverlayNGRobust.overlay(cur, gf.toGeometry(halves[h]), OverlayNG.INTERSECTION);
+                if (!part.isEmpty()) {
+                    work.push(part);
+                    depth.push(d + 1);
+                }
+            }
+        }
+        return out;
     }
 
     private int ruleIndexOf(String name) {

@@ -92,6 +92,15 @@ public final class Catalogue {
         }
     }
 
+    /** True when {@code file}, symbolic links followed, lies in {@code root} (itself resolved the same way). */
+    static boolean reallyInside(Path file, Path root) {
+        try {
+            return file.toRealPath().startsWith(root.toRealPath());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static void json(Path root, Path file, Set<String> out, int depth) {
         Map<String, Object> obj;
         try {
@@ -120,7 +129,7 @@ public final class Catalogue {
                 if (!target.startsWith(root) || href.contains("://")) {
                     continue; // links that leave the catalogue are not followed
                 }
-                if (Files.isRegularFile(target)) {
+                if (Files.isRegularFile(target) && reallyInside(target, root)) {
                     json(root, target, out, depth + 1);
                 }
             }

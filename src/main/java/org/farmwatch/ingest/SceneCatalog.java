@@ -38,6 +38,14 @@ public final class SceneCatalog {
 
     /** Reads the scene's description, checks every band opens and is georeferenced, and measures its statistics. */
     public static Scene open(String arg) {
+        return open(arg, false);
+    }
+
+    /**
+     * As {@link #open(String)}; {@code fromCatalogue} marks a scene the {@code --catalog} scan found, whose band
+     * files are read only in the {@link #PLAIN_RASTER_DRIVERS plain raster formats}, as a STAC item's always are.
+     */
+    public static Scene open(String arg, boolean fromCatalogue) {
         Gdal.init();
         if (org.farmwatch.util.HadoopFs.isUri(arg)) {
             return HadoopScenes.open(arg);
@@ -46,15 +54,45 @@ public final class SceneCatalog {
         if (!Files.exists(p)) {
             throw FarmwatchException.input("scene not found: " + arg);
         }
-        Scene scene = Files.isDirectory(p) ? (isLandsatFolder(p) ? fromLandsatFolder(p) : fromSentinel2Folder(p))
-                : fromStacItem(p);
+        boolean folder = Files.isDirectory(p);
+        Scene scene = folder ? (isLandsatFolder(p) ? fromLandsatFolder(p) : fromSentinel2Folder(p)) : fromStacItem(p);
+        // A STAC item reads only plain raster files that really lie in its folder; a catalogue's band folder only plain rasters.
+        Trust trust = !folder ? Trust.item(p) : fromCatalogue ? Trust.PLAIN_FILES : Trust.ANY_LOCAL;
         for (Map.Entry<Band, BandRef> e : scene.bands().entrySet()) {
-            checkBand(scene, e.getKey().commonName, e.getValue());
+            checkBand(scene, e.getKey().commonName, e.getValue(), trust);
         }
         if (scene.scl() != null) {
-            checkBand(scene, "SCL", scene.scl());
+            checkBand(scene, "SCL", scene.scl(), trust);
         }
         return scene.withStats(measure(scene));
+    }
+
+    /**
+     * GDAL drivers of single files that name no other file: a STAC asset or a catalogue's band file must be one
+     * of these. VRT and other XML or container formats (whose text can point GDAL at any file on the machine,
+     * such as /etc/passwd read as raw bytes) are refused there.
+     */
+    static final java.util.Set<String> PLAIN_RASTER_DRIVERS = java.util.Set.of("GTiff", "COG", "JP2OpenJPEG",
+            "JP2KAK", "JP2ECW", "JPEG2000", "JP2MrSID", "ENVI", "HFA", "PNG", "JPEG");
+
+    /** What a scene's band files may be: any local file (a folder named on the command line) or less. */
+    record Trust(boolean plainOnly, Path folder) {
+        static final Trust ANY_LOCAL = new Trust(false, null);
+        static final Trust PLAIN_FILES = new Trust(true, null);
+
+        /** A STAC item's: plain raster files whose real paths (symbolic links followed) lie in the item's folder. */
+        static Trust item(Path item) {
+            return new Trust(true, realFolderOf(item));
+        }
+    }
+
+    private static Path realFolderOf(Path item) {
+        Path base = item.toAbsolutePath().getParent();
+        try {
+            return base.toRealPath();
+        } catch (IOException e) {
+            return base.normalize();
+        }
     }
 
     private static final Pattern LANDSAT_SR = Pattern.compile("(?i)(L[CTEO]0\\d)_L2\\w*?_\\d{6}_(\\d{8})_.*_SR_B(\\d)\\.TIF$");
@@ -211,6 +249,11 @@ public final class SceneCatalog {
         } catch (DateTimeParseException e) {
             date = parseDate(dts.length() >= 10 ? dts.substring(0, 10).replace("-", "") : dts, item.toString());
         }
+        // An acquisition cannot lie ahead (a day of slack for time zones).
+        if (date.isAfter(LocalDate.now(java.time.ZoneOffset.UTC).plusDays(1))) {
+            throw FarmwatchException.input("STAC item " + item + ": properties.datetime " + dts
+                    + " is in the future; refused");
+        }
         Map<String, Object> assets = Json.object(json.get("assets"));
         if (assets == null || assets.isEmpty()) {
             throw FarmwatchException.input("STAC item " + item + " has no assets");
@@ -278,6 +321,22 @@ public final class SceneCatalog {
         if (!resolved.startsWith(base)) {
             throw FarmwatchException.input("STAC item " + item + ": asset " + href + " escapes the item's folder");
         }
+        // The text stays inside; the file GDAL would open must too: a symbolic link (of the file or of a folder on
+        // the way) is followed to where it really leads.
+        if (Files.exists(resolved)) {
+            Path real;
+            try {
+                real = resolved.toRealPath();
+            } catch (IOException e) {
+                throw FarmwatchException.input("STAC item " + item + ": asset " + href + " cannot be resolved: "
+                        + e.getMessage(), e);
+            }
+            Path realBase = realFolderOf(item);
+            if (!real.startsWith(realBase)) {
+                throw FarmwatchException.input("STAC item " + item + ": asset " + href + " escapes the item's folder"
+                        + " through a symbolic link (to " + real + ")");
+            }
+        }
         return resolved.toString();
     }
 
@@ -290,13 +349,20 @@ public final class SceneCatalog {
         }
     }
 
-    private static void checkBand(Scene scene, String band, BandRef ref) {
+    private static void checkBand(Scene scene, String band, BandRef ref, Trust trust) {
+        if (trust.plainOnly()) {
+            refuseContainer(scene, band, ref.path(), trust);
+        }
         Dataset ds = openQuietly(ref.path());
         if (ds == null) {
             throw FarmwatchException.input("scene " + scene.id() + ": band " + band + " file " + ref.path()
                     + " cannot be opened: " + gdal.GetLastErrorMsg());
         }
         try {
+            if (trust.folder() != null) {
+                refuseFilesOutside(scene, band, ref.path(), ds, trust.folder());
+            }
+            refuseSizeBomb(scene, band, ref.path(), ds);
             if (ref.index() > ds.getRasterCount()) {
                 throw FarmwatchException.input("scene " + scene.id() + ": band " + band + " wants band " + ref.index()
                         + " of " + ref.path() + ", which has " + ds.getRasterCount());
@@ -309,6 +375,95 @@ public final class SceneCatalog {
             }
         } finally {
             ds.delete();
+        }
+    }
+
+    /**
+     * Refuses a band file in a format that can name other files (VRT, and every driver not in
+     * {@link #PLAIN_RASTER_DRIVERS}), before GDAL opens it: only the driver is identified.
+     */
+    private static void refuseContainer(Scene scene, String band, String path, Trust trust) {
+        org.gdal.gdal.Driver d;
+        try {
+            d = gdal.IdentifyDriver(path);
+        } catch (RuntimeException e) {
+            d = null;
+        }
+        if (d == null) {
+            return; // not a raster GDAL knows: opening it fails with the usual message
+        }
+        String driver = d.getShortName();
+        if (!PLAIN_RASTER_DRIVERS.contains(driver)) {
+            throw FarmwatchException.input("scene " + scene.id() + ": band " + band + " file " + path + " is a " + driver
+                    + " file, which can make GDAL read other files; " + (trust.folder() != null ? "a STAC asset"
+                    : "a catalogue's band file") + " must be a plain raster (GeoTIFF, JPEG 2000, ENVI...): refused");
+        }
+    }
+
+    /** Refuses a band whose dataset reads any file (sidecars included) that really lies outside {@code folder}. */
+    private static void refuseFilesOutside(Scene scene, String band, String path, Dataset ds, Path folder) {
+        java.util.Vector<?> files = ds.GetFileList();
+        if (files == null) {
+            return;
+        }
+        for (Object f : files) {
+            String name = String.valueOf(f);
+            Path real;
+            try {
+                real = name.startsWith("/vsi") ? null : Path.of(name).toRealPath();
+            } catch (IOException | RuntimeException e) {
+                continue; // a sidecar GDAL lists but that does not exist
+            }
+            if (real == null || !real.startsWith(folder)) {
+                throw FarmwatchException.input("scene " + scene.id() + ": band " + band + " file " + path + " reads "
+                        + name + ", outside the STAC item's folder " + folder + ": refused");
+            }
+        }
+    }
+
+    /**
+     * The most cells a band file may declare: 10^10 (100,000 x 100,000), about 80 times a Sentinel-2 tile at
+     * 10 m. A file declaring more (a few hundred bytes of VRT or sparse TIFF can) is refused before any pixel work.
+     */
+    public static final long MAX_BAND_CELLS = 10_000_000_000L;
+
+    /** The finest cell a band may declare, in metres: finer than any Earth observation satellite delivers. */
+    public static final double MIN_CELL_METRES = 0.25;
+
+    /**
+     * Refuses a band whose declared size is absurd: more than {@link #MAX_BAND_CELLS} cells, or cells finer than
+     * {@link #MIN_CELL_METRES} (the working grid takes the finest native cell), before any pixel work.
+     */
+    private static void refuseSizeBomb(Scene scene, String band, String path, Dataset ds) {
+        long w = ds.getRasterXSize();
+        long h = ds.getRasterYSize();
+        if (w * h > MAX_BAND_CELLS) {
+            throw FarmwatchException.input("scene " + scene.id() + ": band " + band + " file " + path + " declares "
+                    + w + " x " + h + " cells, more than the limit of " + MAX_BAND_CELLS + ": refused");
+        }
+        double[] gt = ds.GetGeoTransform();
+        String wkt = ds.GetProjectionRef();
+        if (gt == null || wkt == null || wkt.isBlank()) {
+            return; // no georeference: refused below with its own message
+        }
+        double cellX = Math.hypot(gt[1], gt[4]);
+        double cellY = Math.hypot(gt[2], gt[5]);
+        double toMetres = 1;
+        SpatialReference srs = new SpatialReference(wkt);
+        try {
+            if (srs.IsGeographic() == 1) {
+                toMetres = 111_320.0 * Math.max(0.05, Math.cos(Math.toRadians(gt[3])));
+            } else {
+                toMetres = srs.GetLinearUnits();
+            }
+        } catch (RuntimeException e) {
+            toMetres = 1;
+        }
+        double cellMetres = Math.min(cellX, cellY) * toMetres;
+        if (!(cellMetres >= MIN_CELL_METRES)) {
+            throw FarmwatchException.input(String.format(java.util.Locale.ROOT, "scene %s: band %s file %s declares"
+                    + " %d x %d cells of %.3g m over its footprint, finer than %.2f m, which no satellite delivers:"
+                    + " refused", scene.id(), band, path, w, h, cellMetres, MIN_CELL_METRES));
         }
     }
 
@@ -372,6 +527,11 @@ public final class SceneCatalog {
                 double hi = minMax[1];
                 Double[] nd = new Double[1];
                 band.GetNoDataValue(nd);
+                if (!Double.isFinite(lo) || !Double.isFinite(hi)) {
+                    // NaN or +-Inf cells (a float band): no data, here as in SceneReader; percentiles of the rest.
+                    out.put(e.getKey(), finitePercentiles(scene, e.getKey(), ref, band, nd[0]));
+                    continue;
+                }
                 int buckets = 1024;
                 int[] hist = new int[buckets];
                 double start = lo;
@@ -392,6 +552,39 @@ public final class SceneCatalog {
             }
         }
         return out;
+    }
+
+    /**
+     * {p2, p50, p90, p0.1} of a band's finite values (NaN and +-Inf are no data), from the band read at most
+     * 2048 cells a side; refuses a band with no finite value.
+     */
+    private static double[] finitePercentiles(Scene scene, Band b, BandRef ref, org.gdal.gdal.Band band, Double noData) {
+        int w = band.getXSize();
+        int h = band.getYSize();
+        double f = Math.max(1, Math.max(w, h) / 2048.0);
+        int bw = Math.max(1, (int) (w / f));
+        int bh = Math.max(1, (int) (h / f));
+        float[] v = new float[bw * bh];
+        band.ReadRaster(0, 0, w, h, bw, bh, gdalconstConstants.GDT_Float32, v);
+        int n = 0;
+        for (float x : v) {
+            if (Float.isFinite(x) && (noData == null || x != noData.floatValue())) {
+                v[n++] = x;
+            }
+        }
+        if (n == 0) {
+            throw FarmwatchException.input("scene " + scene.id() + ": band " + b.commonName + " file " + ref.path()
+                    + " holds no finite value (only NaN, infinity or no data)");
+        }
+        float[] finite = java.util.Arrays.copyOf(v, n);
+        java.util.Arrays.sort(finite);
+        double[] q = {0.02, 0.50, 0.90, 0.001};
+        double[] r = new double[4];
+        for (int i = 0; i < 4; i++) {
+            int k = Math.min(n - 1, Math.max(0, (int) Math.ceil(q[i] * n) - 1));
+            r[i] = ref.offset() + ref.scale() * finite[k];
+        }
+        return r;
     }
 
     private static double percentile(int[] hist, double lo, double hi, double q) {

@@ -203,6 +203,8 @@ public final class InspectorLists {
      * text (OWASP's advice for CSV injection). Only text is touched; numbers never reach here.
      */
     static String neutralised(String s) {
+        // A CR or LF would split the row, a bidi override reorder what the inspector reads: see Text.listSafe.
+        s = org.farmwatch.util.Text.listSafe(s);
         if (!s.isEmpty() && "=+-@\t\r".indexOf(s.charAt(0)) >= 0) {
             return "'" + s;
         }
@@ -251,7 +253,7 @@ public final class InspectorLists {
                 if (cell instanceof BigDecimal d) {
                     ws.value(r + 1, c, d);
                 } else if (cell instanceof String s && !s.isEmpty()) {
-                    ws.value(r + 1, c, xmlSafe(neutralised(s)));
+                    ws.value(r + 1, c, cellText(xmlSafe(neutralised(s))));
                 }
             }
         }
@@ -287,7 +289,7 @@ public final class InspectorLists {
         double totalMu = 0;
         int r = 1;
         for (Map.Entry<String, List<FlaggedParcel>> e : byTownship.entrySet()) {
-            ws.value(r, 0, xmlSafe(neutralised(e.getKey())));
+            ws.value(r, 0, cellText(xmlSafe(neutralised(e.getKey()))));
             ws.value(r, 1, xmlSafe(neutralised(sheetOf.get(e.getKey()))));
             Map<ChangeType, Integer> counts = countByType(e.getValue());
             int c = 2;
@@ -325,6 +327,11 @@ public final class InspectorLists {
 
     private static BigDecimal roundedMu(double mu) {
         return Double.isFinite(mu) ? BigDecimal.valueOf(mu).setScale(2, RoundingMode.HALF_UP) : BigDecimal.ZERO;
+    }
+
+    /** A text cell within Excel's limit of 32,767 characters (a longer one makes Excel repair the workbook). */
+    static String cellText(String s) {
+        return org.farmwatch.util.Text.bounded(s, org.farmwatch.util.Text.XLSX_CELL_MAX);
     }
 
     /**

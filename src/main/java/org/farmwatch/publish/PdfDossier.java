@@ -90,8 +90,7 @@ public final class PdfDossier {
         sorted.sort(InspectorLists.PRIORITY_ORDER);
         Map<String, List<FlaggedParcel>> byTownship = InspectorLists.byTownship(sorted);
         Map<String, Path> targets = new LinkedHashMap<>();
-        Set<String> taken = new HashSet<>();
-        byTownship.keySet().forEach(t -> targets.put(t, dir.resolve(FILE_PREFIX + fileSafe(t, taken) + ".pdf")));
+        fileNames(sorted).forEach((t, f) -> targets.put(t, dir.resolve(f)));
         // Townships in parallel; each task opens its own images and font, as GDAL datasets must not be shared.
         int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), byTownship.size()));
         ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -137,7 +136,7 @@ public final class PdfDossier {
                 try (PDDocument doc = new PDDocument()) {
                     Page page = new Page(doc, PDType0Font.load(doc, first[0], true), first[0].getUnicodeCmapLookup());
                     PDDocumentInformation info = doc.getDocumentInformation();
-                    info.setTitle("farmwatch " + runId + " " + township);
+                    info.setTitle("farmwatch " + runId + " " + org.farmwatch.util.Text.shown(township, 200));
                     info.setCreator("farmwatch");
                     for (int i = 0; i < list.size(); i++) {
                         page.write(list.get(i), township, i + 1, list.size(), runId, chips);
@@ -148,17 +147,47 @@ public final class PdfDossier {
         }
     }
 
-    /** A file name part for a township: path and shell hazards replaced, at most 60 characters, unique. */
+    /** The most characters of a text line a dossier page prints; longer attributes are cut (the lists keep them). */
+    static final int MAX_LINE_CHARS = 400;
+
+    /**
+     * The dossier file of each township of {@code parcels} ({@code dossier_<township>.pdf}), in township order: as
+     * {@link #write} names them, for run.json.
+     */
+    public static Map<String, String> fileNames(List<FlaggedParcel> parcels) {
+        Map<String, String> out = new LinkedHashMap<>();
+        Set<String> taken = new HashSet<>();
+        InspectorLists.byTownship(parcels).keySet().forEach(t -> out.put(t, FILE_PREFIX + fileSafe(t, taken) + ".pdf"));
+        return out;
+    }
+
+    /**
+     * A file name part for a township: path and shell hazards replaced, at most 60 characters, unique and stable.
+     * A name that had to change (a '/', a space, a cut) gets 8 hex digits of its township's SHA-256, so "Town/A" and
+     * "Town A" never take each other's file, whatever other townships a run has.
+     */
     static String fileSafe(String township, Set<String> taken) {
         StringBuilder b = new StringBuilder();
         township.codePoints().limit(60).forEach(cp -> b.appendCodePoint(
                 Character.isLetterOrDigit(cp) || cp == '-' || cp == '_' ? cp : '_'));
         String base = b.isEmpty() ? "_" : b.toString();
+        if (!base.equals(township)) {
+            base = base + "-" + sha256Hex(township).substring(0, 8);
+        }
         String name = base;
         for (int n = 2; !taken.add(name); n++) {
             name = base + "_" + n;
         }
         return name;
+    }
+
+    private static String sha256Hex(String s) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Lays out one parcel's page. */
@@ -180,7 +209,8 @@ public final class PdfDossier {
             try (PDPageContentStream cs = new PDPageContentStream(doc, page)) {
                 float w = PAGE.getWidth();
                 float y = PAGE.getHeight() - MARGIN;
-                text(cs, 9, MARGIN, y, "永久基本农田变化核查单 Farmland change dossier · " + township);
+                text(cs, 9, MARGIN, y, fit("永久基本农田变化核查单 Farmland change dossier · " + township, 9,
+                        w - 2 * MARGIN - 60));
                 text(cs, 9, w - MARGIN - width(n + " / " + of, 9), y, n + " / " + of);
                 y -= 26;
                 String type = p.changeType() == null ? "" : p.changeType().chinese + " " + p.changeType().code;
@@ -282,17 +312,23 @@ public final class PdfDossier {
             return font.getStringWidth(printable(s)) / 1000 * size;
         }
 
-        /** {@code s} cut with an ellipsis to fit {@code max} points. */
+        /** {@code s} cut with an ellipsis to fit {@code max} points: a binary search over its length, so linear in it. */
         private String fit(String s, float size, float max) throws IOException {
             String t = printable(s);
             if (width(t, size) <= max) {
                 return t;
             }
-            int end = t.length();
-            while (end > 0 && width(t.substring(0, end) + "…", size) > max) {
-                end = t.offsetByCodePoints(end, -1);
+            int lo = 0;
+            int hi = t.codePointCount(0, t.length());
+            while (lo < hi) {
+                int mid = (lo + hi + 1) >>> 1;
+                if (width(t.substring(0, t.offsetByCodePoints(0, mid)) + "…", size) <= max) {
+                    lo = mid;
+                } else {
+                    hi = mid - 1;
+                }
             }
-            return t.substring(0, end) + "…";
+            return t.substring(0, t.offsetByCodePoints(0, lo)) + "…";
         }
 
         /** Control characters become spaces and characters the font lacks become '?', so hand-typed text never fails a page. */
@@ -300,6 +336,8 @@ public final class PdfDossier {
             if (s == null) {
                 return "";
             }
+            // No line of an A4 page holds more: a 100,000-character attribute costs no more than this.
+            s = org.farmwatch.util.Text.bounded(s, MAX_LINE_CHARS);
             StringBuilder b = new StringBuilder(s.length());
             s.codePoints().forEach(cp -> {
                 if (Character.isISOControl(cp) || Character.isWhitespace(cp)) {

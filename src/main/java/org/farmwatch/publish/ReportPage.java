@@ -467,6 +467,7 @@ public final class ReportPage {
         if (s == null) {
             return "";
         }
+        s = org.farmwatch.util.Text.listSafe(s); // no bidi override reorders the page, no control character reaches it
         StringBuilder b = null;
         for (int i = 0; i < s.length(); i++) {
             char ch = s.charAt(i);
@@ -497,6 +498,7 @@ public final class ReportPage {
         if (s == null) {
             return "null";
         }
+        s = org.farmwatch.util.Text.listSafe(s); // the page's script shows these values: neutralised as in esc
         StringBuilder b = new StringBuilder(s.length() + 2).append('"');
         for (int i = 0; i < s.length(); i++) {
             char ch = s.charAt(i);

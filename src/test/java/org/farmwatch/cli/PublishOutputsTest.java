@@ -62,7 +62,8 @@ class PublishOutputsTest {
         assertEquals(0, r.exit(), r.err());
         try (var s = Files.list(lean)) {
             List<String> names = s.map(p -> p.getFileName().toString()).sorted().toList();
-            assertEquals(List.of("change.tif", "onemap.gpkg", "run.json"), names);
+            // .farmwatch-output marks the folder as farmwatch's (issue 19): only such a folder is ever replaced.
+            assertEquals(List.of(".farmwatch-output", "change.tif", "onemap.gpkg", "run.json"), names);
         }
         var manifest = Json.parseObject(Files.readString(lean.resolve("run.json")));
         assertEquals(List.of("onemap.gpkg", "change.tif", "run.json"), manifest.get("outputs"));

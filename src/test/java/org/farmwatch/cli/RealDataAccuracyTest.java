@@ -35,10 +35,11 @@ class RealDataAccuracyTest {
         Path dir = tmp.resolve(id);
         Files.createDirectories(dir);
         Path src = REAL.resolve(file).toAbsolutePath();
-        Files.createSymbolicLink(dir.resolve(src.getFileName()), src);
+        // Copied, not linked: a STAC item reads only files that really lie in its folder.
+        Files.copy(src, dir.resolve(src.getFileName()));
         Path hdr = Path.of(src + ".HDR");
         if (Files.exists(hdr)) {
-            Files.createSymbolicLink(dir.resolve(hdr.getFileName()), hdr);
+            Files.copy(hdr, dir.resolve(hdr.getFileName()));
         }
         StringBuilder bands = new StringBuilder();
         for (int i = 0; i < commonNames.length; i++) {

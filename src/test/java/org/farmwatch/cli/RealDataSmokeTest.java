@@ -28,12 +28,13 @@ class RealDataSmokeTest {
         Assumptions.assumeTrue(present, "../shared/realdata is not beside the checkout");
     }
 
-    /** A STAC item for one Taizhou date: one ENVI asset with six bands, linked into the item's folder. */
+    /** A STAC item for one Taizhou date: one ENVI asset with six bands, copied into the item's folder. */
     private Path taizhouItem(String name, String datetime) throws Exception {
         Path dir = tmp.resolve("stac-" + name);
         Files.createDirectories(dir);
         for (String f : List.of(name, name + ".HDR")) {
-            Files.createSymbolicLink(dir.resolve(f), REAL.resolve("taizhou-landsat").resolve(f).toAbsolutePath());
+            // Copied, not linked: a STAC item reads only files that really lie in its folder.
+            Files.copy(REAL.resolve("taizhou-landsat").resolve(f), dir.resolve(f));
         }
         String item = "{\"type\": \"Feature\", \"stac_version\": \"1.0.0\", \"id\": \"taizhou-" + name + "\","
                 + "\"geometry\": null, \"properties\": {\"datetime\": \"" + datetime + "\"},"

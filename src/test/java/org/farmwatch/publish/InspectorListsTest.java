@@ -92,16 +92,20 @@ class InspectorListsTest {
     }
 
     @Test
-    void csvQuotesCommasQuotesAndNewlines() throws IOException {
+    void csvQuotesCommasAndQuotesAndKeepsEachRowOnOneLine() throws IOException {
         String township = "东升镇, \"北\"\n片区";
         String rule = "rule with\r\nCRLF";
         InspectorLists.write(List.of(parcel("P,1", township, ChangeType.NON_GRAIN, 1, "0102 \"水浇地\"", rule)), dir);
         String text = Files.readString(dir.resolve(InspectorLists.CSV_FILE), StandardCharsets.UTF_8);
-        assertTrue(text.contains("\"P,1\",\"东升镇, \"\"北\"\"\n片区\","), text);
+        // A CR or LF in an attribute becomes a space (issue 19): a row is one line in any reader.
+        assertTrue(text.contains("\"P,1\",\"东升镇, \"\"北\"\" 片区\","), text);
         assertTrue(text.contains(",\"0102 \"\"水浇地\"\"\","), text);
-        assertTrue(text.contains("\"rule with\r\nCRLF\""), text);
+        assertTrue(text.contains(",rule with  CRLF,"), text);
+        assertEquals(2, text.split("\r\n").length, text);
         List<List<String>> rows = readCsv(dir.resolve(InspectorLists.CSV_FILE));
         assertEquals(2, rows.size());
+        township = "东升镇, \"北\" 片区";
+        rule = "rule with  CRLF";
         assertEquals(List.of("P,1", township, "110108001", "0102 \"水浇地\"", "非粮化", "non_grain", "1234.6", "1.85",
                 "61.7", "2", "2024-05-01", "2025-05-01", "116.305000", "39.905000", "1.00", rule, "cp-1;cp-2",
                 "", "", ""),
@@ -119,8 +123,9 @@ class InspectorListsTest {
         assertEquals("'" + INJECTED_TOWNSHIP, row.get(1));
         assertEquals("'+86", row.get(2));
         assertEquals("'-1", row.get(3));
-        assertEquals("'\tcmd", row.get(15));
-        assertEquals("'\rx;ok", row.get(16));
+        // A leading tab or CR is a space now (issue 19), which no spreadsheet evaluates.
+        assertEquals(" cmd", row.get(15));
+        assertEquals(" x;ok", row.get(16));
         assertEquals("-73.250000", row.get(12), "numbers are not text and are not touched");
         assertEquals("-40.500000", row.get(13));
         assertEquals("-0.50", row.get(14));

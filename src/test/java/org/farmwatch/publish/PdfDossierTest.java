@@ -2,6 +2,7 @@ package org.farmwatch.publish;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -137,8 +138,15 @@ class PdfDossierTest {
         Set<String> taken = new HashSet<>();
         assertEquals("港沟街道", PdfDossier.fileSafe("港沟街道", taken));
         assertEquals("港沟街道_2", PdfDossier.fileSafe("港沟街道", taken));
-        assertEquals("______etc_passwd", PdfDossier.fileSafe("../../etc/passwd", taken));
-        assertEquals("_", PdfDossier.fileSafe("", taken));
+        // A name that had to change carries a hash of the township, so that it stays unique and stable.
+        assertTrue(PdfDossier.fileSafe("../../etc/passwd", taken).matches("______etc_passwd-[0-9a-f]{8}"));
+        assertTrue(PdfDossier.fileSafe("", taken).matches("_-[0-9a-f]{8}"));
+        String slash = PdfDossier.fileSafe("Town/A", new java.util.HashSet<>());
+        String space = PdfDossier.fileSafe("Town A", new java.util.HashSet<>());
+        assertNotEquals(slash, space, "Town/A and Town A never share a file");
+        Set<String> both = new java.util.HashSet<>();
+        assertEquals(space, PdfDossier.fileSafe("Town A", both));
+        assertEquals(slash, PdfDossier.fileSafe("Town/A", both), "the same file whatever other townships came first");
     }
 
     interface Pixel {
