@@ -1,4 +1,4 @@
-package org.farmwatch.spark;
+package org.farmwatch.pipeline;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -23,10 +23,12 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileSystem;
 import org.farmwatch.change.PatchFragment;
-import org.farmwatch.config.Settings;
+import org.farmwatch.classify.Classifiers;
+import org.farmwatch.flag.ConversionRule;
 import org.farmwatch.grid.GridLayout;
 import org.farmwatch.grid.TileKey;
 import org.farmwatch.ingest.Band;
+import org.farmwatch.ingest.NativeResolution;
 import org.farmwatch.ingest.BandRef;
 import org.farmwatch.ingest.Period;
 import org.farmwatch.ingest.Scene;
@@ -90,9 +92,8 @@ public final class TileStore implements Serializable {
     /** A scene's stored windows: the text their digests start from (its files and reading), and its footprint. */
     private record SceneWindows(String key, SceneMark footprint) implements Serializable {}
 
-    /** What the detect step gave for one tile. */
-    public record Entry(List<PatchFragment> fragments, long clearCells, long changedCells, byte[] changeTile,
-                        byte[] beforeTrueColour, byte[] afterTrueColour) {}
+    /** What the detect step gave for one tile: its result and its rasters' files (empty when not written). */
+    public record Entry(TileResult result, byte[] changeTile, byte[] beforeTrueColour, byte[] afterTrueColour) {}
 
     private TileStore(String root, byte[] hadoopConf, String fixed, GridLayout layout, int halo, List<SceneMark> before,
                       List<SceneMark> after) {
@@ -118,7 +119,7 @@ public final class TileStore implements Serializable {
     }
 
     /** This store keeping the scenes' tile windows too ({@code store.scenes = on}). */
-    public TileStore withScenes(Period before, Period after, Settings s) {
+    public TileStore withScenes(Period before, Period after, DetectOptions o) {
         Map<String, SceneWindows> windows = new java.util.HashMap<>();
         for (Period p : List.of(before, after)) {
             List<SceneMark> marks = marks(p, layout);
@@ -127,7 +128,7 @@ public final class TileStore implements Serializable {
                 // What SceneReader reads a window from: files, radiometry, dark levels, mask (and the scene's own
                 // statistics for the spectral cloud test), and the window's grid, halo and cloud buffer.
                 windows.put(sceneKey(sc), new SceneWindows("farmwatch scene tile " + SCENE_FORMAT + "\nbuild " + build()
-                        + "\ngrid " + layout + "\nhalo " + s.haloCells() + " cloudBuffer " + s.cloudBufferMetres()
+                        + "\ngrid " + layout + "\nhalo " + o.haloCells() + " cloudBuffer " + o.cloudBufferMetres()
                         + "\nscene " + fingerprint(sc) + "\nstatistics " + stats(sc), marks.get(i)));
             }
         }
@@ -258,17 +259,12 @@ public final class TileStore implements Serializable {
     }
 
     /**
-     * Where a run's store is: {@code store.dir} as configured, {@code auto} meaning
-     * {@code .farmwatch/tile-store} beside the output folder (shared by the runs writing there, as
-     * nightly runs do); null when it is {@code off}.
+     * Where a run's store is, for {@code storeDir} as configured ({@code store.dir}) and an output folder given
+     * as a URI ({@code file:}, {@code hdfs://}...): {@code auto} means {@code .farmwatch/tile-store} beside the
+     * output folder (shared by the runs writing there, as nightly runs do); null when it is {@code off}.
      */
-    public static String location(Settings s, Path out) {
-        return location(s, out.toAbsolutePath().normalize().toUri().toString());
-    }
-
-    /** As {@link #location(Settings, Path)} for an output folder given as a URI ({@code file:}, {@code hdfs://}...). */
-    public static String location(Settings s, String outUri) {
-        String v = s.echo().getOrDefault("store.dir", "auto").trim();
+    public static String location(String storeDir, String outUri) {
+        String v = storeDir.trim();
         if (v.equals("off")) {
             return null;
         }
@@ -282,7 +278,7 @@ public final class TileStore implements Serializable {
 
     /** Opens the store at {@code uri} for one run's grid, periods and settings; the driver reads scene footprints. */
     public static TileStore open(String uri, Configuration conf, GridLayout layout, Period before, Period after,
-                                 Settings s) {
+                                 DetectOptions o) {
         ByteArrayOutputStream confBytes = new ByteArrayOutputStream();
         try (DataOutputStream d = new DataOutputStream(confBytes)) {
             conf.write(d);
@@ -291,7 +287,7 @@ public final class TileStore implements Serializable {
         }
         String base = uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
         TileStore store = new TileStore(base + "/" + gridFolder(layout), confBytes.toByteArray(),
-                fixedPart(layout, before, after, s), layout, s.haloCells(), marks(before, layout), marks(after, layout));
+                fixedPart(layout, before, after, o), layout, o.haloCells(), marks(before, layout), marks(after, layout));
         try {
             store.fs().mkdirs(new org.apache.hadoop.fs.Path(store.root));
         } catch (IOException | IllegalArgumentException e) {
@@ -498,25 +494,6 @@ public final class TileStore implements Serializable {
         }
     }
 
-    /** Reads a change-raster tile written by the detect step, for storing. */
-    public static byte[] readFile(Path file) {
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + file, e);
-        }
-    }
-
-    /** Puts a stored change-raster tile back where the publish step looks for it. */
-    public static void writeFile(Path file, byte[] bytes) {
-        try {
-            Files.createDirectories(file.getParent());
-            Files.write(file, bytes);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot write " + file, e);
-        }
-    }
-
     private org.apache.hadoop.fs.Path path(String digest) {
         // Two hex digits of fan-out keep folders small on a province-sized grid.
         return new org.apache.hadoop.fs.Path(root + "/v" + FORMAT + "/" + digest.substring(0, 2) + "/" + digest + ".tile");
@@ -534,11 +511,11 @@ public final class TileStore implements Serializable {
     private static void write(DataOutputStream d, Entry e) throws IOException {
         d.writeInt(MAGIC);
         d.writeInt(FORMAT);
-        d.writeLong(e.clearCells());
-        d.writeLong(e.changedCells());
-        d.writeInt(e.fragments().size());
+        d.writeLong(e.result().clearCells());
+        d.writeLong(e.result().changedCells());
+        d.writeInt(e.result().fragments().size());
         WKBWriter wkb = new WKBWriter(2);
-        for (PatchFragment f : e.fragments()) {
+        for (PatchFragment f : e.result().fragments()) {
             d.writeUTF(f.fragmentId());
             d.writeInt(f.tile().col());
             d.writeInt(f.tile().row());
@@ -587,25 +564,25 @@ public final class TileStore implements Serializable {
         if (d.readInt() != MAGIC) {
             throw new IOException("entry is truncated");
         }
-        return new Entry(fragments, clear, changed, files[0], files[1], files[2]);
+        return new Entry(new TileResult(fragments, clear, changed), files[0], files[1], files[2]);
     }
 
     /** The part of every digest that does not depend on the tile. */
-    private static String fixedPart(GridLayout layout, Period before, Period after, Settings s) {
+    private static String fixedPart(GridLayout layout, Period before, Period after, DetectOptions s) {
         StringBuilder b = new StringBuilder("farmwatch tile store ").append(FORMAT).append('\n');
         b.append("build ").append(build()).append('\n');
         // The grid's folder names it and its grid.json describes it.
         b.append("grid ").append(gridFolder(layout)).append('\n');
-        // Exactly the settings that detect reads; keep in step with FarmwatchJob.detect.
+        // Exactly the options that detect reads (all of DetectOptions), in the text earlier builds wrote.
         b.append("settings halo=").append(s.haloCells()).append(" cloudBuffer=").append(s.cloudBufferMetres())
                 .append(" composite=").append(s.compositeMethod()).append(" change=").append(s.changeThreshold())
                 .append(" spectral=").append(s.spectralThreshold()).append(" vegetation=").append(s.vegetationThreshold())
                 .append(" keepOther=").append(s.keepOther())
                 .append(" minPatch=").append(s.minPatchAreaM2()).append(" thresholds=").append(s.thresholds())
-                .append(" rules=").append(rules(s))
-                .append(" classifier=").append(org.farmwatch.classify.Classifiers.identity(s))
+                .append(" rules=").append(rules(s.rules()))
+                .append(" classifier=").append(Classifiers.identity(s.classifier(), s.classifierModel()))
                 .append(" persistence=").append(s.persistenceShare())
-                .append(" trueColour=").append(s.publishOutputs().contains(org.farmwatch.publish.PublishOutput.TRUE_COLOUR))
+                .append(" trueColour=").append(s.trueColour())
                 .append('\n');
         b.append("before statistics ").append(stats(before.statistics())).append('\n');
         b.append("after statistics ").append(stats(after.statistics()));
@@ -613,9 +590,9 @@ public final class TileStore implements Serializable {
     }
 
     /** The rules in a stable text: their class sets iterate in an order that differs from JVM to JVM. */
-    private static String rules(Settings s) {
+    private static String rules(List<ConversionRule> rules) {
         StringBuilder b = new StringBuilder();
-        for (org.farmwatch.flag.ConversionRule r : s.rules()) {
+        for (ConversionRule r : rules) {
             b.append(r.name()).append(':').append(r.type()).append(':').append(new java.util.TreeSet<>(r.from()))
                     .append(':').append(new java.util.TreeSet<>(r.to())).append(':').append(r.minAreaM2()).append(':')
                     .append(r.minShare()).append(':').append(r.scope()).append(';');
@@ -628,7 +605,7 @@ public final class TileStore implements Serializable {
         for (Scene sc : p.scenes()) {
             Envelope e = SceneCatalog.footprint(sc, layout.crs());
             // Resampling reaches a source cell or two past the footprint's edge.
-            e.expandBy(2 * Math.max(layout.cellSizeMetres(), WorkingGrid.nativeMetres(sc)));
+            e.expandBy(2 * Math.max(layout.cellSizeMetres(), NativeResolution.metres(sc)));
             out.add(new SceneMark(fingerprint(sc), e.getMinX(), e.getMinY(), e.getMaxX(), e.getMaxY()));
         }
         return out;
