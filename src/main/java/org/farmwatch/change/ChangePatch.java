@@ -17,6 +17,20 @@ public record ChangePatch(String patchId, ChangeType changeType, String rule, La
                           double areaM2, double confidence, String beforeDate, String afterDate, Geometry geometry)
         implements Serializable {
 
+    /**
+     * This patch, or, when it is non-agricultural but its confidence is below {@code minConfidence}, the same patch
+     * demoted to {@link ChangeType#LOW_CONFIDENCE} (same id, rule and cells): published, but sending no inspector.
+     * Non-grain patches are kept: between two green classes confidences run lower by construction, and no labelled
+     * scene says where their bar should be.
+     */
+    public ChangePatch demotedBelow(double minConfidence) {
+        if (changeType != ChangeType.NON_AGRICULTURAL || !(confidence < minConfidence)) {
+            return this;
+        }
+        return new ChangePatch(patchId, ChangeType.LOW_CONFIDENCE, rule, fromClass, toClass, areaM2, confidence,
+                beforeDate, afterDate, geometry);
+    }
+
     /** Serialized with the geometry as WKB (Spark moves patches between tasks; see {@link org.farmwatch.util.WkbWire}). */
     private Object writeReplace() {
         return new Wire(patchId, changeType, rule, fromClass, toClass, areaM2, confidence, beforeDate, afterDate,

@@ -13,6 +13,9 @@ import java.util.List;
  */
 public final class Persistence implements Serializable {
 
+    private static final int BARE = org.farmwatch.classify.LandCover.BARE.id;
+    private static final int BUILT_UP = org.farmwatch.classify.LandCover.BUILT_UP.id;
+
     private final double minShare;
 
     /** @param minShare share of the clear observations that must agree, exclusive; 0.5 asks for a majority */
@@ -50,7 +53,9 @@ public final class Persistence implements Serializable {
                     continue;
                 }
                 clear++;
-                if (to != from && detector.ruleOf((from << 4) | to) == rule) {
+                // A construction site (bare read as built-up by its brightness) may look plainly bare on one date.
+                if (to != from && (detector.ruleOf((from << 4) | to) == rule
+                        || (to == BARE && (c & 15) == BUILT_UP))) {
                     agree++;
                 }
             }

@@ -41,7 +41,7 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
         implements Serializable {
 
     private static final Set<String> SCALAR_KEYS = Set.of("grid.crs", "grid.cellSizeMetres", "grid.tileSize",
-            "grid.haloCells", "cloud.bufferMetres", "composite.method", "classifier", "change.threshold", "change.spectralThreshold", "change.vegetationThreshold", "change.keepOther", "change.persistence", "patch.minAreaM2", "patch.simplifyMetres", "rules",
+            "grid.haloCells", "cloud.bufferMetres", "composite.method", "classifier", "change.threshold", "change.spectralThreshold", "change.vegetationThreshold", "change.keepOther", "change.persistence", "change.constructionBrightness", "change.minConfidence", "patch.minAreaM2", "patch.simplifyMetres", "rules",
             "farmland.field.parcel_id", "farmland.field.admin_code", "farmland.field.township", "farmland.field.land_class",
             "classify.darkObjectSubtraction", "classify.waterMndwi", "classify.vegetationNdvi", "classify.sparseNdvi", "classify.cropNirShare",
             "classify.forestSwirNir", "classify.orchardSwirNir", "classify.bareBrightness", "classify.builtBlueRed",
@@ -57,6 +57,24 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
     public double persistenceShare() {
         String v = echo.getOrDefault("change.persistence", "0.5");
         return v.equals("off") ? Double.NaN : Double.parseDouble(v);
+    }
+
+    /**
+     * {@code change.constructionBrightness}: how many times the tile's median visible sum of non-vegetated cells a bare
+     * cell's must reach to read as construction land (see {@link org.farmwatch.change.ChangeDetector}).
+     */
+    public double constructionBrightness() {
+        String v = echo.get("change.constructionBrightness");
+        return v == null ? org.farmwatch.change.ChangeDetector.DEFAULT_CONSTRUCTION_BRIGHTNESS : Double.parseDouble(v);
+    }
+
+    /**
+     * {@code change.minConfidence}: non-agricultural patches whose confidence is below this are published as
+     * {@link ChangeType#LOW_CONFIDENCE} and flag no parcel; 0 keeps them all.
+     */
+    public double minConfidence() {
+        String v = echo.get("change.minConfidence");
+        return v == null ? 0 : Double.parseDouble(v);
     }
 
     /**
@@ -214,6 +232,16 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
         Map<String, String> echo = new LinkedHashMap<>();
         new TreeSet<>(p.stringPropertyNames()).forEach(k -> echo.put(k, p.getProperty(k).trim()));
         boolean keepOther = Boolean.parseBoolean(oneOf(p, "change.keepOther", List.of("false", "true"), where));
+        if (p.getProperty("change.minConfidence") != null) {
+            double c = nonNegative(p, "change.minConfidence", where);
+            if (c > 1) {
+                throw FarmwatchException.usage(where + ": change.minConfidence must be within 0..1, got: "
+                        + p.getProperty("change.minConfidence").trim());
+            }
+        }
+        if (p.getProperty("change.constructionBrightness") != null) {
+            positive(p, "change.constructionBrightness", where);
+        }
         if (positive(p, "verdict.growthFactor", where) < 1) {
             throw FarmwatchException.usage(where + ": verdict.growthFactor must be at least 1, got: "
                     + p.getProperty("verdict.growthFactor").trim());
@@ -272,8 +300,12 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
         ChangeType type;
         try {
             type = ChangeType.ofCode(p.getProperty(pre + "type").trim());
+            if (type == ChangeType.LOW_CONFIDENCE) {
+                // Given to patches after merging, never a rule's own type.
+                throw new IllegalArgumentException("low_confidence");
+            }
         } catch (IllegalArgumentException e) {
-            throw FarmwatchException.usage(where + ": " + pre + "type must be one of non_agricultural, non_grain, other, got: "
+            throw FarmwatchException.usage(where + ": " + pre + "type must be one of non_agricultural, non_grain, other, bare_soil, got: "
                     + p.getProperty(pre + "type"));
         }
         ConversionRule.Scope scope;

@@ -132,7 +132,8 @@ public final class ParcelOverlay {
             }
             if (area > 0) {
                 hits.accept(new ParcelHit(parcel, patch.patchId(), ruleIndex, patch.fromClass().key(),
-                        patch.toClass().key(), area, patch.beforeDate(), patch.afterDate()));
+                        patch.toClass().key(), area, patch.beforeDate(), patch.afterDate(),
+                        Math.max(0, Math.min(1, patch.confidence()))));
             }
         }
     }

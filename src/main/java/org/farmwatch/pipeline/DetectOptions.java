@@ -27,6 +27,7 @@ import org.farmwatch.ingest.Compositor;
  * @param spectralThreshold   RMS log-ratio against the scene medians a transition must exceed
  * @param vegetationThreshold the same between green classes
  * @param keepOther           whether transitions no rule names are kept as "other"
+ * @param constructionBrightness how many times the tile's soil brightness a bare cell must be to read as built-up
  * @param persistenceShare    share of the current observations a change must hold in (exclusive); NaN: off
  * @param minPatchAreaM2      smallest patch kept, in square metres
  * @param trueColour          whether true-colour tiles of both composites are written
@@ -34,8 +35,9 @@ import org.farmwatch.ingest.Compositor;
 public record DetectOptions(int haloCells, double cloudBufferMetres, Compositor.Method compositeMethod,
                             ClassifierKind classifier, String classifierModel, RuleClassifier.Thresholds thresholds,
                             List<ConversionRule> rules, double changeThreshold, double spectralThreshold,
-                            double vegetationThreshold, boolean keepOther, double persistenceShare,
-                            double minPatchAreaM2, boolean trueColour) implements Serializable {
+                            double vegetationThreshold, boolean keepOther, double constructionBrightness,
+                            double persistenceShare, double minPatchAreaM2, boolean trueColour)
+        implements Serializable {
 
     public DetectOptions {
         if (haloCells < 0) {
@@ -60,6 +62,10 @@ public record DetectOptions(int haloCells, double cloudBufferMetres, Compositor.
         if (!(vegetationThreshold > 0)) {
             throw new IllegalArgumentException("vegetationThreshold must be > 0, got: " + vegetationThreshold);
         }
+        if (!(constructionBrightness > 0) || Double.isInfinite(constructionBrightness)) {
+            throw new IllegalArgumentException("constructionBrightness must be > 0 and finite, got: "
+                    + constructionBrightness);
+        }
         if (!Double.isNaN(persistenceShare) && !(persistenceShare >= 0 && persistenceShare < 1)) {
             throw new IllegalArgumentException("persistenceShare must be NaN (off) or within [0, 1), got: "
                     + persistenceShare);
@@ -71,7 +77,8 @@ public record DetectOptions(int haloCells, double cloudBufferMetres, Compositor.
 
     /** The change detector these options describe; cheap, and the same for every call. */
     public ChangeDetector detector() {
-        return new ChangeDetector(rules, changeThreshold, spectralThreshold, vegetationThreshold, keepOther);
+        return new ChangeDetector(rules, changeThreshold, spectralThreshold, vegetationThreshold, keepOther,
+                constructionBrightness);
     }
 
     /** The classifier these options name (a forest is read once per JVM). */

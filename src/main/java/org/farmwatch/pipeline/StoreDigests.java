@@ -50,6 +50,7 @@ final class StoreDigests {
                 .append(" rules=").append(rules(s.rules()))
                 .append(" classifier=").append(Classifiers.identity(s.classifier(), s.classifierModel()))
                 .append(" persistence=").append(s.persistenceShare())
+                .append(" construction=").append(s.constructionBrightness())
                 .append(" trueColour=").append(s.trueColour())
                 .append('\n');
         b.append("before statistics ").append(stats(before.statistics())).append('\n');

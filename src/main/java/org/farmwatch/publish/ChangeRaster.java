@@ -123,7 +123,7 @@ public final class ChangeRaster {
             ct.SetColorEntry(2, new java.awt.Color(255, 127, 0));
             ct.SetColorEntry(3, new java.awt.Color(150, 150, 150));
             v.GetRasterBand(1).SetColorTable(ct);
-            v.GetRasterBand(1).SetDescription("change_type: 0 none, 1 non_agricultural, 2 non_grain, 3 other");
+            v.GetRasterBand(1).SetDescription("change_type: 0 none, 1 non_agricultural, 2 non_grain, 3 other, 4 bare_soil");
             translate(v, change);
         } finally {
             v.delete();

@@ -271,7 +271,7 @@ public final class InspectorLists {
 
     private static void writeSummarySheet(Worksheet ws, Map<String, List<FlaggedParcel>> byTownship,
             Map<String, String> sheetOf) {
-        ChangeType[] types = ChangeType.values();
+        List<ChangeType> types = ChangeType.FLAGGING;
         List<String> header = new ArrayList<>(List.of("乡镇 township", "工作表 sheet"));
         for (ChangeType t : types) {
             header.add(t.chinese + " " + t.code);

@@ -46,7 +46,7 @@ final class OneMapSql {
     /** The finding columns that history and flagged_parcels share with staging (all but the geometry). */
     private static final String FINDING_COLUMNS = STAGE_PARCEL_COLUMNS.replace(", wkb", "");
 
-    static final String CHANGE_TYPES = "'non_agricultural', 'non_grain', 'other'";
+    static final String CHANGE_TYPES = "'non_agricultural', 'non_grain', 'other', 'bare_soil', 'low_confidence'";
     static final String STATUSES = "'open', 'confirmed', 'false_alarm', 'approved'";
     static final String VERDICTS = "'confirmed', 'false_alarm', 'approved'";
 
@@ -124,6 +124,9 @@ final class OneMapSql {
                         + "from_class text, to_class text, area_m2 double precision, area_mu double precision, "
                         + "before_date date, after_date date, confidence double precision, rule text, "
                         + "geom " + geom + " NOT NULL, PRIMARY KEY (run_id, patch_id))",
+                // One maps made before the bare_soil type: their check lists fewer types (same name, so idempotent).
+                "ALTER TABLE " + s + ".change_patches DROP CONSTRAINT IF EXISTS change_patches_change_type_check, "
+                        + "ADD CONSTRAINT change_patches_change_type_check CHECK (change_type IN (" + CHANGE_TYPES + "))",
                 "CREATE INDEX IF NOT EXISTS change_patches_geom_idx ON " + s + ".change_patches USING gist (geom)",
                 "CREATE TABLE IF NOT EXISTS " + s + ".flagged_parcel_history ("
                         + "run_id text NOT NULL REFERENCES " + s + ".runs (run_id) ON DELETE CASCADE, "

@@ -350,6 +350,9 @@ public final class QgisProject {
                 // ChangeRaster codes a cell's change type as its ordinal + 1; 0 (no change) is not listed,
                 // so QGIS draws it transparent.
                 for (ChangeType t : ChangeType.values()) {
+                    if (t == ChangeType.LOW_CONFIDENCE) {
+                        continue; // a patch's demotion after merging: no cell of change.tif carries it
+                    }
                     String[] cat = category(t);
                     String[] rgb = cat[2].split(",");
                     Element e = add(palette, "paletteEntry");

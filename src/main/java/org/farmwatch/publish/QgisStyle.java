@@ -16,6 +16,8 @@ public final class QgisStyle {
         {"non_agricultural", "非农化 non-agricultural", "227,26,28"},
         {"non_grain", "非粮化 non-grain", "255,127,0"},
         {"other", "其他 other", "150,150,150"},
+        {"bare_soil", "裸土待核 bare soil (low priority)", "201,166,107"},
+        {"low_confidence", "低置信度 low confidence", "189,189,189"},
     };
 
     static final Map<String, String> ALIASES = new LinkedHashMap<>();

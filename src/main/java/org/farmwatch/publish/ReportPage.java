@@ -48,7 +48,9 @@ public final class ReportPage {
     static final Map<ChangeType, String> COLOURS = Collections.unmodifiableMap(new EnumMap<>(Map.of(
             ChangeType.NON_AGRICULTURAL, "#e31a1c",
             ChangeType.NON_GRAIN, "#ff7f00",
-            ChangeType.OTHER, "#969696")));
+            ChangeType.OTHER, "#969696",
+            ChangeType.BARE_SOIL, "#c9a66b",
+            ChangeType.LOW_CONFIDENCE, "#bdbdbd")));
 
     private static final String WEBJAR = "META-INF/resources/webjars/leaflet/";
     private static final String WEBJAR_POM = "META-INF/maven/org.webjars.npm/leaflet/pom.properties";
@@ -237,7 +239,7 @@ public final class ReportPage {
 
         h.append("<h3>按变化类型 By change type</h3>\n<table class=\"counts\" id=\"by-type\">\n")
                 .append("<thead><tr><th>变化类型 change type</th><th>地块 parcels</th></tr></thead>\n<tbody>\n");
-        for (ChangeType t : ChangeType.values()) {
+        for (ChangeType t : ChangeType.FLAGGING) {
             h.append("<tr><td><span class=\"swatch\" style=\"background:").append(COLOURS.get(t))
                     .append("\"></span>").append(esc(t.chinese)).append(' ').append(esc(t.code))
                     .append("</td><td class=\"num\">").append(s.flaggedByChangeType().getOrDefault(t, 0L))
@@ -246,14 +248,14 @@ public final class ReportPage {
         h.append("</tbody>\n</table>\n");
 
         h.append("<h3>按乡镇 By township</h3>\n<table class=\"counts\" id=\"by-township\">\n<thead><tr><th>乡镇 township</th>");
-        for (ChangeType t : ChangeType.values()) {
+        for (ChangeType t : ChangeType.FLAGGING) {
             h.append("<th title=\"").append(esc(t.code)).append("\">").append(esc(t.chinese)).append("</th>");
         }
         h.append("<th>合计 total</th><th>亩 mu</th></tr></thead>\n<tbody>\n");
         for (Map.Entry<String, List<FlaggedParcel>> e : InspectorLists.byTownship(sorted).entrySet()) {
             Map<ChangeType, Integer> counts = InspectorLists.countByType(e.getValue());
             h.append("<tr><td>").append(esc(e.getKey())).append("</td>");
-            for (ChangeType t : ChangeType.values()) {
+            for (ChangeType t : ChangeType.FLAGGING) {
                 h.append("<td class=\"num\">").append(counts.getOrDefault(t, 0)).append("</td>");
             }
             h.append("<td class=\"num\">").append(e.getValue().size()).append("</td><td class=\"num\">")

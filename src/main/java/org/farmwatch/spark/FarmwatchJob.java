@@ -169,13 +169,15 @@ public final class FarmwatchJob {
         // (A period's date is its latest acquisition.)
         String afterDate = in.after().date().toString();
         double mmu = s.minPatchAreaM2();
+        double minConfidence = s.minConfidence();
         JavaRDD<ChangePatch> patches = fragments
                 .mapToPair(f -> new Tuple2<>(group.value().getOrDefault(f.fragmentId(), f.fragmentId()), f))
                 .groupByKey()
                 .map(e -> {
                     List<PatchFragment> parts = new ArrayList<>();
                     e._2().forEach(parts::add);
-                    return PatchMerger.dissolve(parts, layout, detector, s.rules(), beforeDate, afterDate, mmu);
+                    ChangePatch p = PatchMerger.dissolve(parts, layout, detector, s.rules(), beforeDate, afterDate, mmu);
+                    return p == null ? null : p.demotedBelow(minConfidence);
                 })
                 .filter(p -> p != null)
                 .persist(StorageLevel.MEMORY_AND_DISK());
@@ -232,7 +234,8 @@ public final class FarmwatchJob {
         // The overlaid tiles are kept, so that they are overlaid once for the two branches below: chunks of bytes,
         // which Spark neither serializes nor has to estimate the size of.
         JavaRDD<byte[]> overlaid = patches
-                .filter(p -> !p.rule().isEmpty())
+                // Low-priority patches (bare soil) flag no parcel: not worth overlaying.
+                .filter(p -> !p.rule().isEmpty() && p.changeType().flagsParcels())
                 .mapPartitionsToPair(it -> OverlayWire.Outbox.<ChangePatch>stream(it, parts, (p, outbox) -> {
                     byte[] wire = OverlayWire.patch(p);
                     for (TileKey k : layout.keysCovering(p.geometry().getEnvelopeInternal())) {

@@ -327,6 +327,7 @@ final class OverlayWire {
                 o.f64(h.areaM2());
                 o.str(h.beforeDate());
                 o.str(h.afterDate());
+                o.f64(h.confidence());
             }
             end();
         }
@@ -563,7 +564,7 @@ final class OverlayWire {
         Parcel parcel = new Parcel(in.str(), in.str(), in.str(), in.str(), geometry(in));
         int n = in.i32();
         for (int i = 0; i < n; i++) {
-            out.add(new ParcelHit(parcel, in.str(), in.i32(), in.str(), in.str(), in.f64(), in.str(), in.str()));
+            out.add(new ParcelHit(parcel, in.str(), in.i32(), in.str(), in.str(), in.f64(), in.str(), in.str(), in.f64()));
         }
     }
 }

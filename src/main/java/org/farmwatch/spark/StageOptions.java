@@ -13,7 +13,7 @@ public final class StageOptions {
     public static DetectOptions detect(Settings s) {
         return new DetectOptions(s.haloCells(), s.cloudBufferMetres(), s.compositeMethod(),
                 ClassifierKind.of(s.classifier()), s.classifierModel(), s.thresholds(), s.rules(), s.changeThreshold(),
-                s.spectralThreshold(), s.vegetationThreshold(), s.keepOther(), s.persistenceShare(), s.minPatchAreaM2(),
+                s.spectralThreshold(), s.vegetationThreshold(), s.keepOther(), s.constructionBrightness(), s.persistenceShare(), s.minPatchAreaM2(),
                 s.publishOutputs().contains(PublishOutput.TRUE_COLOUR));
     }
 }

@@ -20,6 +20,10 @@ class ChangeDetectorTest {
     private static final double[] TILLED = {.070, .095, .115, .185, .260, .210};
     private static final double[] WATER = {.060, .070, .040, .020, .010, .005};
     private static final double[] ORCHARD = {.045, .075, .060, .270, .170, .095};
+    /** Freshly ploughed soil: dark in the visible bands. */
+    private static final double[] PLOUGHED = {.045, .060, .070, .100, .180, .150};
+    /** A cleared construction site: fill and concrete, bright in every band. */
+    private static final double[] SITE = {.200, .220, .240, .280, .320, .300};
     /** The current date's haze (added) and gain (multiplied), per band: blue most (as the sample generator's). */
     private static final double[] HAZE = {.015, .010, .006, .003, .001, 0};
     private static final double GAIN = 1.15;
@@ -212,6 +216,53 @@ class ChangeDetectorTest {
         assertTrue(d > RadiometricFit.MIN_DISTANCE);
         assertEquals(CROP * 16 + LandCover.BUILT_UP.id, s.detect(new ChangeDetector(settings.rules(), d * 0.9, 0.3, 0.12, false), fit)[100]);
         assertEquals(ChangeDetector.NONE, s.detect(new ChangeDetector(settings.rules(), d * 1.1, 0.3, 0.12, false), fit)[100]);
+    }
+
+    @Test
+    void ploughedSoilIsLowPriorityBareSoilAndABrightClearedSiteIsConstructionLand() {
+        Scenes s = new Scenes();
+        byte bare = LandCover.BARE.id;
+        byte built = LandCover.BUILT_UP.id;
+        // All but the top eight rows lie ploughed on both dates: the tile's own soil, the reference.
+        for (int i = SIZE * 8; i < SIZE * SIZE; i++) {
+            s.set(i, PLOUGHED, bare, PLOUGHED, bare);
+        }
+        s.set(300, WHEAT, CROP, PLOUGHED, bare);
+        s.set(301, WHEAT, CROP, SITE, bare);
+        // Land already bare at the baseline and cleared for building after it: found through the signature.
+        s.set(3000, PLOUGHED, bare, SITE, bare);
+        byte[] code = s.detect(detector, null);
+        // The tile's own soil sets the bar, not the scene's median.
+        assertTrue(detector.constructionBar(s.after, stats(s.after)) < ChangeDetector.FALLBACK_SCENE_BRIGHTNESS
+                * (stats(s.after).clearP50(Band.BLUE) + stats(s.after).clearP50(Band.GREEN) + stats(s.after).clearP50(Band.RED)));
+        assertEquals(CROP * 16 + bare, code[300]);
+        assertEquals(org.farmwatch.flag.ChangeType.BARE_SOIL, settings.rules().get(detector.ruleOf(code[300]) - 1).type());
+        assertFalse(org.farmwatch.flag.ChangeType.BARE_SOIL.flagsParcels());
+        assertEquals(CROP * 16 + built, code[301]);
+        assertEquals(bare * 16 + built, code[3000] & 255);
+        assertEquals("non_agricultural", settings.rules().get(detector.ruleOf(code[3000]) - 1).name());
+        // The ploughed half that stayed as it was is no change.
+        assertEquals(0, code[3001]);
+        // With a bar far above the tile's soil the cleared site on farmland is bare soil too.
+        ChangeDetector strict = new ChangeDetector(settings.rules(), settings.changeThreshold(),
+                settings.spectralThreshold(), settings.vegetationThreshold(), false, 50);
+        byte[] strictCode = s.detect(strict, null);
+        assertEquals(CROP * 16 + bare, strictCode[301]);
+        assertEquals(0, strictCode[3000]);
+    }
+
+    @Test
+    void inATileOfCropsOnlySoilFarBrighterThanTheSceneIsConstruction() {
+        Scenes s = new Scenes();
+        byte bare = LandCover.BARE.id;
+        // Too few bare cells for a reference of the tile's own: the scene's median, crops and all, with a high bar.
+        s.set(300, WHEAT, CROP, PLOUGHED, bare);
+        s.set(301, WHEAT, CROP, TILLED, bare);
+        s.set(302, WHEAT, CROP, SITE, bare);
+        byte[] code = s.detect(detector, null);
+        assertEquals(CROP * 16 + bare, code[300]);
+        assertEquals(CROP * 16 + bare, code[301]);
+        assertEquals(CROP * 16 + LandCover.BUILT_UP.id, code[302]);
     }
 
     @Test

@@ -40,7 +40,7 @@ class SettingsTest {
                 .map(k -> k.split("\\.")[1]).collect(Collectors.toSet());
         Set<String> built = s.rules().stream().map(ConversionRule::name).collect(Collectors.toSet());
         assertEquals(configured, built);
-        assertEquals(Set.of(ChangeType.NON_AGRICULTURAL, ChangeType.NON_GRAIN),
+        assertEquals(Set.of(ChangeType.NON_AGRICULTURAL, ChangeType.NON_GRAIN, ChangeType.BARE_SOIL),
                 s.rules().stream().map(ConversionRule::type).collect(Collectors.toSet()));
         assertEquals(Settings.defaults(), s);
     }

@@ -16,7 +16,7 @@ class DetectOptionsTest {
 
     private static DetectOptions with(int halo, double persistence, ClassifierKind kind, String model) {
         return new DetectOptions(halo, 0, Compositor.Method.MEDIAN, kind, model, RuleClassifier.Thresholds.DEFAULT,
-                Settings.defaults().rules(), Double.NaN, 0.1, 0.1, false, persistence, 0, true);
+                Settings.defaults().rules(), Double.NaN, 0.1, 0.1, false, 1.3, persistence, 0, true);
     }
 
     @Test
@@ -52,7 +52,7 @@ class DetectOptionsTest {
     void theRulesAreCopied() {
         List<org.farmwatch.flag.ConversionRule> rules = new java.util.ArrayList<>(Settings.defaults().rules());
         DetectOptions o = new DetectOptions(16, 0, Compositor.Method.MEDIAN, ClassifierKind.RULES, null,
-                RuleClassifier.Thresholds.DEFAULT, rules, Double.NaN, 0.1, 0.1, false, 0.5, 0, false);
+                RuleClassifier.Thresholds.DEFAULT, rules, Double.NaN, 0.1, 0.1, false, 1.3, 0.5, 0, false);
         rules.clear();
         assertEquals(Settings.defaults().rules().size(), o.rules().size());
     }

@@ -213,7 +213,8 @@ class QgisProjectTest {
                 for (Element c : children(r, "category")) {
                     values.add(c.getAttribute("value"));
                 }
-                assertEquals(List.of("non_agricultural", "non_grain", "other"), values);
+                // The low-priority categories too: change_patches carries them (flagged_parcels never does).
+                assertEquals(List.of("non_agricultural", "non_grain", "other", "bare_soil", "low_confidence"), values);
                 assertTrue(children(r, "category").get(0).getAttribute("label").contains("非农化"));
                 boolean alias = children(m, "alias").stream()
                         .anyMatch(a -> a.getAttribute("field").equals("change_type") && a.getAttribute("name").contains("变化类型"));
@@ -229,7 +230,7 @@ class QgisProjectTest {
                     for (Element e : children(r, "paletteEntry")) {
                         palette.put(e.getAttribute("value"), e.getAttribute("color"));
                     }
-                    assertEquals(Map.of("1", "#e31a1c", "2", "#ff7f00", "3", "#969696"), palette);
+                    assertEquals(Map.of("1", "#e31a1c", "2", "#ff7f00", "3", "#969696", "4", "#c9a66b"), palette);
                 } else {
                     assertEquals("multibandcolor", r.getAttribute("type"), src);
                 }
