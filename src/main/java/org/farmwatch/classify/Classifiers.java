@@ -8,13 +8,12 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.farmwatch.config.Settings;
 import org.farmwatch.util.FarmwatchException;
 
 /**
- * Builds the classifier a run's settings name: {@code classifier = rules} (index rules) or
- * {@code classifier = forest} (the random forest trained by {@code farmwatch train}, read from
- * {@code classify.model}). A model is read once per JVM, so every task of an executor shares it.
+ * Builds the classifier of a {@link ClassifierKind}: the index rules, or the random forest trained by
+ * {@code farmwatch train}, read from its model folder ({@code classify.model}). A model is read once per
+ * JVM, so every task of an executor shares it.
  */
 public final class Classifiers {
     private Classifiers() {}
@@ -27,27 +26,28 @@ public final class Classifiers {
 
     private static final Map<String, Loaded> LOADED = new ConcurrentHashMap<>();
 
-    public static Classifier from(Settings s) {
-        return switch (s.classifier()) {
-            case "forest" -> forest(s.classifierModel());
-            default -> new RuleClassifier(s.thresholds());
+    /** The classifier of {@code kind}: the rules with {@code thresholds}, or the forest saved at {@code modelPath}. */
+    public static Classifier of(ClassifierKind kind, RuleClassifier.Thresholds thresholds, String modelPath) {
+        return switch (kind) {
+            case FOREST -> forest(modelPath);
+            case RULES -> new RuleClassifier(thresholds);
         };
     }
 
     /**
      * What identifies the classifier's output for caching (the tile store): the rules' thresholds are
-     * in the settings already; a forest is its model file's path, length and modification time.
+     * cached beside it; a forest is its model file's path, length and modification time.
      */
-    public static String identity(Settings s) {
-        if (!"forest".equals(s.classifier())) {
-            return s.classifier();
+    public static String identity(ClassifierKind kind, String modelPath) {
+        if (kind != ClassifierKind.FOREST) {
+            return kind.text;
         }
-        Path file = new Path(new Path(s.classifierModel()), FOREST_FILE);
+        Path file = new Path(new Path(modelPath), FOREST_FILE);
         try {
             FileStatus st = file.getFileSystem(new Configuration()).getFileStatus(file);
             return "forest " + st.getPath() + " " + st.getLen() + " " + st.getModificationTime();
         } catch (IOException e) {
-            throw FarmwatchException.usage("classify.model " + s.classifierModel() + " cannot be read: " + e.getMessage());
+            throw FarmwatchException.usage("classify.model " + modelPath + " cannot be read: " + e.getMessage());
         }
     }
 

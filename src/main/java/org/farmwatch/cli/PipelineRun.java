@@ -151,7 +151,8 @@ final class PipelineRun {
             spark = SparkSessions.createLoggingTo("farmwatch " + runId, r.master(), out.sideFolder() + "/spark-events");
             FarmwatchJob.Output o = new FarmwatchJob(log).withVerdicts(verdicts).run(spark,
                     new FarmwatchJob.Inputs(beforePeriod, afterPeriod, farmland, settings, runId), out.changeTiles(),
-                    org.farmwatch.spark.TileStore.location(settings, out.uri()));
+                    org.farmwatch.pipeline.TileStore.location(settings.echo().getOrDefault("store.dir", "auto"),
+                            out.uri()));
             Map<String, Double> seconds = new LinkedHashMap<>(o.stageSeconds());
             refuseUnjudgeable(o.counts(), afterPeriod);
             out.gatherTiles();

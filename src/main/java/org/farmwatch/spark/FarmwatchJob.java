@@ -20,10 +20,6 @@ import org.farmwatch.change.ChangePatch;
 import org.farmwatch.change.PatchFragment;
 import org.farmwatch.change.PatchMerger;
 import org.farmwatch.change.PatchOutlines;
-import org.farmwatch.change.Persistence;
-import org.farmwatch.change.TileVectorizer;
-import org.farmwatch.classify.Classifier;
-import org.farmwatch.classify.Classifiers;
 import org.farmwatch.config.Settings;
 import org.farmwatch.farmland.DuplicateParcelId;
 import org.farmwatch.farmland.ParcelSource;
@@ -35,14 +31,8 @@ import org.farmwatch.flag.ParcelOverlay;
 import org.farmwatch.flag.PastVerdicts;
 import org.farmwatch.grid.GridLayout;
 import org.farmwatch.grid.TileKey;
-import org.farmwatch.ingest.Compositor;
 import org.farmwatch.ingest.Period;
-import org.farmwatch.ingest.Scene;
 import org.farmwatch.ingest.SceneCatalog;
-import org.farmwatch.ingest.SceneReader;
-import org.farmwatch.ingest.TileBands;
-import org.farmwatch.publish.ChangeRaster;
-import org.farmwatch.publish.TrueColourCog;
 import org.farmwatch.util.FarmwatchException;
 import org.farmwatch.util.Gdal;
 import org.gdal.osr.CoordinateTransformation;
@@ -77,12 +67,6 @@ public final class FarmwatchJob {
 
     /** How many rejected parcel ids run.json lists by name. */
     static final int MAX_LISTED_REJECTS = 1000;
-    /**
-     * Tiles per strip in the detect order ({@link GridLayout#inStrips}): 8 tiles of 512 cells with their halo
-     * span 18 blocks of 256, which for 14 band files of UInt16 need 2 x 18 x 14 x 128 KB = 64 MB of block
-     * cache per task, within the 256 MB {@code Gdal.init} gives the process.
-     */
-    static final int DETECT_STRIP_TILES = 8;
 
     private final PrintStream log;
     private PastVerdicts verdicts = PastVerdicts.none();
@@ -164,41 +148,10 @@ public final class FarmwatchJob {
         // Step 1: per tile, read both scenes, classify, detect change, vectorize.
         t0 = System.nanoTime();
         progress.step("detect");
-        // Four tasks per core: tiles differ in work (clouds, scene edges), and with two per core the last
-        // task ran alone for a third of the step on a Sentinel-2 tile.
-        int parallelism = Math.max(1, Math.min(keys.size(), jsc.defaultParallelism() * 4));
-        // parallelize() slices the key list into contiguous runs: neighbouring tiles stay together, in strips
-        // narrow enough that a task's GDAL block cache holds the blocks shared with the tile row above.
-        JavaRDD<TileKey> tiles = jsc.parallelize(GridLayout.inStrips(keys, DETECT_STRIP_TILES), parallelism);
         Broadcast<Inputs> bin = jsc.broadcast(in);
-        LongAccumulator clearCells = jsc.sc().longAccumulator("clear_cells");
-        LongAccumulator changedCells = jsc.sc().longAccumulator("changed_cells");
-        // Scenes on a Hadoop file system are fetched with Spark's Hadoop configuration (spark.hadoop.* keys).
-        org.farmwatch.util.HadoopFs.use(jsc.hadoopConfiguration());
-        org.farmwatch.util.HadoopFs.Conf hadoop = new org.farmwatch.util.HadoopFs.Conf(jsc.hadoopConfiguration());
-        TileOutbox tileDir = TileOutbox.at(changeTileDir, jsc.hadoopConfiguration());
-        TileStore opened = storeUri == null ? null : TileStore.open(storeUri, jsc.hadoopConfiguration(), layout,
-                in.before(), in.after(), s);
-        TileStore store = opened != null && s.storeScenes() ? opened.withScenes(in.before(), in.after(), s) : opened;
-        DetectCounters dc = new DetectCounters(jsc);
-        LongAccumulator classifyDetectNanos = jsc.sc().longAccumulator("classify_detect_cpu_ns");
-        JavaRDD<PatchFragment> fragments = tiles.mapPartitions(it -> detect(it, bin.value(), layout, tileDir, hadoop,
-                clearCells, changedCells, store, dc, classifyDetectNanos)).persist(StorageLevel.MEMORY_AND_DISK());
-        long fragmentCount = fragments.count();
-        if (clearCells.value() == 0) {
-            // All masked: "no change" would read like a clear scene with nothing found.
-            throw FarmwatchException.input("--after scenes " + in.after().sceneIds()
-                    + " have no clear observation over the farmland (all cells cloud-masked or outside the scenes)");
-        }
-        counts.put("fragments", fragmentCount);
-        counts.put("clear_cells", clearCells.value());
-        counts.put("changed_cells", changedCells.value());
-        dc.report(counts, store, log);
+        JavaRDD<PatchFragment> fragments = DetectStep.run(jsc, bin, layout, keys, changeTileDir, storeUri, counts, log);
         seconds.put("detect", secs(t0));
-        // For the bench's classify + detect figure: grid cells (tile cores) over summed task CPU time.
-        counts.put("classify_detect_cells", (long) keys.size() * layout.tileSize() * layout.tileSize());
-        counts.put("classify_detect_cpu_ms", classifyDetectNanos.value() / 1_000_000);
-        log.printf("[farmwatch] detect: %d tiles, %d change fragments, %.1f s%n", keys.size(), fragmentCount,
+        log.printf("[farmwatch] detect: %d tiles, %d change fragments, %.1f s%n", keys.size(), counts.get("fragments"),
                 seconds.get("detect"));
 
         // Step 2: join fragments across tile edges. Only fragment ids reach the driver.
@@ -340,169 +293,7 @@ public final class FarmwatchJob {
     }
 
     static ChangeDetector detector(Settings s) {
-        return new ChangeDetector(s.rules(), s.changeThreshold(), s.spectralThreshold(), s.vegetationThreshold(),
-                s.keepOther(), s.constructionBrightness());
-    }
-
-    /** Tiles taken from the tile store, tiles computed, and bytes of raster data read from the scenes. */
-    record DetectCounters(LongAccumulator reused, LongAccumulator computed, LongAccumulator bytesRead,
-                          LongAccumulator scenesReused, LongAccumulator scenesRead)
-            implements java.io.Serializable {
-        DetectCounters(JavaSparkContext jsc) {
-            this(jsc.sc().longAccumulator("tiles_reused"), jsc.sc().longAccumulator("tiles_computed"),
-                    jsc.sc().longAccumulator("bytes_read"), jsc.sc().longAccumulator("scene_windows_reused"),
-                    jsc.sc().longAccumulator("scene_windows_read"));
-        }
-
-        void report(Map<String, Long> counts, TileStore store, PrintStream log) {
-            counts.put("tiles_reused", reused.value());
-            counts.put("tiles_computed", computed.value());
-            counts.put("bytes_read", bytesRead.value());
-            log.printf("[farmwatch] tile store %s: %d tiles reused, %d computed, %.1f MB of raster data read%n",
-                    store == null ? "off" : store.describe(), reused.value(), computed.value(), bytesRead.value() / 1e6);
-            if (store != null && store.keepsScenes()) {
-                counts.put("scene_windows_reused", scenesReused.value());
-                counts.put("scene_windows_read", scenesRead.value());
-                log.printf("[farmwatch] tile store: %d scene windows reused, %d read from the scenes%n",
-                        scenesReused.value(), scenesRead.value());
-            }
-        }
-    }
-
-    private static Iterator<PatchFragment> detect(Iterator<TileKey> keys, Inputs in, GridLayout layout, TileOutbox outbox,
-                                                 org.farmwatch.util.HadoopFs.Conf hadoop, LongAccumulator clear, LongAccumulator changed, TileStore store,
-                                                 DetectCounters dc, LongAccumulator classifyDetectNanos) {
-        Gdal.init();
-        org.farmwatch.util.HadoopFs.use(hadoop.get());
-        Path tileDir = outbox.changeTiles();
-        Settings s = in.settings();
-        Classifier classifier = Classifiers.from(s);
-        ChangeDetector detector = detector(s);
-        Persistence persistence = Double.isNaN(s.persistenceShare()) ? null : new Persistence(s.persistenceShare());
-        TileVectorizer vectorizer = new TileVectorizer(layout, s.haloCells(), s.minPatchAreaM2());
-        List<PatchFragment> out = new ArrayList<>();
-        Scene beforeStats = in.before().statistics();
-        Scene afterStats = in.after().statistics();
-        // CPU time (not wall: the machine may be shared) of classification and change detection alone.
-        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
-        // True-colour tiles for the QGIS composites, from the composites already in memory.
-        Path trueColour = TrueColourCog.tilesBeside(tileDir);
-        double[] beforeStretch = TrueColourCog.stretch(beforeStats);
-        double[] afterStretch = TrueColourCog.stretch(afterStats);
-        boolean trueColourOut = s.publishOutputs().contains(org.farmwatch.publish.PublishOutput.TRUE_COLOUR);
-        try (SceneReader reader = new SceneReader(layout, s.haloCells(), s.cloudBufferMetres())) {
-            int win = reader.windowSize();
-            byte[] beforeClass = new byte[win * win];
-            byte[] afterClass = new byte[win * win];
-            byte[] code = new byte[win * win];
-            float[] conf = new float[win * win];
-            short[] beforeValid = new short[win * win];
-            short[] afterValid = new short[win * win];
-            // The tile's radiometric fit of the current period to the baseline; reused from tile to tile.
-            org.farmwatch.change.RadiometricFit fit = null;
-            // Per current observation, its own classes (persistence); kept from tile to tile.
-            List<byte[]> observations = new ArrayList<>();
-            while (keys.hasNext()) {
-                TileKey key = keys.next();
-                // What this loop reads (scenes, statistics, settings) must enter TileStore's digest.
-                Path tileFile = tileDir.resolve(key.col() + "_" + key.row() + ".tif");
-                String digest = store == null ? null : store.digest(key);
-                TileStore.Entry stored = digest == null ? null : store.load(digest);
-                Path beforeRgb = trueColour.resolve("before").resolve(key.col() + "_" + key.row() + ".tif");
-                Path afterRgb = trueColour.resolve("after").resolve(key.col() + "_" + key.row() + ".tif");
-                if (stored != null) {
-                    TileStore.writeFile(tileFile, stored.changeTile());
-                    outbox.send(tileFile);
-                    if (trueColourOut) {
-                        TileStore.writeFile(beforeRgb, stored.beforeTrueColour());
-                        TileStore.writeFile(afterRgb, stored.afterTrueColour());
-                        outbox.send(beforeRgb);
-                        outbox.send(afterRgb);
-                    }
-                    out.addAll(stored.fragments());
-                    clear.add(stored.clearCells());
-                    changed.add(stored.changedCells());
-                    dc.reused().add(1);
-                    continue;
-                }
-                long bytesBefore = reader.bytesRead();
-                TileBands before = composite(reader, in.before(), key, s.compositeMethod(), beforeValid, null, store, dc);
-                List<TileBands> afterWindows = new ArrayList<>();
-                TileBands after = composite(reader, in.after(), key, s.compositeMethod(), afterValid, afterWindows, store,
-                        dc);
-                long cpu0 = cpu.getCurrentThreadCpuTime();
-                classifier.classify(before, beforeStats, beforeClass);
-                classifier.classify(after, afterStats, afterClass);
-                fit = detector.detect(before, beforeStats, beforeClass, after, afterStats, afterClass, code, conf, fit);
-                if (persistence != null && afterWindows.size() > 1) {
-                    // Each current observation classified on its own: a change must hold in most of them.
-                    while (observations.size() < afterWindows.size()) {
-                        observations.add(new byte[win * win]);
-                    }
-                    for (int o = 0; o < afterWindows.size(); o++) {
-                        classifier.classify(afterWindows.get(o), in.after().scenes().get(o), observations.get(o));
-                    }
-                    persistence.confirm(code, conf, observations.subList(0, afterWindows.size()), detector);
-                }
-                classifyDetectNanos.add(cpu.getCurrentThreadCpuTime() - cpu0);
-                clear.add(after.clearCount());
-                List<PatchFragment> found = vectorizer.vectorize(key, code, conf);
-                out.addAll(found);
-                long n = ChangeRaster.writeTile(tileDir, layout, key, s.haloCells(), code, beforeClass, afterClass,
-                        beforeValid, afterValid, detector, s.rules());
-                changed.add(n);
-                if (trueColourOut) {
-                    TrueColourCog.writeTile(trueColour.resolve("before"), layout, key, s.haloCells(), before, beforeStretch);
-                    TrueColourCog.writeTile(trueColour.resolve("after"), layout, key, s.haloCells(), after, afterStretch);
-                }
-                dc.bytesRead().add(reader.bytesRead() - bytesBefore);
-                dc.computed().add(1);
-                if (store != null) {
-                    // Without true-colour output the entry holds none (the digest says so).
-                    store.save(digest, new TileStore.Entry(found, after.clearCount(), n, TileStore.readFile(tileFile),
-                            trueColourOut ? TileStore.readFile(beforeRgb) : new byte[0],
-                            trueColourOut ? TileStore.readFile(afterRgb) : new byte[0]));
-                }
-                outbox.send(tileFile);
-                if (trueColourOut) {
-                    outbox.send(beforeRgb);
-                    outbox.send(afterRgb);
-                }
-            }
-        } finally {
-            outbox.close();
-        }
-        return out.iterator();
-    }
-
-    /**
-     * One period's clear-sky window of a tile: every scene read and masked, then composited. The scenes'
-     * own windows, in the period's scene order, are added to {@code keep} unless it is null.
-     */
-    private static TileBands composite(SceneReader reader, Period period, TileKey key, Compositor.Method method,
-                                       short[] validCount, List<TileBands> keep, TileStore store, DetectCounters dc) {
-        List<TileBands> windows = new ArrayList<>(period.scenes().size());
-        boolean scenes = store != null && store.keepsScenes();
-        for (Scene scene : period.scenes()) {
-            // A scene that misses the window reads as nothing at no cost: not worth an entry.
-            boolean stored = scenes && store.touches(scene, key);
-            TileBands w = stored ? store.loadScene(scene, key) : null;
-            if (w != null) {
-                dc.scenesReused().add(1);
-            } else {
-                w = reader.read(scene, key);
-                if (stored) {
-                    // Stored before anything downstream may touch the window's arrays.
-                    store.saveScene(scene, key, w);
-                    dc.scenesRead().add(1);
-                }
-            }
-            windows.add(w);
-        }
-        if (keep != null) {
-            keep.addAll(windows);
-        }
-        return Compositor.composite(windows, method, validCount);
+        return StageOptions.detect(s).detector();
     }
 
     private static Iterator<byte[]> overlay(Iterator<Tuple2<Integer, byte[]>> shuffled, Inputs in, GridLayout layout,

@@ -2,6 +2,7 @@ package org.farmwatch.spark;
 
 import org.farmwatch.config.Settings;
 import org.farmwatch.grid.GridLayout;
+import org.farmwatch.ingest.NativeResolution;
 import org.farmwatch.ingest.Scene;
 import org.farmwatch.ingest.SceneCatalog;
 import org.locationtech.jts.geom.Envelope;
@@ -31,18 +32,9 @@ final class WorkingGrid {
         }
         double cell = s.cellSizeMetres();
         if (cell <= 0) {
-            cell = Math.min(nativeMetres(before), nativeMetres(after));
+            cell = Math.min(NativeResolution.metres(before), NativeResolution.metres(after));
         }
         // A fixed origin per CRS keeps tile keys stable across runs and scenes.
         return new GridLayout(crs, 0, 10_000_000, cell, s.tileSize());
-    }
-
-    static double nativeMetres(Scene s) {
-        double c = SceneCatalog.nativeCellSize(s);
-        if (SceneCatalog.isGeographic(s)) {
-            c *= 111_320; // degrees of latitude to metres, near enough to pick a resolution
-        }
-        // Round to a whole number of metres so that grids of similar sensors match.
-        return Math.max(1, Math.round(c));
     }
 }

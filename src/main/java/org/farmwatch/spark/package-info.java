@@ -1,8 +1,8 @@
 /**
- * Runs the stages as Spark jobs over grid tiles: reads scenes and parcels on the executors, writes change
- * patches (on cell edges, and with their simplified outlines) and flagged parcels as RDDs for publishing, and
- * each finished tile to the tile store on a Hadoop file system (beside its grid's {@code grid.json}), with each
- * scene's tile windows when {@code store.scenes = on}; {@code train} reads scenes and samples per tile and writes
+ * Runs the stages as Spark jobs over grid tiles: reads scenes (through {@link org.farmwatch.pipeline.TileDetect})
+ * and parcels on the executors, and writes change patches (on cell edges, and with their simplified outlines) and
+ * flagged parcels as RDDs for publishing, the tiles' rasters to the output's change-tile folder;
+ * {@code train} reads scenes and samples per tile and writes
  * a random-forest model folder; the ingest benchmark reads one scene's tiles and writes only their checksums.
  */
 package org.farmwatch.spark;

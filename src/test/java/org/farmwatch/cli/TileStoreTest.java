@@ -245,13 +245,13 @@ class TileStoreTest {
     }
 
     /** The store opened directly, as FarmwatchJob does, for the sample's periods on {@code layout}. */
-    private static org.farmwatch.spark.TileStore open(Path store, org.farmwatch.grid.GridLayout layout) {
+    private static org.farmwatch.pipeline.TileStore open(Path store, org.farmwatch.grid.GridLayout layout) {
         org.farmwatch.ingest.Period before = new org.farmwatch.ingest.Period("before",
                 List.of(org.farmwatch.ingest.SceneCatalog.open(ExitCodesTest.BEFORE)));
         org.farmwatch.ingest.Period after = new org.farmwatch.ingest.Period("after",
                 List.of(org.farmwatch.ingest.SceneCatalog.open(ExitCodesTest.AFTER)));
-        return org.farmwatch.spark.TileStore.open(store.toUri().toString(), new org.apache.hadoop.conf.Configuration(),
-                layout, before, after, org.farmwatch.config.Settings.defaults());
+        return org.farmwatch.pipeline.TileStore.open(store.toUri().toString(), new org.apache.hadoop.conf.Configuration(),
+                layout, before, after, org.farmwatch.spark.StageOptions.detect(org.farmwatch.config.Settings.defaults()));
     }
 
     private static List<Path> gridFiles(Path store) throws Exception {
@@ -265,7 +265,7 @@ class TileStoreTest {
         Gdal.init();
         Path store = tmp.resolve("store");
         org.farmwatch.grid.GridLayout grid = new org.farmwatch.grid.GridLayout("EPSG:4527", 0, 10_000_000, 10, 512);
-        org.farmwatch.spark.TileStore first = open(store, grid);
+        org.farmwatch.pipeline.TileStore first = open(store, grid);
         List<Path> described = gridFiles(store);
         assertEquals(1, described.size(), described.toString());
         Path gridJson = described.get(0);
@@ -281,17 +281,18 @@ class TileStoreTest {
         // An entry goes beside grid.json; a second opening neither rewrites it nor loses the entry.
         org.farmwatch.grid.TileKey key = new org.farmwatch.grid.TileKey(7713, 1158);
         String digest = first.digest(key);
-        assertTrue(first.save(digest, new org.farmwatch.spark.TileStore.Entry(List.of(), 5, 2, new byte[] {1},
+        assertTrue(first.save(digest, new org.farmwatch.pipeline.TileStore.Entry(
+                new org.farmwatch.pipeline.TileResult(List.of(), 5, 2), new byte[] {1},
                 new byte[] {2}, new byte[] {3})));
         try (Stream<Path> s = Files.walk(gridJson.getParent())) {
             assertEquals(1, s.filter(p -> p.toString().endsWith(".tile")).count());
         }
         FileTime written = FileTime.fromMillis(Files.getLastModifiedTime(gridJson).toMillis() - 60_000);
         Files.setLastModifiedTime(gridJson, written);
-        org.farmwatch.spark.TileStore again = open(store, grid);
+        org.farmwatch.pipeline.TileStore again = open(store, grid);
         assertEquals(written, Files.getLastModifiedTime(gridJson), "grid.json is written once");
         assertEquals(digest, again.digest(key));
-        assertEquals(5, again.load(digest).clearCells());
+        assertEquals(5, again.load(digest).result().clearCells());
     }
 
     @Test
@@ -300,14 +301,15 @@ class TileStoreTest {
         Path store = tmp.resolve("store");
         org.farmwatch.grid.GridLayout a = new org.farmwatch.grid.GridLayout("EPSG:4527", 0, 10_000_000, 10, 512);
         org.farmwatch.grid.GridLayout b = new org.farmwatch.grid.GridLayout("EPSG:4527", 0, 10_000_000, 10, 256);
-        org.farmwatch.spark.TileStore sa = open(store, a);
-        org.farmwatch.spark.TileStore sb = open(store, b);
+        org.farmwatch.pipeline.TileStore sa = open(store, a);
+        org.farmwatch.pipeline.TileStore sb = open(store, b);
         List<Path> described = gridFiles(store);
         assertEquals(2, described.size(), "one folder per grid: " + described);
         assertFalse(sa.describe().equals(sb.describe()));
         // The same key on another grid is another tile: never served from the first grid's entry.
         org.farmwatch.grid.TileKey key = new org.farmwatch.grid.TileKey(7713, 1158);
-        sa.save(sa.digest(key), new org.farmwatch.spark.TileStore.Entry(List.of(), 5, 2, new byte[] {1}, new byte[] {2},
+        sa.save(sa.digest(key), new org.farmwatch.pipeline.TileStore.Entry(
+                new org.farmwatch.pipeline.TileResult(List.of(), 5, 2), new byte[] {1}, new byte[] {2},
                 new byte[] {3}));
         assertEquals(null, sb.load(sb.digest(key)));
 

@@ -84,6 +84,8 @@ class ClassifierSettingsTest {
         assertTrue(e.getMessage().contains("classify.model") && e.getMessage().contains("not a farmwatch forest"),
                 e.getMessage());
         assertTrue(loadFails("classifier = svm\n").getMessage().contains("'rules' or 'forest'"));
-        assertTrue(Classifiers.from(Settings.defaults()) instanceof RuleClassifier);
+        Settings defaults = Settings.defaults();
+        assertTrue(Classifiers.of(org.farmwatch.classify.ClassifierKind.of(defaults.classifier()), defaults.thresholds(),
+                defaults.classifierModel()) instanceof RuleClassifier);
     }
 }

@@ -5,20 +5,19 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.farmwatch.change.ChangeDetector;
 import org.farmwatch.change.RadiometricFit;
-import org.farmwatch.classify.Classifier;
-import org.farmwatch.classify.Classifiers;
 import org.farmwatch.config.Settings;
 import org.farmwatch.grid.GridLayout;
 import org.farmwatch.grid.TileKey;
 import org.farmwatch.ingest.Band;
-import org.farmwatch.ingest.Compositor;
 import org.farmwatch.ingest.Period;
 import org.farmwatch.ingest.Scene;
 import org.farmwatch.ingest.SceneCatalog;
-import org.farmwatch.ingest.SceneReader;
 import org.farmwatch.ingest.TileBands;
+import org.farmwatch.pipeline.ChangeCells;
+import org.farmwatch.pipeline.DetectOptions;
+import org.farmwatch.pipeline.TileDetect;
+import org.farmwatch.pipeline.TileSink;
 import org.farmwatch.util.Gdal;
 import org.locationtech.jts.geom.Envelope;
 
@@ -27,7 +26,8 @@ import org.locationtech.jts.geom.Envelope;
  * {@code classify_detect_mpx_s_per_core} times, on one thread over tiles held in memory (no reading, no
  * Spark), so that two builds compare with little noise. Reads a bench workload ({@code out/bench/data/N},
  * two periods of one scene each), composites {@code tiles} tiles spread over it once, then classifies and
- * detects them {@code rounds} times, printing per round the tile-core cells per thread CPU second, and
+ * detects them {@code rounds} times through the detect step's own core ({@link TileDetect#classify},
+ * {@link TileDetect#compare}), printing per round the tile-core cells per thread CPU second, and
  * at the end the median, the bytes the thread allocated per tile and a digest of every class, code and
  * confidence written (equal digests: equal results). Run with jobs/lib/bench-classify-detect.sh.
  */
@@ -53,26 +53,22 @@ public final class ClassifyDetectHarness {
         for (int k = 0; k < Math.min(tiles, all.size()); k++) {
             keys.add(all.get((int) ((long) k * all.size() / Math.min(tiles, all.size()))));
         }
-        List<TileBands[]> pairs = new ArrayList<>();
-        int win;
-        try (SceneReader reader = new SceneReader(layout, s.haloCells(), s.cloudBufferMetres())) {
-            win = reader.windowSize();
-            for (TileKey key : keys) {
-                TileBands b = Compositor.composite(List.of(reader.read(before.latest(), key)), s.compositeMethod(),
-                        new short[win * win]);
-                TileBands a = Compositor.composite(List.of(reader.read(after.latest(), key)), s.compositeMethod(),
-                        new short[win * win]);
-                pairs.add(new TileBands[] {b, a});
-            }
+        DetectOptions options = StageOptions.detect(s);
+        // The detect step's own core, composites held in memory: no sink, no store, no reading while timed.
+        try (TileDetect core = new TileDetect(options, layout, before, after, NO_RASTERS, null)) {
+            run(data, core, options, layout, keys, rounds);
         }
-        Scene beforeStats = before.statistics();
-        Scene afterStats = after.statistics();
-        Classifier classifier = Classifiers.from(s);
-        ChangeDetector detector = FarmwatchJob.detector(s);
-        byte[] beforeClass = new byte[win * win];
-        byte[] afterClass = new byte[win * win];
-        byte[] code = new byte[win * win];
-        float[] conf = new float[win * win];
+    }
+
+    private static void run(Path data, TileDetect core, DetectOptions options, GridLayout layout, List<TileKey> keys,
+                            int rounds) {
+        int win = core.windowSize();
+        // Each pair's valid counts go to a throwaway: the digest covers classes, codes and confidences.
+        List<TileDetect.Composites> pairs = new ArrayList<>();
+        for (TileKey key : keys) {
+            pairs.add(core.composites(key, ChangeCells.ofWindow(win)));
+        }
+        ChangeCells cells = ChangeCells.ofWindow(win);
         com.sun.management.ThreadMXBean cpu = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long coreCells = (long) keys.size() * layout.tileSize() * layout.tileSize();
         System.out.printf("%s: %d tiles of %d x %d cells (%d with the halo), %d rounds%n", data, keys.size(),
@@ -85,30 +81,28 @@ public final class ClassifyDetectHarness {
         long allocated = 0;
         long digest = 0;
         long changed = 0;
-        RadiometricFit fit = null;
         for (int r = 0; r < rounds; r++) {
             long total = 0;
             long alloc0 = cpu.getCurrentThreadAllocatedBytes();
             long d = 17;
             long ch = 0;
-            for (TileBands[] p : pairs) {
+            for (TileDetect.Composites p : pairs) {
                 long t0 = cpu.getCurrentThreadCpuTime();
-                classifier.classify(p[0], beforeStats, beforeClass);
-                classifier.classify(p[1], afterStats, afterClass);
+                core.classify(p.before(), p.after(), cells);
                 long t1 = cpu.getCurrentThreadCpuTime();
-                fit = detector.detect(p[0], beforeStats, beforeClass, p[1], afterStats, afterClass, code, conf, fit);
+                core.compare(p.before(), p.after(), cells);
                 long t2 = cpu.getCurrentThreadCpuTime();
                 classifyNs[r] += t1 - t0;
                 detectNs[r] += t2 - t1;
                 total += t2 - t0;
                 // The fit once more on its own, outside the rate: how much of detect it is.
-                alone.fit(p[0], p[1], s.changeThreshold());
+                alone.fit(p.before(), p.after(), options.changeThreshold());
                 fitNs[r] += cpu.getCurrentThreadCpuTime() - t2;
-                d = d * 31 + Arrays.hashCode(beforeClass);
-                d = d * 31 + Arrays.hashCode(afterClass);
-                d = d * 31 + Arrays.hashCode(code);
-                d = d * 31 + Arrays.hashCode(conf);
-                for (byte c : code) {
+                d = d * 31 + Arrays.hashCode(cells.beforeClass());
+                d = d * 31 + Arrays.hashCode(cells.afterClass());
+                d = d * 31 + Arrays.hashCode(cells.code());
+                d = d * 31 + Arrays.hashCode(cells.confidence());
+                for (byte c : cells.code()) {
                     ch += c != 0 ? 1 : 0;
                 }
             }
@@ -126,6 +120,34 @@ public final class ClassifyDetectHarness {
                 + " (outside the digest); digest %016x%n", rounds / 2 + 1, rounds, late[late.length / 2], changed,
                 allocated / keys.size(), digest);
     }
+
+    /** The harness writes no rasters. */
+    private static final TileSink NO_RASTERS = new TileSink() {
+        @Override
+        public long writeChange(TileKey key, ChangeCells cells) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void writeTrueColour(Raster raster, TileKey key, TileBands composite) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public byte[] read(Raster raster, TileKey key) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void write(Raster raster, TileKey key, byte[] bytes) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void finished(TileKey key) {
+            throw new UnsupportedOperationException();
+        }
+    };
 
     private static Scene open(Path dir, Settings s) {
         return SceneCatalog.open(dir.toString()).withDarkObject(s.darkObject());
