@@ -9,7 +9,10 @@ import java.util.List;
  * classified on its own, show a class that makes the same conversion (built-up and bare are both
  * non-agricultural). A crop harvested on one date, a cloud edge or a flooded field on another do not
  * persist; a new building does. A cell with one clear observation keeps its change: nothing speaks
- * against it. The confidence of a kept cell is scaled by the share that agreed.
+ * against it. The confidence of a kept cell is scaled by half of one plus the share that agreed: a change seen on
+ * every date keeps its confidence, one seen on two dates of three keeps five sixths of it (a patch's confidence
+ * decides whether it is sent to inspectors, see {@code change.minConfidence}; persistence is evidence for a
+ * change, so it must not push a persistent one below that bar).
  */
 public final class Persistence implements Serializable {
 
@@ -68,7 +71,7 @@ public final class Persistence implements Serializable {
                 confidence[i] = 0;
                 dropped++;
             } else {
-                confidence[i] *= (float) share;
+                confidence[i] *= (float) (0.5 + 0.5 * share);
             }
         }
         return dropped;

@@ -43,7 +43,7 @@ class PersistenceTest {
         assertEquals(0.8f, conf[2], 1e-6);
         // 3: built-up, then bare (the same non-agricultural conversion), then crop: 2 of 3 agree.
         assertEquals(change(CROP, BUILT), code[3]);
-        assertEquals(0.8f * 2 / 3, conf[3], 1e-6);
+        assertEquals(0.8f * (0.5f + 0.5f * 2 / 3), conf[3], 1e-6);
         // 4: one of two clear observations is not a majority.
         assertEquals(0, code[4]);
         // 5: orchard on 2 of 3 dates: a persistent non-grain conversion.
