@@ -13,8 +13,11 @@ import picocli.CommandLine.Command;
         description = "Detects non-agricultural and non-grain conversion of farmland from satellite imagery.",
         subcommands = {DemoCommand.class, RunCommand.class, NightlyCommand.class, SampleCommand.class, ImportFarmlandCommand.class,
                 TrainCommand.class, ImportVerdictsCommand.class,
-                IngestBenchCommand.class})
+                IngestBenchCommand.class, CommandLine.HelpCommand.class})
 public final class Farmwatch {
+
+    /** Columns of the usage help. */
+    static final int USAGE_WIDTH = 120;
 
     public static void main(String[] args) {
         // First thing: the compiler policy counts most while Spark starts (see JitPolicy).
@@ -26,6 +29,9 @@ public final class Farmwatch {
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         CommandLine cl = new CommandLine(new Farmwatch());
+        // Wide enough that a URL or path in a description is not broken over two lines: a terminal narrower than
+        // this soft-wraps, which copies and pastes as one line; a hard break would insert a newline and spaces.
+        cl.setUsageHelpWidth(USAGE_WIDTH);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExitCodeExceptionMapper(Farmwatch::exitCodeOf);

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code farmwatch sample}: regenerates the synthetic study area deterministically. */
-@Command(name = "sample", description = "Write the deterministic synthetic study area (scenes, farmland, truth.csv).")
+@Command(name = "sample", mixinStandardHelpOptions = true,
+        description = "Write the deterministic synthetic study area (scenes, farmland, truth.csv).")
 final class SampleCommand implements Callable<Integer> {
 
     @Option(names = "--out", defaultValue = "sample-tiles", description = "Output folder (default: ${DEFAULT-VALUE}).")
