@@ -164,6 +164,20 @@ class DemoEndToEndTest {
     }
 
     @Test
+    void theOutputHasNoEmptyFolder() throws Exception {
+        try (var s = Files.walk(out)) {
+            List<Path> empty = s.filter(Files::isDirectory).filter(d -> {
+                try (var in = Files.list(d)) {
+                    return in.findAny().isEmpty();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).toList();
+            assertEquals(List.of(), empty);
+        }
+    }
+
+    @Test
     void inspectorListsReportAndRunJsonAreWritten() throws Exception {
         Path csv = out.resolve("inspector/flagged_parcels.csv");
         List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
