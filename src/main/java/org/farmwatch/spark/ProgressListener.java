@@ -60,7 +60,7 @@ final class ProgressListener extends SparkListener {
     static String line(String step, int done, int total, long tiles, double secs) {
         double eta = done > 0 ? secs / done * (total - done) : 0;
         String what = tiles > 0
-                ? String.format("%d tiles done (%d/%d Spark tasks)", tiles, done, total)
+                ? String.format("%d %s done (%d/%d Spark tasks)", tiles, tiles == 1 ? "tile" : "tiles", done, total)
                 : String.format("%d/%d Spark tasks", done, total);
         return String.format("[farmwatch] %s: %s, %.0f s, ETA %.0f s", step, what, secs, eta);
     }

@@ -47,7 +47,7 @@ class ProgressListenerTest {
             spark.stop();
         }
         String out = bytes.toString(StandardCharsets.UTF_8);
-        Matcher m = Pattern.compile("\\[farmwatch] detect: (\\d+) tiles done \\((\\d+)/3 Spark tasks\\)").matcher(out);
+        Matcher m = Pattern.compile("\\[farmwatch] detect: (\\d+) tiles? done \\((\\d+)/3 Spark tasks\\)").matcher(out);
         assertTrue(m.find(), out);
         int tiles = Integer.parseInt(m.group(1));
         int tasks = Integer.parseInt(m.group(2));
@@ -60,5 +60,7 @@ class ProgressListenerTest {
         assertEquals("[farmwatch] overlay: 3/8 Spark tasks, 6 s, ETA 10 s", ProgressListener.line("overlay", 3, 8, 0, 6));
         assertEquals("[farmwatch] detect: 7 tiles done (7/8 Spark tasks), 14 s, ETA 2 s",
                 ProgressListener.line("detect", 7, 8, 7, 14));
+        assertEquals("[farmwatch] detect: 1 tile done (1/8 Spark tasks), 2 s, ETA 14 s",
+                ProgressListener.line("detect", 1, 8, 1, 2));
     }
 }
