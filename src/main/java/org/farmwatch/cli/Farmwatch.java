@@ -11,6 +11,9 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "farmwatch", mixinStandardHelpOptions = true, version = "farmwatch 0.1.0",
         description = "Detects non-agricultural and non-grain conversion of farmland from satellite imagery.",
+        footer = {"", "'farmwatch help COMMAND' or 'farmwatch COMMAND --help' shows a command's options.",
+                "Exit codes: 0 success, 2 bad usage or configuration, 3 unreadable or invalid input, 4 a required service "
+                        + "(PostGIS) unavailable, 5 another nightly run of the region holds the lock, 1 anything else."},
         subcommands = {DemoCommand.class, RunCommand.class, NightlyCommand.class, SampleCommand.class, ImportFarmlandCommand.class,
                 TrainCommand.class, ImportVerdictsCommand.class,
                 IngestBenchCommand.class, CommandLine.HelpCommand.class})

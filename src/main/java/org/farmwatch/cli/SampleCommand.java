@@ -11,10 +11,10 @@ import picocli.CommandLine.Option;
         description = "Write the deterministic synthetic study area (scenes, farmland, truth.csv).")
 final class SampleCommand implements Callable<Integer> {
 
-    @Option(names = "--out", defaultValue = "sample-tiles", description = "Output folder (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--out", defaultValue = "sample-tiles", paramLabel = "DIR", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--size", description = "Side of the area in 10 m cells (default: the 1000-cell demo area).")
+    @Option(names = "--size", paramLabel = "CELLS", description = "Side of the area in 10 m cells (default: the 1000-cell demo area).")
     Integer size;
 
     @Override

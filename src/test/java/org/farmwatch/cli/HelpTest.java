@@ -54,6 +54,7 @@ class HelpTest {
         for (String name : List.of("demo", "run", "nightly", "sample", "import-farmland", "import-verdicts", "train")) {
             assertTrue(r.out().contains("  " + name + " "), name + " missing from:\n" + r.out());
         }
+        assertTrue(r.out().contains("Exit codes: 0 success, 2 bad usage"), r.out());
     }
 
     @Test
