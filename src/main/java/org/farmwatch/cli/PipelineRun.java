@@ -226,7 +226,7 @@ final class PipelineRun {
                         flagged, ReportPage.MapLayer.overPng(geoJson, ql.png(), ql.boundsLonLat()),
                         ImageChips.of(flagged, stage.resolve(QgisProject.BEFORE_TRUE_COLOUR),
                                 stage.resolve(QgisProject.AFTER_TRUE_COLOUR), stage.resolve(".quicklook"), 500, 96));
-                OutputDir.deleteTree(stage.resolve(".quicklook")); // the chips' work folder: no empty folder in outputs
+                OutputDir.deleteTree(stage.resolve(".quicklook")); // the chips' scratch folder: not part of the output
                 published(seconds, "publish_reports", t0, "inspector lists and report.html");
                 outputs.addAll(List.of("inspector/flagged_parcels.csv", "inspector/flagged_parcels.xlsx", "report.html"));
             }
