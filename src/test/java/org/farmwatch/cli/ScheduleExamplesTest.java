@@ -1,37 +1,14 @@
 package org.farmwatch.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-/** The scheduling examples in jobs/schedule keep farmwatch's exit status. */
+/** The cron example does not pipe into logger, which loses the exit status (ScheduleExamplesIT runs the wrapper). */
 class ScheduleExamplesTest {
-
-    @TempDir
-    Path tmp;
-
-    @Test
-    void theSyslogWrapperExitsWithFarmwatchsCodeNotLoggers() throws Exception {
-        Path conf = tmp.resolve("nightly.conf");
-        Files.writeString(conf, "nightly.region = test\nnightly.catalog = no/such/catalogue\n");
-        int direct = Cli.run("nightly", "--conf", conf.toString()).exit();
-        assertTrue(direct != 0, "the configuration was meant to be refused");
-
-        ProcessBuilder pb = new ProcessBuilder("jobs/schedule/nightly-syslog", "--conf", conf.toString());
-        pb.environment().put("FARMWATCH_SKIP_SETUP", "1");
-        pb.environment().put("FARMWATCH_SYSLOG_TAG", "farmwatch-test");
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-        assertEquals(direct, p.exitValue(), out);
-    }
 
     @Test
     void theCronExampleDoesNotPipeIntoLogger() throws Exception {
