@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL 15 + PostGIS cluster for tests, apart from the system clusters.
-#   jobs/lib/pg-cluster.sh start|stop|status|url [--port N] [--dir D]
+#   jobs/lib/pg-cluster.sh start|stop|status|url [--port N] [--dir D] [--durable]
 # start   creates (once) and starts the cluster, creates database farmwatch with PostGIS, waits until
 #         it accepts connections and prints postgresql://postgres@127.0.0.1:PORT/farmwatch on stdout.
 #         Starting a running cluster reuses it; a stale postmaster.pid is removed.
-# stop    stops the cluster and deletes its directory.
+# stop    stops the cluster and deletes its directory (a --durable cluster's directory is kept).
 # status  exit 0 when the cluster is up, 1 when not.
 # url     prints the URL without checking the server.
 # Defaults: --port 55432 (or $FARMWATCH_PG_PORT), --dir /tmp/farmwatch-pg (or $FARMWATCH_PG_DIR).
 # Listens on 127.0.0.1 only, no Unix socket, trust authentication, fsync off: for tests only.
+# --durable (at creation) keeps fsync on and the data across stop and start: the local one map that
+# `jobs/farmwatch db` runs. Still trust authentication on 127.0.0.1: for one machine, not a shared server.
 # Run as root, the server runs as the postgres OS user; otherwise as the current user.
 set -euo pipefail
 bin=/usr/lib/postgresql/15/bin
@@ -16,12 +18,14 @@ cmd="${1:-}"
 [ $# -gt 0 ] && shift
 port="${FARMWATCH_PG_PORT:-55432}"
 dir="${FARMWATCH_PG_DIR:-/tmp/farmwatch-pg}"
+durable=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --port) port="${2:?--port needs a value}"; shift 2 ;;
     --port=*) port="${1#--port=}"; shift ;;
     --dir) dir="${2:?--dir needs a value}"; shift 2 ;;
     --dir=*) dir="${1#--dir=}"; shift ;;
+    --durable) durable=1; shift ;;
     *) echo "pg-cluster: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -66,6 +70,7 @@ empty_dir() { [ -d "$dir" ] && [ -z "$(ls -A "$dir")" ]; }
 
 # One start or stop at a time for a directory. The server must not inherit fd 9 (see as_owner).
 lock() {
+  mkdir -p "$(dirname "$dir")"
   exec 9>"$dir.lock"
   flock -w 120 9 || die "another pg-cluster.sh holds $dir.lock"
 }
@@ -91,18 +96,21 @@ do_start() {
         || die "initdb failed"
       echo "include_if_exists = 'farmwatch.conf'" >> "$dir/postgresql.conf"
       touch "$dir/farmwatch-test-cluster"
+      [ $durable = 1 ] && touch "$dir/farmwatch-durable"
     fi
+    local sync=off
+    [ -f "$dir/farmwatch-durable" ] && sync=on
     if [ -f "$dir/postmaster.pid" ]; then
       log "removing stale $dir/postmaster.pid"; rm -f "$dir/postmaster.pid"
     fi
     cat > "$dir/farmwatch.conf" <<EOF
-# Written by jobs/lib/pg-cluster.sh on each start: a disposable test cluster.
+# Written by jobs/lib/pg-cluster.sh on each start.
 port = $port
 listen_addresses = '127.0.0.1'
 unix_socket_directories = ''
-fsync = off
-synchronous_commit = off
-full_page_writes = off
+fsync = $sync
+synchronous_commit = $sync
+full_page_writes = $sync
 max_connections = 100
 shared_buffers = 128MB
 max_wal_size = 1GB
@@ -139,6 +147,10 @@ do_stop() {
       || as_owner "$bin/pg_ctl" -D "$dir" -m immediate -w -t 30 stop >/dev/null \
       || die "could not stop the server in $dir"
   fi
+  if [ -f "$dir/farmwatch-durable" ]; then
+    log "stopped; the data stays in $dir"
+    return 0
+  fi
   rm -rf "$dir"
   rm -f "$dir.lock"
   log "removed $dir"
@@ -149,5 +161,5 @@ case "$cmd" in
   stop) do_stop ;;
   status) if running && "$bin/pg_isready" -q -h 127.0.0.1 -p "$(running_port)" -t 2; then echo "$url"; else exit 1; fi ;;
   url) echo "$url" ;;
-  *) echo "usage: jobs/lib/pg-cluster.sh start|stop|status|url [--port N] [--dir D]" >&2; exit 2 ;;
+  *) echo "usage: jobs/lib/pg-cluster.sh start|stop|status|url [--port N] [--dir D] [--durable]" >&2; exit 2 ;;
 esac

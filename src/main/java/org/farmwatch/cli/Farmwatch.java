@@ -11,10 +11,16 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "farmwatch", mixinStandardHelpOptions = true, version = "farmwatch 0.1.0",
         description = "Detects non-agricultural and non-grain conversion of farmland from satellite imagery.",
+        footer = {"", "'farmwatch help COMMAND' or 'farmwatch COMMAND --help' shows a command's options.",
+                "Exit codes: 0 success, 2 bad usage or configuration, 3 unreadable or invalid input, 4 a required service "
+                        + "(PostGIS) unavailable, 5 another nightly run of the region holds the lock, 1 anything else."},
         subcommands = {DemoCommand.class, RunCommand.class, NightlyCommand.class, SampleCommand.class, ImportFarmlandCommand.class,
                 TrainCommand.class, ImportVerdictsCommand.class,
-                IngestBenchCommand.class})
+                IngestBenchCommand.class, CommandLine.HelpCommand.class})
 public final class Farmwatch {
+
+    /** Columns of the usage help. */
+    static final int USAGE_WIDTH = 120;
 
     public static void main(String[] args) {
         // First thing: the compiler policy counts most while Spark starts (see JitPolicy).
@@ -26,6 +32,9 @@ public final class Farmwatch {
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         CommandLine cl = new CommandLine(new Farmwatch());
+        // Wide enough that a URL or path in a description is not broken over two lines: a terminal narrower than
+        // this soft-wraps, which copies and pastes as one line; a hard break would insert a newline and spaces.
+        cl.setUsageHelpWidth(USAGE_WIDTH);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExitCodeExceptionMapper(Farmwatch::exitCodeOf);

@@ -16,7 +16,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code farmwatch bench-ingest} (hidden, for jobs/bench --workload ingest): reads one scene onto the grid and nothing else. */
-@Command(name = "bench-ingest", hidden = true,
+@Command(name = "bench-ingest", hidden = true, mixinStandardHelpOptions = true,
         description = "Benchmark only: read every grid tile a scene touches, discard the rasters after a checksum.")
 final class IngestBenchCommand implements Callable<Integer> {
 

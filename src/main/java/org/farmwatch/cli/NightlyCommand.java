@@ -36,7 +36,7 @@ final class NightlyCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         String master = spark.checked();
         NightlyConfig nc = NightlyConfig.load(conf);
         // The run settings in the same file are checked now too, before the lock or any work.
@@ -72,6 +72,13 @@ final class NightlyCommand implements Callable<Integer> {
             new PipelineRun(System.err).execute(new PipelineRun.Request(null, null, nc.catalogue(),
                     window(nc.beforePeriod()), window(nc.afterPeriod()), nc.farmland(), nc.out().replaceAll("/+$", "") + "/" + runId, conf, runId,
                     master, nc.onemap(), nc.onemapSchema(), NightlyConfig.PREFIX, null));
+            if (nc.keepOutputs() != NightlyConfig.KEEP_ALL) {
+                for (Path gone : NightlyRetention.prune(Path.of(nc.out()), nc.region(), nc.keepOutputs())) {
+                    err.printf("[farmwatch] nightly %s: removed %s (nightly.keepOutputs = %d; the one map keeps its "
+                            + "patches and parcels)%n", nc.region(), gone, nc.keepOutputs());
+                }
+                err.flush();
+            }
             return 0;
         }
     }

@@ -16,11 +16,14 @@ import org.farmwatch.util.FarmwatchException;
  * org.farmwatch.config.Settings}. Immutable.
  */
 record NightlyConfig(String region, String catalogue, String farmland, String onemap, String onemapSchema, String out,
-                     Catalogue.Window beforePeriod, Catalogue.Window afterPeriod) {
+                     Catalogue.Window beforePeriod, Catalogue.Window afterPeriod, int keepOutputs) {
+
+    /** {@link #keepOutputs} when the key is absent: every run's output folder is kept. */
+    static final int KEEP_ALL = 0;
 
     static final String PREFIX = "nightly.";
     private static final Set<String> KEYS = Set.of("nightly.region", "nightly.catalog", "nightly.farmland", "nightly.onemap",
-            "nightly.onemapSchema", "nightly.out", "nightly.beforePeriod", "nightly.afterPeriod");
+            "nightly.onemapSchema", "nightly.out", "nightly.beforePeriod", "nightly.afterPeriod", "nightly.keepOutputs");
 
     static NightlyConfig load(Path file) {
         if (!Files.isRegularFile(file)) {
@@ -56,9 +59,24 @@ record NightlyConfig(String region, String catalogue, String farmland, String on
         if (!before.end().isBefore(after.start())) {
             throw FarmwatchException.usage(file + ": nightly.beforePeriod must end before nightly.afterPeriod starts");
         }
+        String out = p.getProperty("nightly.out", "out/nightly").trim();
+        int keep = KEEP_ALL;
+        String k = p.getProperty("nightly.keepOutputs", "").trim();
+        if (!k.isEmpty()) {
+            try {
+                keep = Integer.parseInt(k);
+            } catch (NumberFormatException e) {
+                keep = -1;
+            }
+            if (keep < 1) {
+                throw FarmwatchException.usage(file + ": nightly.keepOutputs must be a whole number of at least 1, got: " + k);
+            }
+            if (org.farmwatch.util.HadoopFs.isUri(out)) {
+                throw FarmwatchException.usage(file + ": nightly.keepOutputs works on a local nightly.out only, got: " + out);
+            }
+        }
         return new NightlyConfig(region, catalogue, required(p, "nightly.farmland", file), onemap,
-                p.getProperty("nightly.onemapSchema", "onemap").trim(), p.getProperty("nightly.out", "out/nightly").trim(),
-                before, after);
+                p.getProperty("nightly.onemapSchema", "onemap").trim(), out, before, after, keep);
     }
 
     private static String required(Properties p, String key, Path file) {

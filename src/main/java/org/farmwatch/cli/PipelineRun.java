@@ -314,7 +314,7 @@ final class PipelineRun {
                 manifest.put("dossiers", dossierNames);
             }
             Files.writeString(stage.resolve("run.json"), Json.write(manifest), StandardCharsets.UTF_8);
-            spark.stop();
+            SparkSessions.stop(spark, runId);
             spark = null;
             out.commit();
             log.printf("[farmwatch] run %s done: %d patches, %d flagged parcels%s -> %s%n", runId, written[0], written[1],
@@ -327,7 +327,7 @@ final class PipelineRun {
             throw out.explain(e);
         } finally {
             if (spark != null) {
-                spark.stop();
+                SparkSessions.stop(spark, runId);
             }
             out.abandon();
         }

@@ -7,13 +7,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code farmwatch sample}: regenerates the synthetic study area deterministically. */
-@Command(name = "sample", description = "Write the deterministic synthetic study area (scenes, farmland, truth.csv).")
+@Command(name = "sample", mixinStandardHelpOptions = true,
+        description = "Write the deterministic synthetic study area (scenes, farmland, truth.csv).")
 final class SampleCommand implements Callable<Integer> {
 
-    @Option(names = "--out", defaultValue = "sample-tiles", description = "Output folder (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--out", defaultValue = "sample-tiles", paramLabel = "DIR", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--size", description = "Side of the area in 10 m cells (default: the 1000-cell demo area).")
+    @Option(names = "--size", paramLabel = "CELLS", description = "Side of the area in 10 m cells (default: the 1000-cell demo area).")
     Integer size;
 
     @Override

@@ -56,4 +56,37 @@ public final class SparkSessions {
         }
         return SparkSession.builder().config(conf).getOrCreate();
     }
+
+    /**
+     * Stops the session and names its event log after the run: {@code RUNID_APPID} (such as {@code
+     * demo_local-1796684824702}) instead of Spark's bare application id, so that a run's log is found by its id.
+     * The history server reads the application from the events, not the name. Characters of the run id other than
+     * letters, digits, '-' and '_' become '_' (a '.' would read as a compression suffix). A log that cannot be
+     * renamed keeps Spark's name; the run does not fail for it.
+     */
+    public static void stop(SparkSession spark, String runId) {
+        SparkConf conf = spark.sparkContext().getConf();
+        String appId = spark.sparkContext().applicationId();
+        String dir = conf.getBoolean("spark.eventLog.enabled", false) ? conf.get("spark.eventLog.dir", null) : null;
+        org.apache.hadoop.conf.Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        spark.stop();
+        if (dir == null || runId == null || appId == null) {
+            return;
+        }
+        String prefix = runId.replaceAll("[^A-Za-z0-9_-]", "_") + "_";
+        // Spark's file name for the application id (Utils.sanitizeDirName), with an optional codec suffix.
+        String name = appId.replaceAll("[ :/]", "-").replaceAll("[.${}'\"]", "_").toLowerCase(java.util.Locale.ROOT);
+        try {
+            org.apache.hadoop.fs.Path d = new org.apache.hadoop.fs.Path(dir);
+            org.apache.hadoop.fs.FileSystem fs = d.getFileSystem(hadoop);
+            for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(d)) {
+                String n = f.getPath().getName();
+                if (f.isFile() && (n.equals(name) || n.startsWith(name + "."))) {
+                    fs.rename(f.getPath(), new org.apache.hadoop.fs.Path(d, prefix + n));
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            System.err.printf("[farmwatch] Spark event log of %s left as %s: %s%n", runId, name, e);
+        }
+    }
 }

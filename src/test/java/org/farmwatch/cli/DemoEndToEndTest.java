@@ -164,6 +164,30 @@ class DemoEndToEndTest {
     }
 
     @Test
+    void theOutputHasNoEmptyFolder() throws Exception {
+        try (var s = Files.walk(out)) {
+            List<Path> empty = s.filter(Files::isDirectory).filter(d -> {
+                try (var in = Files.list(d)) {
+                    return in.findAny().isEmpty();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).toList();
+            assertEquals(List.of(), empty);
+        }
+    }
+
+    @Test
+    void theSparkEventLogIsNamedByTheRunId() throws Exception {
+        String runId = Json.parseObject(Files.readString(out.resolve("run.json"))).get("run_id").toString();
+        try (var s = Files.list(tmp.resolve(".farmwatch/spark-events"))) {
+            List<String> logs = s.map(p -> p.getFileName().toString()).toList();
+            assertTrue(logs.stream().anyMatch(n -> n.startsWith(runId + "_local-")), runId + " not in " + logs);
+            assertTrue(logs.stream().noneMatch(n -> n.startsWith("local-")), "a log left with Spark's name: " + logs);
+        }
+    }
+
+    @Test
     void inspectorListsReportAndRunJsonAreWritten() throws Exception {
         Path csv = out.resolve("inspector/flagged_parcels.csv");
         List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
