@@ -16,10 +16,4 @@ public record ParcelHit(Parcel parcel, String patchId, int ruleIndex, String fro
             throw new IllegalArgumentException("hit confidence must be within 0..1, got: " + confidence);
         }
     }
-
-    /** A hit of a patch whose confidence is not known: counted as sure. */
-    public ParcelHit(Parcel parcel, String patchId, int ruleIndex, String fromClass, String toClass, double areaM2,
-                     String beforeDate, String afterDate) {
-        this(parcel, patchId, ruleIndex, fromClass, toClass, areaM2, beforeDate, afterDate, 1.0);
-    }
 }

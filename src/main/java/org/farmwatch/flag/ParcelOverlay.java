@@ -105,8 +105,8 @@ public final class ParcelOverlay {
         PreparedGeometry prepared = null;
         for (Indexed entry : candidates) {
             ChangePatch patch = entry.patch;
-            int ruleIndex = ruleIndexOf(patch.rule());
-            if (ruleIndex < 0 || !rules.get(ruleIndex).watches(parcel)) {
+            int ruleIndex = watchingRule(patch, parcel);
+            if (ruleIndex < 0) {
                 continue;
             }
             Envelope overlap = pe.intersection(entry.envelope);
@@ -150,9 +150,7 @@ public final class ParcelOverlay {
                 }
             }
             if (area > 0) {
-                hits.accept(new ParcelHit(parcel, patch.patchId(), ruleIndex, patch.fromClass().key(),
-                        patch.toClass().key(), area, patch.beforeDate(), patch.afterDate(),
-                        Math.max(0, Math.min(1, patch.confidence()))));
+                hits.accept(hit(parcel, patch, ruleIndex, area));
             }
         }
     }
@@ -169,8 +167,8 @@ public final class ParcelOverlay {
         STRtree index = piecesFor(parcel);
         for (Indexed entry : candidates) {
             ChangePatch patch = entry.patch;
-            int ruleIndex = ruleIndexOf(patch.rule());
-            if (ruleIndex < 0 || !rules.get(ruleIndex).watches(parcel)) {
+            int ruleIndex = watchingRule(patch, parcel);
+            if (ruleIndex < 0) {
                 continue;
             }
             Envelope overlap = pe.intersection(entry.envelope);
@@ -203,8 +201,7 @@ public final class ParcelOverlay {
             if (!oneTile && (inside == null || !layout.keyAt(inside.x, inside.y).equals(tile))) {
                 continue;
             }
-            hits.accept(new ParcelHit(parcel, patch.patchId(), ruleIndex, patch.fromClass().key(),
-                    patch.toClass().key(), area, patch.beforeDate(), patch.afterDate()));
+            hits.accept(hit(parcel, patch, ruleIndex, area));
         }
     }
 
@@ -274,6 +271,18 @@ public final class ParcelOverlay {
             }
         }
         return out;
+    }
+
+    /** The index of the rule of {@code patch} when that rule watches {@code parcel}, else -1. */
+    private int watchingRule(ChangePatch patch, Parcel parcel) {
+        int r = ruleIndexOf(patch.rule());
+        return r >= 0 && rules.get(r).watches(parcel) ? r : -1;
+    }
+
+    /** The hit of {@code patch} on {@code parcel}: {@code areaM2} of it, with the patch's classes, dates and confidence. */
+    private static ParcelHit hit(Parcel parcel, ChangePatch patch, int ruleIndex, double areaM2) {
+        return new ParcelHit(parcel, patch.patchId(), ruleIndex, patch.fromClass().key(), patch.toClass().key(), areaM2,
+                patch.beforeDate(), patch.afterDate(), Math.max(0, Math.min(1, patch.confidence())));
     }
 
     private int ruleIndexOf(String name) {

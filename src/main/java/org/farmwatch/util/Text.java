@@ -39,29 +39,14 @@ public final class Text {
 
     /** {@code s} with every {@link #unsafe} character written as an escape ({@code \n}, {@code \r}, {@code \t}, {@code \u202E}). */
     public static String escaped(String s) {
-        if (s == null) {
-            return null;
-        }
-        StringBuilder b = null;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (!unsafe(c)) {
-                if (b != null) {
-                    b.append(c);
-                }
-                continue;
-            }
-            if (b == null) {
-                b = new StringBuilder(s.length() + 16).append(s, 0, i);
-            }
+        return replacingUnsafe(s, (c, b) -> {
             switch (c) {
                 case '\n' -> b.append("\\n");
                 case '\r' -> b.append("\\r");
                 case '\t' -> b.append("\\t");
                 default -> b.append(String.format("\\u%04X", (int) c));
             }
-        }
-        return b == null ? s : b.toString();
+        });
     }
 
     /**
@@ -70,6 +55,24 @@ public final class Text {
      * the other control characters are dropped (XML cannot carry them); null stays null.
      */
     public static String listSafe(String s) {
+        return replacingUnsafe(s, (c, b) -> {
+            if (c == '\r' || c == '\n' || c == '\t') {
+                b.append(' ');
+            } else if (c >= 0x200e) {
+                b.append(String.format("\\u%04X", (int) c));
+            } else if (c == 0x061c) {
+                b.append("\\u061C");
+            }
+        });
+    }
+
+    /** What one {@link #unsafe} character becomes: appended to the builder (nothing: dropped). */
+    private interface Replacement {
+        void append(char c, StringBuilder b);
+    }
+
+    /** {@code s} with each {@link #unsafe} character replaced; {@code s} itself when it has none; null stays null. */
+    private static String replacingUnsafe(String s, Replacement replacement) {
         if (s == null) {
             return null;
         }
@@ -85,13 +88,7 @@ public final class Text {
             if (b == null) {
                 b = new StringBuilder(s.length() + 16).append(s, 0, i);
             }
-            if (c == '\r' || c == '\n' || c == '\t') {
-                b.append(' ');
-            } else if (c >= 0x200e) {
-                b.append(String.format("\\u%04X", (int) c));
-            } else if (c == 0x061c) {
-                b.append("\\u061C");
-            }
+            replacement.append(c, b);
         }
         return b == null ? s : b.toString();
     }

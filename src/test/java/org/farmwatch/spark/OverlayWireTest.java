@@ -82,8 +82,8 @@ class OverlayWireTest {
         for (int i = 0; written.size() < 30_000; i++) {
             if (r.nextInt(5) == 0) {
                 Parcel parcel = new Parcel("TB" + i, "320100", "东湖镇", "0102", g);
-                w.hits(List.of(new ParcelHit(parcel, "a" + i, 0, "cropland", "built_up", 10.5, "2025-04-15", "2025-09-20"),
-                        new ParcelHit(parcel, "b" + i, 1, "cropland", "orchard", 20.25, "2025-04-15", "2025-09-20")));
+                w.hits(List.of(new ParcelHit(parcel, "a" + i, 0, "cropland", "built_up", 10.5, "2025-04-15", "2025-09-20", 1.0),
+                        new ParcelHit(parcel, "b" + i, 1, "cropland", "orchard", 20.25, "2025-04-15", "2025-09-20", 1.0)));
                 hitRecords++;
             } else {
                 FlaggedParcel f = flagged(i, g);
@@ -216,7 +216,7 @@ class OverlayWireTest {
         OverlayWire.ChunkWriter w = new OverlayWire.ChunkWriter();
         w.flagged(flagged(1, g));
         Parcel parcel = new Parcel("TB9", "", "", "", g);
-        w.hits(List.of(new ParcelHit(parcel, "z", 0, "cropland", "bare", 1, "", "")));
+        w.hits(List.of(new ParcelHit(parcel, "z", 0, "cropland", "bare", 1, "", "", 1.0)));
         w.flagged(flagged(2, g));
         byte[] chunk = w.chunks().next();
         List<int[]> spans = new ArrayList<>();
