@@ -29,6 +29,7 @@ import org.farmwatch.publish.ImageChips;
 import org.farmwatch.publish.PdfDossier;
 import org.farmwatch.publish.InspectorLists;
 import org.farmwatch.publish.OneMapGeoPackage;
+import org.farmwatch.publish.PatchEvidenceTable;
 import org.farmwatch.publish.OneMapVerdicts;
 import org.farmwatch.publish.PostgisOneMap;
 import org.farmwatch.publish.QgisProject;
@@ -128,6 +129,9 @@ final class PipelineRun {
                 judgedCrs = GeoPackageVerdicts.mergeCrs(judgedCrs, crs, g.toString());
             }
         }
+        // A missing, damaged or stale change model is exit 2 before any work, as a bad classify.model is.
+        org.farmwatch.change.ChangeModel changeModel = org.farmwatch.spark.ChangeModels.load(settings.changeModel(),
+                new org.apache.hadoop.conf.Configuration());
         PastVerdicts verdicts = judged.isEmpty() ? PastVerdicts.none()
                 : PastVerdicts.of(judgedCrs, settings.verdictGrowthFactor(), judged);
         if (!verdicts.isEmpty()) {
@@ -149,7 +153,7 @@ final class PipelineRun {
         String phase = "the Spark job";
         try {
             spark = SparkSessions.createLoggingTo("farmwatch " + runId, r.master(), out.sideFolder() + "/spark-events");
-            FarmwatchJob.Output o = new FarmwatchJob(log).withVerdicts(verdicts).run(spark,
+            FarmwatchJob.Output o = new FarmwatchJob(log).withVerdicts(verdicts).withChangeModel(changeModel).run(spark,
                     new FarmwatchJob.Inputs(beforePeriod, afterPeriod, farmland, settings, runId), out.changeTiles(),
                     org.farmwatch.pipeline.TileStore.location(settings.echo().getOrDefault("store.dir", "auto"),
                             out.uri()));
@@ -170,6 +174,8 @@ final class PipelineRun {
                     .thenComparing(FlaggedParcel::parcelId));
             long[] written = OneMapGeoPackage.write(stage.resolve("onemap.gpkg"), o.layout().crs(), patches,
                     flagged.iterator());
+            // What a change model judges each patch by, for 'farmwatch train-change' once inspectors return verdicts.
+            PatchEvidenceTable.write(stage.resolve("onemap.gpkg"), o.patches().toLocalIterator());
             // The verdicts this run applied go along, so the next run needs only this run's GeoPackage.
             GeoPackageVerdicts.carry(stage.resolve("onemap.gpkg"), verdicts.crs(), verdicts);
             published(seconds, "publish_gpkg", t0, "onemap.gpkg, " + written[0] + " patches and " + written[1] + " flagged parcels");

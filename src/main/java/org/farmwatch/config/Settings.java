@@ -41,7 +41,7 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
         implements Serializable {
 
     private static final Set<String> SCALAR_KEYS = Set.of("grid.crs", "grid.cellSizeMetres", "grid.tileSize",
-            "grid.haloCells", "cloud.bufferMetres", "composite.method", "classifier", "change.threshold", "change.spectralThreshold", "change.vegetationThreshold", "change.keepOther", "change.persistence", "change.constructionBrightness", "change.minConfidence", "patch.minAreaM2", "patch.simplifyMetres", "rules",
+            "grid.haloCells", "cloud.bufferMetres", "composite.method", "classifier", "change.threshold", "change.spectralThreshold", "change.vegetationThreshold", "change.keepOther", "change.persistence", "change.constructionBrightness", "change.minConfidence", "change.model", "change.modelThreshold", "patch.minAreaM2", "patch.simplifyMetres", "rules",
             "farmland.field.parcel_id", "farmland.field.admin_code", "farmland.field.township", "farmland.field.land_class",
             "classify.darkObjectSubtraction", "classify.waterMndwi", "classify.vegetationNdvi", "classify.sparseNdvi", "classify.cropNirShare",
             "classify.forestSwirNir", "classify.orchardSwirNir", "classify.bareBrightness", "classify.builtBlueRed",
@@ -75,6 +75,25 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
     public double minConfidence() {
         String v = echo.get("change.minConfidence");
         return v == null ? 0 : Double.parseDouble(v);
+    }
+
+    /**
+     * {@code change.model}: the folder of a change model trained by {@code farmwatch train-change} (a local path or
+     * any Hadoop file-system URI), or null for none. With a model, each patch's confidence is the model's probability
+     * and {@link #changeModelThreshold} replaces {@link #minConfidence}.
+     */
+    public String changeModel() {
+        String v = echo.getOrDefault("change.model", "").trim();
+        return v.isEmpty() || v.equals("off") ? null : v;
+    }
+
+    /**
+     * {@code change.modelThreshold}: patches the model gives a lower probability go to the low-confidence category;
+     * NaN ("auto", the default) for the threshold the model's cross-validation chose.
+     */
+    public double changeModelThreshold() {
+        String v = echo.getOrDefault("change.modelThreshold", "auto").trim();
+        return v.equals("auto") ? Double.NaN : Double.parseDouble(v);
     }
 
     /**
@@ -256,6 +275,14 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
             if (c > 1) {
                 throw FarmwatchException.usage(where + ": change.minConfidence must be within 0..1, got: "
                         + p.getProperty("change.minConfidence").trim());
+            }
+        }
+        String modelThreshold = p.getProperty("change.modelThreshold", "auto").trim();
+        if (!modelThreshold.equals("auto")) {
+            double t = nonNegative(p, "change.modelThreshold", where);
+            if (t > 1) {
+                throw FarmwatchException.usage(where + ": change.modelThreshold must be 'auto' or within 0..1, got: "
+                        + modelThreshold);
             }
         }
         if (p.getProperty("change.constructionBrightness") != null) {
