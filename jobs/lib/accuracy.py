@@ -361,11 +361,17 @@ def write_labels(case, path, half=None):
     return path
 
 
-def train_change(model, sources, logf):
-    """jobs/farmwatch train-change on (run folder, labels) pairs; returns its seconds."""
-    cmd = [os.path.join(ROOT, "jobs", "farmwatch"), "train-change", "--out", model, "--master", "local[2]", "--labels"]
+def train_change(model, sources, logf, reuse=False):
+    """jobs/farmwatch train-change on (run folder, labels) pairs; returns its seconds (NaN: an earlier model reused)."""
+    if reuse and os.path.exists(os.path.join(model, "summary.json")):
+        return float("nan")
+    # A smaller forest than train-change's default (100 trees of depth 8): twenty models are trained here, and on
+    # a shared two-core machine the default takes minutes each. The loop's figures are of this smaller forest.
+    cmd = [os.path.join(ROOT, "jobs", "farmwatch"), "train-change", "--out", model, "--master", "local[2]",
+           "--trees", "50", "--max-depth", "6", "--labels"]
     cmd += ["%s=%s" % (run, labels) for run, labels in sources]
     t0 = time.time()
+    os.makedirs(os.path.dirname(logf), exist_ok=True)
     with open(logf, "w") as lf:
         rc = subprocess.call(cmd, stdout=lf, stderr=subprocess.STDOUT)
     if rc != 0:
@@ -426,14 +432,14 @@ def verdict_loop(args, names, conf):
         model = os.path.join(work, "models", "across-" + c)
         others = [(os.path.join(work, "runs", o), labels[o]) for o in cities if o != c]
         log("%d/%d %s: train-change on the other %d cities' simulated verdicts" % (i + 1, len(cities), c, len(others)))
-        train_s = train_change(model, others, os.path.join(work, "models", "across-" + c + ".log"))
+        train_s = train_change(model, others, os.path.join(work, "models", "across-" + c + ".log"), args.rescore)
         out = os.path.join(work, "runs-across", c)
         run_farmwatch(cases[c], out, with_model(conf, model, work, "across-" + c), args.master)
         across = score_case(cases[c], out)
         log("%d/%d %s: train-change on its western half" % (i + 1, len(cities), c))
         model_w = os.path.join(work, "models", "within-" + c)
         train_change(model_w, [(os.path.join(work, "runs", c), west[c])],
-                     os.path.join(work, "models", "within-" + c + ".log"))
+                     os.path.join(work, "models", "within-" + c + ".log"), args.rescore)
         out_w = os.path.join(work, "runs-within", c)
         run_farmwatch(cases[c], out_w, with_model(conf, model_w, work, "within-" + c), args.master)
         east_before = east_half(cases[c], os.path.join(work, "runs", c))
@@ -496,6 +502,7 @@ def main():
                     help="simulate inspectors' verdicts from the labels and score farmwatch with a change model trained on "
                          "them: on the other cities (across places) and on the city's western half (within a place)")
     args = ap.parse_args()
+    args.out = os.path.abspath(args.out)
     names = CITIES + ["taizhou"] if args.cases == "all" else [c.strip() for c in args.cases.split(",") if c.strip()]
     unknown = [n for n in names if n not in CITIES + ["taizhou"]]
     if unknown:

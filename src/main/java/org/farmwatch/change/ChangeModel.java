@@ -13,15 +13,16 @@ import java.util.List;
 
 /**
  * A model that tells real conversions from false alarms, applied in plain Java: the trees of a Spark MLlib
- * gradient-boosted classifier flattened into arrays, read from the {@code change-model.json} that
- * {@code farmwatch train-change} writes. As MLlib computes it, a patch's probability of being a real conversion is
- * {@code 1 / (1 + exp(-2 margin))}, the margin being the weighted sum of the trees' leaf values. Immutable.
+ * random forest flattened into arrays, read from the {@code change-model.json} that {@code farmwatch train-change}
+ * writes. As MLlib computes it, a patch's probability of being a real conversion is the weighted mean of its
+ * leaves' shares of real conversions, one leaf per tree. Immutable.
  */
 public final class ChangeModel implements Serializable {
 
     /** The file in a model folder that executors read. */
     public static final String FILE = "change-model.json";
     private static final String FORMAT = "farmwatch-change-model-1";
+    // (a forest: see the class comment)
 
     /** The probability below which a patch goes to the low-confidence category, chosen by cross-validation. */
     private final double threshold0;
@@ -29,7 +30,7 @@ public final class ChangeModel implements Serializable {
     private final int[] roots;
     /** Per node: the split feature, or -1 for a leaf. */
     private final int[] feature;
-    /** Per node: go left when the feature is {@code <=} this; a leaf's value otherwise. */
+    /** Per node: go left when the feature is {@code <=} this; a leaf's share of real conversions otherwise. */
     private final double[] threshold;
     private final int[] left;
     private final int[] right;
@@ -69,15 +70,17 @@ public final class ChangeModel implements Serializable {
 
     /** The probability that a patch with features {@code x} ({@link ChangeFeatures}) is a real conversion. */
     public double probability(double[] x) {
-        double margin = 0;
+        double sum = 0;
+        double weights = 0;
         for (int t = 0; t < roots.length; t++) {
             int n = roots[t];
             while (feature[n] >= 0) {
                 n = x[feature[n]] <= threshold[n] ? left[n] : right[n];
             }
-            margin += treeWeights[t] * threshold[n];
+            sum += treeWeights[t] * threshold[n];
+            weights += treeWeights[t];
         }
-        return 1 / (1 + Math.exp(-2 * margin));
+        return weights > 0 ? sum / weights : 0;
     }
 
     /** The threshold {@code change.modelThreshold = auto} stands for. */

@@ -26,6 +26,12 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: local[*]).")
     String master;
 
+    @Option(names = "--verdict-round-trip",
+            description = "Then close the verdict loop on the sample: fill in the inspectors' list from the planted truth, "
+                    + "import it, train a change model on it (train-change) and run the sample again with that model "
+                    + "(DIR-verdicts.csv, DIR-change-model, DIR-with-model).")
+    boolean verdictRoundTrip;
+
     @Mixin
     VerboseOption verbose;
 
@@ -39,6 +45,9 @@ final class DemoCommand implements Callable<Integer> {
         new PipelineRun(System.err).execute(PipelineRun.Request.scenes(
                 sample.resolve("scenes/20250415").toString(), sample.resolve("scenes/20250920").toString(),
                 sample.resolve("farmland.gpkg").toString(), out.toString(), conf, "demo", master));
+        if (verdictRoundTrip) {
+            DemoVerdictRoundTrip.after(out, sample, conf, master, System.err);
+        }
         return 0;
     }
 }

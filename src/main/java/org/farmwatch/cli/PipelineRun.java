@@ -72,9 +72,16 @@ final class PipelineRun {
     }
 
     private final PrintStream log;
+    private boolean changeModelOptional;
 
     PipelineRun(PrintStream log) {
         this.log = log;
+    }
+
+    /** Whether a change.model folder without a model yet means no model (nightly retraining fills it) instead of exit 2. */
+    PipelineRun changeModelOptional(boolean optional) {
+        this.changeModelOptional = optional;
+        return this;
     }
 
     Map<String, Object> execute(Request r) {
@@ -130,7 +137,14 @@ final class PipelineRun {
             }
         }
         // A missing, damaged or stale change model is exit 2 before any work, as a bad classify.model is.
-        org.farmwatch.change.ChangeModel changeModel = org.farmwatch.spark.ChangeModels.load(settings.changeModel(),
+        String modelPath = settings.changeModel();
+        if (modelPath != null && changeModelOptional
+                && !org.farmwatch.spark.ChangeModels.exists(modelPath, new org.apache.hadoop.conf.Configuration())) {
+            log.printf("[farmwatch] run %s: no change model in %s yet: patches keep the detector's confidence%n", runId,
+                    modelPath);
+            modelPath = null;
+        }
+        org.farmwatch.change.ChangeModel changeModel = org.farmwatch.spark.ChangeModels.load(modelPath,
                 new org.apache.hadoop.conf.Configuration());
         PastVerdicts verdicts = judged.isEmpty() ? PastVerdicts.none()
                 : PastVerdicts.of(judgedCrs, settings.verdictGrowthFactor(), judged);
@@ -297,6 +311,9 @@ final class PipelineRun {
                         PostgisOneMap.RunRecord.of(runId, Instant.ofEpochMilli(started), finished, "succeeded",
                                 settings.echo(), inputs, counts),
                         o.outlines().toLocalIterator(), flagged, o.layout().crs());
+                // What a change model judges each patch by, for train-change on the verdicts imported into the one map.
+                long kept = org.farmwatch.publish.PostgisPatchEvidence.write(onemap, runId, o.patches().toLocalIterator());
+                counts.put("patch_evidence_written", kept);
                 seconds.put("publish_onemap", secs(t0));
                 Map<String, Object> om = new LinkedHashMap<>();
                 om.put("target", onemap.describe());

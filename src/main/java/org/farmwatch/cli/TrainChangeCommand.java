@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
+import org.farmwatch.publish.GeoPackageVerdictSource;
 import org.farmwatch.publish.PatchVerdictSource;
+import org.farmwatch.publish.PostgisVerdictSource;
 import org.farmwatch.spark.ChangeModelTraining;
 import org.farmwatch.spark.SparkSessions;
 import org.farmwatch.util.FarmwatchException;
@@ -21,10 +23,15 @@ import picocli.CommandLine.Option;
 final class TrainChangeCommand implements Callable<Integer> {
 
     @Option(names = "--verdicts", paramLabel = "RUN", arity = "1..*",
-            description = "Earlier runs' onemap.gpkg (or their output folders), with the inspectors' verdicts imported "
-                    + "into them by import-verdicts. confirmed and approved count as real conversions, false_alarm as "
+            description = "The PostGIS one map (postgresql://user@host[:port]/database; the password from PGPASSWORD or "
+                    + "~/.pgpass), or earlier runs' onemap.gpkg (or their output folders), with the inspectors' verdicts "
+                    + "imported by import-verdicts. confirmed and approved count as real conversions, false_alarm as "
                     + "false alarms.")
     List<String> verdicts = new ArrayList<>();
+
+    @Option(names = "--onemap-schema", defaultValue = "onemap", paramLabel = "NAME",
+            description = "Schema of the PostGIS one map (default: ${DEFAULT-VALUE}).")
+    String onemapSchema;
 
     @Option(names = "--labels", paramLabel = "RUN=LABELS", arity = "1..*",
             description = "An earlier run's onemap.gpkg (or output folder) and a georeferenced change map over it "
@@ -37,11 +44,11 @@ final class TrainChangeCommand implements Callable<Integer> {
                     + "replaced once the new one is written whole.")
     String out;
 
-    @Option(names = "--rounds", defaultValue = "80", paramLabel = "N",
-            description = "Boosting rounds (default: ${DEFAULT-VALUE}).")
-    int rounds;
+    @Option(names = "--trees", defaultValue = "100", paramLabel = "N",
+            description = "Trees of the random forest (default: ${DEFAULT-VALUE}).")
+    int trees;
 
-    @Option(names = "--max-depth", defaultValue = "4", paramLabel = "N", description = "Tree depth (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-depth", defaultValue = "8", paramLabel = "N", description = "Tree depth (default: ${DEFAULT-VALUE}).")
     int maxDepth;
 
     @Option(names = "--keep-confirmed", defaultValue = "0.9", paramLabel = "SHARE",
@@ -66,13 +73,14 @@ final class TrainChangeCommand implements Callable<Integer> {
         String master = spark.checked();
         ChangeModelTraining.Params params;
         try {
-            params = new ChangeModelTraining.Params(rounds, maxDepth, seed, keepConfirmed);
+            params = new ChangeModelTraining.Params(trees, maxDepth, seed, keepConfirmed);
         } catch (IllegalArgumentException e) {
             throw FarmwatchException.usage(e.getMessage());
         }
         List<PatchVerdictSource> sources = new ArrayList<>();
         for (String v : verdicts) {
-            sources.add(new PatchVerdictSource(PatchVerdictSource.gpkgOf(v), null));
+            sources.add(v.startsWith("postgresql://") ? new PostgisVerdictSource(v, onemapSchema)
+                    : new GeoPackageVerdictSource(GeoPackageVerdictSource.gpkgOf(v), null));
         }
         for (String l : labels) {
             int eq = l.lastIndexOf('=');
@@ -80,7 +88,7 @@ final class TrainChangeCommand implements Callable<Integer> {
                 throw FarmwatchException.usage("--labels takes RUN=LABELS (a run's onemap.gpkg or folder, '=', a change "
                         + "map), got: " + l);
             }
-            sources.add(new PatchVerdictSource(PatchVerdictSource.gpkgOf(l.substring(0, eq)), l.substring(eq + 1)));
+            sources.add(new GeoPackageVerdictSource(GeoPackageVerdictSource.gpkgOf(l.substring(0, eq)), l.substring(eq + 1)));
         }
         if (sources.isEmpty()) {
             throw FarmwatchException.usage("give --verdicts or --labels: the judged patches to learn from");

@@ -16,12 +16,12 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.ml.classification.GBTClassificationModel;
-import org.apache.spark.ml.classification.GBTClassifier;
+import org.apache.spark.ml.classification.DecisionTreeClassificationModel;
+import org.apache.spark.ml.classification.RandomForestClassificationModel;
+import org.apache.spark.ml.classification.RandomForestClassifier;
 import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.linalg.Vectors;
-import org.apache.spark.ml.regression.DecisionTreeRegressionModel;
 import org.apache.spark.ml.tree.ContinuousSplit;
 import org.apache.spark.ml.tree.InternalNode;
 import org.apache.spark.ml.tree.LeafNode;
@@ -43,17 +43,18 @@ import org.farmwatch.util.FarmwatchException;
 /**
  * {@code farmwatch train-change} as Spark steps: on the executors, each verdict source (a run's GeoPackage with
  * the verdicts imported into it, or with a labelled change map) becomes one row per judged patch, its features
- * from the run's {@code patch_evidence}; MLlib fits gradient-boosted trees, classes weighted, and cross-validates
- * them; the MLlib model, its trees flattened for {@link ChangeModel} and a JSON summary go into one folder,
+ * from the run's {@code patch_evidence}; MLlib fits a random forest, classes weighted, and cross-validates it
+ * (a forest grows all its trees in one pass per level, where boosting needs a pass per tree: minutes become
+ * seconds on a small verdict set); the MLlib model, its trees flattened for {@link ChangeModel} and a JSON summary go into one folder,
  * replaced whole. Only counts and the model reach the driver.
  */
 public final class ChangeModelTraining {
 
-    /** Boosting rounds, tree depth, seed, and the share of real conversions the chosen threshold must keep. */
-    public record Params(int rounds, int maxDepth, long seed, double keepConfirmed) implements Serializable {
+    /** Trees, tree depth, seed, and the share of real conversions the chosen threshold must keep. */
+    public record Params(int trees, int maxDepth, long seed, double keepConfirmed) implements Serializable {
         public Params {
-            if (rounds < 1 || rounds > 1000) {
-                throw new IllegalArgumentException("--rounds must be within 1..1000, got: " + rounds);
+            if (trees < 1 || trees > 1000) {
+                throw new IllegalArgumentException("--trees must be within 1..1000, got: " + trees);
             }
             if (maxDepth < 1 || maxDepth > 30) {
                 throw new IllegalArgumentException("--max-depth must be within 1..30 (MLlib's limit), got: " + maxDepth);
@@ -64,9 +65,16 @@ public final class ChangeModelTraining {
         }
     }
 
-    /** What was trained: judged patches per class, cross-validated figures, the chosen threshold. */
+    /**
+     * What was trained: judged patches per class, cross-validated figures, the chosen threshold; with a held-back
+     * share, the new model's AUC on the held-back verdicts and the previous model's (NaN when there is none).
+     */
     public record Result(long confirmed, long falseAlarms, int trees, int nodes, double threshold, double cvAuc,
-                         double cvConfirmedKept, double cvFalseAlarmsRemoved, double seconds) {}
+                         double cvConfirmedKept, double cvFalseAlarmsRemoved, double heldBackAuc,
+                         double previousHeldBackAuc, double seconds) {}
+
+    /** One judged patch in this many is held back from training when a previous model is to be compared. */
+    static final int HELD_BACK_ONE_IN = 5;
 
     private static final int FOLDS = 3;
     private final PrintStream log;
@@ -76,6 +84,16 @@ public final class ChangeModelTraining {
     }
 
     public Result train(SparkSession spark, List<PatchVerdictSource> sources, Params params, String modelPath) {
+        return train(spark, sources, params, modelPath, false, null);
+    }
+
+    /**
+     * As {@link #train(SparkSession, List, Params, String)}; with {@code holdBack}, one judged patch in
+     * {@value #HELD_BACK_ONE_IN} (by patch id) is left out of training and both the new model and {@code previous}
+     * (null: none) are scored on them, so that a scheduled retraining can keep the better one.
+     */
+    public Result train(SparkSession spark, List<PatchVerdictSource> sources, Params params, String modelPath,
+                        boolean holdBack, ChangeModel previous) {
         long t0 = System.nanoTime();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         JavaRDD<Row> rows = jsc.parallelize(sources, sources.size()).zipWithIndex()
@@ -85,7 +103,11 @@ public final class ChangeModelTraining {
                 .add("source", DataTypes.IntegerType, false)
                 .add("patch_id", DataTypes.StringType, false)
                 .add("features", new VectorUDT(), false);
-        Dataset<Row> judged = spark.createDataFrame(rows, schema).persist(StorageLevel.MEMORY_AND_DISK());
+        // A source is a task to read; the fits then run on a few partitions: judged patches are few, and each of the
+        // forest's passes costs a task per partition.
+        Dataset<Row> judged = spark.createDataFrame(rows, schema)
+                .coalesce(Math.max(1, Math.min(sources.size(), jsc.defaultParallelism() * 2)))
+                .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             long confirmed = 0;
             long falseAlarms = 0;
@@ -110,8 +132,12 @@ public final class ChangeModelTraining {
                     confirmed + falseAlarms, sources.size(), confirmed, falseAlarms);
             // Each class weighs half: a county's verdicts are mostly one kind, and the model must learn both.
             double total = confirmed + falseAlarms;
-            Dataset<Row> weighted = judged.withColumn("weight", functions.when(functions.col("label").equalTo(1.0),
+            Dataset<Row> all = judged.withColumn("weight", functions.when(functions.col("label").equalTo(1.0),
                     total / (2.0 * confirmed)).otherwise(total / (2.0 * falseAlarms)));
+            Column held = functions.pmod(functions.hash(functions.col("patch_id"), functions.lit("held back")),
+                    functions.lit(HELD_BACK_ONE_IN)).equalTo(0);
+            Dataset<Row> weighted = holdBack ? all.filter(functions.not(held)) : all;
+            Dataset<Row> heldBack = holdBack ? all.filter(held) : null;
 
             // Cross-validation: by source when there are enough (a model must hold in a place it was not fitted
             // on), else by patch.
@@ -155,13 +181,21 @@ public final class ChangeModelTraining {
                         + "%.0f %% of real conversions and removes %.0f %% of false alarms%n", FOLDS,
                         bySource ? "source" : "patch", auc, threshold, 100 * kept, 100 * removed);
             }
-            GBTClassificationModel model = classifier(params).fit(weighted);
+            RandomForestClassificationModel model = classifier(params).fit(weighted);
             ChangeModel flat = flatten(model, threshold);
+            double heldAuc = Double.NaN;
+            double previousAuc = Double.NaN;
+            if (heldBack != null && heldBack.select("label").distinct().count() == 2) {
+                heldAuc = auc(heldBack, flat);
+                previousAuc = previous == null ? Double.NaN : auc(heldBack, previous);
+                log.printf("[farmwatch] train-change: on the held-back verdicts the new model's AUC is %.3f, the "
+                        + "previous model's %s%n", heldAuc, previous == null ? "(none)" : String.format("%.3f", previousAuc));
+            }
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("trained_on", describeEach(sources, perSource));
             summary.put("real_conversions", confirmed);
             summary.put("false_alarms", falseAlarms);
-            summary.put("rounds", params.rounds());
+            summary.put("trees", params.trees());
             summary.put("max_depth", params.maxDepth());
             summary.put("seed", params.seed());
             summary.put("feature_version", ChangeFeatures.VERSION);
@@ -174,21 +208,42 @@ public final class ChangeModelTraining {
             cv.put("confirmed_kept", round(kept));
             cv.put("false_alarms_removed", round(removed));
             summary.put("cross_validation", cv);
+            if (holdBack) {
+                Map<String, Object> h = new LinkedHashMap<>();
+                h.put("one_in", HELD_BACK_ONE_IN);
+                h.put("auc", round(heldAuc));
+                h.put("previous_model_auc", round(previousAuc));
+                summary.put("held_back", h);
+            }
+            summary.put("trained_at", java.time.Instant.now().toString());
             summary.put("feature_importances", importances(model));
             save(spark, model, flat, summary, modelPath);
             double secs = Math.round((System.nanoTime() - t0) / 1e8) / 10.0;
             log.printf("[farmwatch] train-change: %d trees, %d nodes -> %s (%.1f s)%n", flat.trees(), flat.nodes(),
                     modelPath, secs);
-            return new Result(confirmed, falseAlarms, flat.trees(), flat.nodes(), threshold, auc, kept, removed, secs);
+            return new Result(confirmed, falseAlarms, flat.trees(), flat.nodes(), threshold, auc, kept, removed, heldAuc,
+                    previousAuc, secs);
         } finally {
             judged.unpersist();
         }
     }
 
-    private static GBTClassifier classifier(Params params) {
-        return new GBTClassifier().setMaxIter(params.rounds()).setMaxDepth(params.maxDepth()).setStepSize(0.1)
-                .setSubsamplingRate(0.8).setSeed(params.seed()).setLabelCol("label").setFeaturesCol("features")
-                .setWeightCol("weight");
+    private static RandomForestClassifier classifier(Params params) {
+        // Leaves of a few patches at least: verdicts are noisy, and a leaf of one patch is that patch's verdict.
+        return new RandomForestClassifier().setNumTrees(params.trees()).setMaxDepth(params.maxDepth())
+                .setFeatureSubsetStrategy("sqrt").setMinInstancesPerNode(5).setSeed(params.seed())
+                .setLabelCol("label").setFeaturesCol("features").setWeightCol("weight");
+    }
+
+    /** The AUC of {@code model}, applied in plain Java on the executors, on the judged patches {@code rows}. */
+    private static double auc(Dataset<Row> rows, ChangeModel model) {
+        Dataset<Row> scored = rows.map((org.apache.spark.api.java.function.MapFunction<Row, Row>) r -> RowFactory.create(
+                        r.getDouble(r.fieldIndex("label")), model.probability(
+                                ((org.apache.spark.ml.linalg.Vector) r.get(r.fieldIndex("features"))).toArray())),
+                org.apache.spark.sql.Encoders.row(new StructType()
+                        .add("label", DataTypes.DoubleType).add("p", DataTypes.DoubleType)));
+        return new BinaryClassificationEvaluator().setLabelCol("label").setRawPredictionCol("p")
+                .setMetricName("areaUnderROC").evaluate(scored);
     }
 
     /** The probability of a real conversion as column {@code p}. */
@@ -206,13 +261,13 @@ public final class ChangeModelTraining {
         return out.iterator();
     }
 
-    /** MLlib's boosted trees as flat arrays, nodes in pre-order so that children follow their parent. */
-    public static ChangeModel flatten(GBTClassificationModel model, double threshold) {
+    /** MLlib's forest as flat arrays, nodes in pre-order so that children follow their parent; leaves hold P(real). */
+    public static ChangeModel flatten(RandomForestClassificationModel model, double threshold) {
         List<Integer> feature = new ArrayList<>();
         List<Double> value = new ArrayList<>();
         List<Integer> left = new ArrayList<>();
         List<Integer> right = new ArrayList<>();
-        DecisionTreeRegressionModel[] trees = model.trees();
+        DecisionTreeClassificationModel[] trees = model.trees();
         int[] roots = new int[trees.length];
         for (int t = 0; t < trees.length; t++) {
             roots[t] = add(trees[t].rootNode(), feature, value, left, right);
@@ -231,19 +286,25 @@ public final class ChangeModelTraining {
         right.add(-1);
         if (node instanceof InternalNode in) {
             if (!(in.split() instanceof ContinuousSplit cs)) {
-                throw new IllegalStateException("categorical split in boosted trees over continuous features");
+                throw new IllegalStateException("categorical split in a forest over continuous features");
             }
             feature.set(id, cs.featureIndex());
             value.set(id, cs.threshold());
             left.set(id, add(in.leftChild(), feature, value, left, right));
             right.set(id, add(in.rightChild(), feature, value, left, right));
         } else {
-            value.set(id, ((LeafNode) node).prediction());
+            // As MLlib's predictRaw: each tree votes with its leaf's (weighted) class distribution.
+            double[] stats = ((LeafNode) node).impurityStats().stats();
+            double total = 0;
+            for (double v : stats) {
+                total += v;
+            }
+            value.set(id, total > 0 && stats.length > 1 ? stats[1] / total : 0);
         }
         return id;
     }
 
-    private static Map<String, Object> importances(GBTClassificationModel model) {
+    private static Map<String, Object> importances(RandomForestClassificationModel model) {
         double[] imp = model.featureImportances().toArray();
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < imp.length; i++) {
@@ -260,7 +321,7 @@ public final class ChangeModelTraining {
     }
 
     /** Written to a folder beside {@code modelPath}, then moved into place: a failed training leaves the old model. */
-    private void save(SparkSession spark, GBTClassificationModel model, ChangeModel flat, Map<String, Object> summary,
+    private void save(SparkSession spark, RandomForestClassificationModel model, ChangeModel flat, Map<String, Object> summary,
                       String modelPath) {
         Path dir = new Path(modelPath);
         Path tmp = new Path(dir.getParent(), "." + dir.getName() + ".training-" + System.nanoTime());

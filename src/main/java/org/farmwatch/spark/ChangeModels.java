@@ -12,6 +12,16 @@ import org.farmwatch.util.FarmwatchException;
 public final class ChangeModels {
     private ChangeModels() {}
 
+    /** Whether folder {@code modelPath} holds a change model file (which may still be damaged or stale). */
+    public static boolean exists(String modelPath, Configuration hadoop) {
+        Path file = new Path(new Path(modelPath), ChangeModel.FILE);
+        try {
+            return file.getFileSystem(hadoop).exists(file);
+        } catch (IOException e) {
+            throw FarmwatchException.usage("change.model " + modelPath + " cannot be read: " + e.getMessage());
+        }
+    }
+
     /**
      * The model in folder {@code modelPath}, or null when it is null.
      *

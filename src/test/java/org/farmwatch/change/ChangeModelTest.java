@@ -13,23 +13,25 @@ import org.junit.jupiter.api.Test;
 /** The change model as executors apply it: the boosted trees' margin, its JSON form, and models it must refuse. */
 class ChangeModelTest {
 
-    /** Two stumps on NDVI change: a loss of green pushes towards a real conversion. */
+    /** Two stumps on NDVI change: a loss of green is a real conversion, more or less sure. */
     private static ChangeModel stumps() {
         int ndviChange = ChangeFeatures.NAMES.indexOf("ndvi_change");
         // Tree 0: nodes 0 (split), 1 (leaf -1), 2 (leaf +1); tree 1: nodes 3 (split), 4 (leaf -0.5), 5 (leaf +0.5).
         return new ChangeModel(0.4, new double[] {1, 0.1}, new int[] {0, 3},
                 new int[] {ndviChange, -1, -1, ndviChange, -1, -1},
-                new double[] {-0.3, 1, -1, -0.1, 0.5, -0.5},
+                new double[] {-0.3, 0.9, 0.2, -0.1, 0.6, 0.0},
                 new int[] {1, -1, -1, 4, -1, -1}, new int[] {2, -1, -1, 5, -1, -1});
     }
 
     @Test
-    void probabilityIsTheLogisticOfTwiceTheWeightedMargin() {
+    void probabilityIsTheWeightedMeanOfTheTreesLeaves() {
         double[] x = new double[ChangeFeatures.NAMES.size()];
-        x[ChangeFeatures.NAMES.indexOf("ndvi_change")] = -0.5;   // left in both trees: 1 + 0.1 * 0.5
-        assertEquals(1 / (1 + Math.exp(-2 * 1.05)), stumps().probability(x), 1e-12);
-        x[ChangeFeatures.NAMES.indexOf("ndvi_change")] = 0.2;    // right in both: -1 - 0.05
-        assertEquals(1 / (1 + Math.exp(2 * 1.05)), stumps().probability(x), 1e-12);
+        x[ChangeFeatures.NAMES.indexOf("ndvi_change")] = -0.5;   // left in both trees
+        assertEquals((0.9 * 1 + 0.6 * 0.1) / 1.1, stumps().probability(x), 1e-12);
+        x[ChangeFeatures.NAMES.indexOf("ndvi_change")] = 0.2;    // right in both
+        assertEquals((0.2 * 1 + 0.0 * 0.1) / 1.1, stumps().probability(x), 1e-12);
+        x[ChangeFeatures.NAMES.indexOf("ndvi_change")] = -0.2;   // right in the first, left in the second
+        assertEquals((0.2 * 1 + 0.6 * 0.1) / 1.1, stumps().probability(x), 1e-12);
     }
 
     @Test

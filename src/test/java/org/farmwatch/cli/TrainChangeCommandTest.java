@@ -122,7 +122,7 @@ class TrainChangeCommandTest {
         // Inspectors found the surest detections real and the others false alarms: a learnable verdict.
         Path judged = withVerdicts("judged", c -> c >= 0.75 ? "confirmed" : "false_alarm");
         Path model = tmp.resolve("model");
-        Cli t = Cli.run("train-change", "--verdicts", judged.toString(), "--out", model.toString(), "--rounds", "20",
+        Cli t = Cli.run("train-change", "--verdicts", judged.toString(), "--out", model.toString(), "--trees", "30",
                 "--master", "local[2]");
         assertEquals(0, t.exit(), t.err());
         assertTrue(Files.isRegularFile(model.resolve(ChangeModel.FILE)));
