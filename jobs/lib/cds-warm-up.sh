@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The launcher's class-data-sharing archive is written by the first successful run after a build. The
 # benches call this warm-up first, so that no timed run pays for writing it and every timed JVM maps it,
-# as an operator's nightly runs do (README, "The local JVM"). Does nothing with FARMWATCH_CDS=0, or when
+# as an operator's nightly runs do (docs/jvm.md). Does nothing with FARMWATCH_CDS=0, or when
 # this checkout already has an archive newer than its jar. Never fails the bench: without the archive the
 # timed runs load their classes from the jars.
 #   jobs/lib/cds-warm-up.sh

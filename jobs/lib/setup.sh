@@ -2,14 +2,20 @@
 # Installs what farmwatch needs on a Debian bookworm machine, only where it is missing, then
 # builds the GDAL JNI bridge and the project. Safe to run again: every step is skipped when done.
 #   jobs/lib/setup.sh [--with-postgis] [--with-baseline] [--no-build]
+#   jobs/lib/setup.sh --worker
+# --worker prepares a Spark worker for `jobs/farmwatch run --master spark://...`: JDK 17, GDAL and the JNI
+# bridge, no Maven and no build, and prints the bridge's folder on stdout. The driver passes its own
+# folder to the executors (-Djava.library.path), so run it as a user with the same home, or with the same
+# FARMWATCH_CACHE, on every worker as on the machine that submits.
 # Prints one line per step it takes (nothing when everything is in place); what apt, SWIG, the compiler
 # and Maven print goes to the log, ~/.cache/farmwatch/setup.log (FARMWATCH_SETUP_LOG), whose path is
 # printed when a step fails. Exit codes: 2 bad usage, 4 a package missing or not installable, 1 a failed build.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-want_pg=0; want_baseline=0; build=1
+want_pg=0; want_baseline=0; build=1; worker=0
 for a in "$@"; do
   case "$a" in
+    --worker) worker=1; build=0 ;;
     --with-postgis) want_pg=1 ;;
     --with-baseline) want_baseline=1 ;;
     --no-build) build=0 ;;
@@ -40,6 +46,8 @@ step() {
 
 # fonts-wqy-microhei: a CJK TrueType font for the PDF dossiers (and Chinese text in headless screenshots).
 pkgs=(gdal-bin libgdal-dev swig g++ dpkg-dev maven openjdk-17-jdk-headless fonts-wqy-microhei)
+# A worker reads and writes rasters with GDAL in its executors; the bridge is built there from GDAL's source.
+[ $worker = 1 ] && pkgs=(gdal-bin libgdal-dev swig g++ dpkg-dev openjdk-17-jdk-headless)
 [ $want_pg = 1 ] && pkgs+=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15)
 [ $want_baseline = 1 ] && pkgs+=(python3-gdal postgresql-15 postgresql-15-postgis-3)
 missing=()
@@ -63,4 +71,10 @@ if [ $build = 1 ]; then
     step 1 "building farmwatch (mvn package)" \
       mvn -f "$root/pom.xml" -q -B --no-transfer-progress -Dstyle.color=never -DskipTests package
   fi
+fi
+
+if [ $worker = 1 ]; then
+  jni="${FARMWATCH_CACHE:-$HOME/.cache/farmwatch}/gdal-jni"
+  log "worker ready: $(gdal-config --version 2>/dev/null | sed 's/^/GDAL /'), $(java -version 2>&1 | head -n 1), JNI bridge in $jni"
+  echo "$jni"
 fi

@@ -59,6 +59,25 @@ final class StandaloneCluster implements AutoCloseable {
     }
 
     /**
+     * The cluster's Spark home (the build's Spark jars) with a {@code bin/spark-submit} that runs Spark's own
+     * launcher as a binary distribution's does (test resource {@code spark-submit}): the {@code SPARK_HOME} a user
+     * gives {@code jobs/farmwatch run --master spark://...}.
+     */
+    Path sparkHome() throws IOException {
+        Path home = dir.resolve("spark-home");
+        Path submit = home.resolve("bin/spark-submit");
+        if (!Files.exists(submit)) {
+            Files.createDirectories(submit.getParent());
+            try (var in = StandaloneCluster.class.getResourceAsStream("spark-submit")) {
+                assertTrue(in != null, "test resource org/farmwatch/cluster/spark-submit");
+                Files.copy(in, submit);
+            }
+            Files.setPosixFilePermissions(submit, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        return home;
+    }
+
+    /**
      * Starts one more Worker with {@code cores} cores and waits until the Master has registered it. Its log is
      * {@code dir/worker-N.log}, its work folder (one {@code app-*} folder per application it ran executors for)
      * {@code dir/work-N}.
