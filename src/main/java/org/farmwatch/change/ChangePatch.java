@@ -43,7 +43,8 @@ public record ChangePatch(String patchId, ChangeType changeType, String rule, La
     /**
      * This patch judged by a change model: its confidence becomes the model's probability that it is a real
      * conversion, and a flagging patch below {@code threshold} is demoted to {@link ChangeType#LOW_CONFIDENCE}.
-     * A patch without evidence keeps what it had. Non-flagging patches (bare soil, other) get the probability only.
+     * A patch without evidence keeps what it had. Non-flagging patches (bare soil, low confidence, other) get the
+     * probability only.
      */
     public ChangePatch judgedBy(ChangeModel model, double threshold) {
         if (!evidence.isMeasured()) {

@@ -80,7 +80,7 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
     /**
      * {@code change.model}: the folder of a change model trained by {@code farmwatch train-change} (a local path or
      * any Hadoop file-system URI), or null for none. With a model, each patch's confidence is the model's probability
-     * and {@link #changeModelThreshold} replaces {@link #minConfidence}.
+     * and {@link #changeModelThreshold} demotes further what {@link #minConfidence} would send.
      */
     public String changeModel() {
         String v = echo.getOrDefault("change.model", "").trim();

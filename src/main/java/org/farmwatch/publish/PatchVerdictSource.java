@@ -13,8 +13,11 @@ public interface PatchVerdictSource extends Serializable {
     /** Verdicts that say the change is real (an approved conversion is real, only lawful). */
     Set<String> REAL = Set.of("confirmed", "approved");
     Set<String> VERDICTS = Set.of("confirmed", "approved", "false_alarm");
-    /** The published types a change model judges: those that flag parcels, and those demoted below a bar. */
-    Set<String> JUDGED_TYPES = Set.of("non_agricultural", "non_grain", "low_confidence");
+    /**
+     * The published types a change model learns from and judges: those sent to inspectors. (Verdicts exist only for
+     * them; a labelled change map judges only them too, so that simulated verdicts are like real ones.)
+     */
+    Set<String> JUDGED_TYPES = Set.of("non_agricultural", "non_grain");
 
     /** Receives one judged patch. */
     interface Sink {

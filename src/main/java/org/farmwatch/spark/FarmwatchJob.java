@@ -178,7 +178,8 @@ public final class FarmwatchJob {
         String afterDate = in.after().date().toString();
         double mmu = s.minPatchAreaM2();
         double minConfidence = s.minConfidence();
-        // With a change model, its probability is the confidence and its threshold replaces change.minConfidence.
+        // With a change model, its probability is the confidence, and its threshold demotes further what
+        // change.minConfidence would send.
         Broadcast<ChangeModel> model = changeModel == null ? null : jsc.broadcast(changeModel);
         double modelThreshold = changeModel == null ? Double.NaN
                 : Double.isNaN(s.changeModelThreshold()) ? changeModel.suggestedThreshold() : s.changeModelThreshold();
@@ -193,11 +194,13 @@ public final class FarmwatchJob {
                     if (p == null) {
                         return null;
                     }
+                    ChangePatch sent = p.demotedBelow(minConfidence);
                     if (model == null) {
-                        return p.demotedBelow(minConfidence);
+                        return sent;
                     }
-                    ChangePatch judged = p.judgedBy(model.value(), modelThreshold);
-                    if (judged.changeType() != p.changeType()) {
+                    // The model judges what would be sent to inspectors: it learnt from their verdicts on such patches.
+                    ChangePatch judged = sent.judgedBy(model.value(), modelThreshold);
+                    if (judged.changeType() != sent.changeType()) {
                         demotedByModel.add(1);
                     }
                     return judged;

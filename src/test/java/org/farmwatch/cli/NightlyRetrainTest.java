@@ -67,7 +67,8 @@ class NightlyRetrainTest {
                 // The inspectors return: the surest detections real, the others false alarms.
                 int judged = st.executeUpdate("INSERT INTO " + schema + ".verdicts (parcel_id, patch_id, verdict) "
                         + "SELECT 'P-' || patch_id, patch_id, CASE WHEN detector_confidence >= 0.75 THEN 'confirmed' "
-                        + "ELSE 'false_alarm' END FROM " + schema + ".patch_evidence WHERE change_type <> 'bare_soil'");
+                        + "ELSE 'false_alarm' END FROM " + schema + ".patch_evidence "
+                        + "WHERE change_type IN ('non_agricultural', 'non_grain')");
                 assertTrue(judged > 10, "verdicts to learn from: " + judged);
 
                 Cli second = Cli.run("nightly", "--conf", conf.toString(), "--master", "local[2]");
