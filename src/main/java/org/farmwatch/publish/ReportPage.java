@@ -19,7 +19,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.farmwatch.flag.ChangeType;
 import org.farmwatch.flag.FlaggedParcel;
-import org.farmwatch.publish.InspectorLists.Column;
+
 import org.farmwatch.util.FarmwatchException;
 import org.locationtech.jts.algorithm.Orientation;
 import org.locationtech.jts.geom.Coordinate;
@@ -278,7 +278,7 @@ public final class ReportPage {
                 .append("<p class=\"hint\">点击表头排序，点击一行在地图上定位该地块。")
                 .append(" Click a header to sort; click a row to zoom the map to the parcel.</p>\n")
                 .append("<div class=\"table-wrap\">\n<table id=\"parcels\">\n<thead><tr>");
-        for (Column c : InspectorLists.COLUMNS) {
+        for (ListColumn<FlaggedParcel> c : InspectorLists.COLUMNS) {
             // The rows start in priority order, highest first; the header says so.
             String sort = propertyName(c).equals("priority") ? "descending" : "none";
             h.append("<th tabindex=\"0\" aria-sort=\"").append(sort).append("\" data-type=\"")
@@ -297,7 +297,7 @@ public final class ReportPage {
                         .append('"');
             }
             h.append(" class=\"").append(esc(p.changeType() == null ? "other" : p.changeType().code)).append("\">");
-            for (Column c : InspectorLists.COLUMNS) {
+            for (ListColumn<FlaggedParcel> c : InspectorLists.COLUMNS) {
                 Object cell = c.cell(p);
                 if (c.numeric()) {
                     String v = cell == null ? "" : ((BigDecimal) cell).toPlainString();
@@ -382,7 +382,7 @@ public final class ReportPage {
             Geometry g = p.geometry() == null || p.geometry().isEmpty() ? null : toLonLat.apply(p.geometry());
             appendGeometry(j, g, p.parcelId());
             j.append(",\"properties\":{");
-            for (Column c : InspectorLists.COLUMNS) {
+            for (ListColumn<FlaggedParcel> c : InspectorLists.COLUMNS) {
                 j.append(jsonString(propertyName(c))).append(':');
                 Object cell = c.cell(p);
                 j.append(cell instanceof BigDecimal d ? d.toPlainString()
@@ -395,7 +395,7 @@ public final class ReportPage {
     }
 
     /** The English half of a bilingual header, such as {@code parcel_id}. */
-    static String propertyName(Column c) {
+    static String propertyName(ListColumn<?> c) {
         return c.header().substring(c.header().lastIndexOf(' ') + 1);
     }
 

@@ -154,7 +154,7 @@ class InspectorListsTest {
             List<Row> sheet = wb.findSheet("东升镇").orElseThrow().read();
             List<String> header = sheet.get(0).stream().map(c -> c.getText()).toList();
             List<String> expected = new java.util.ArrayList<>(
-                    InspectorLists.COLUMNS.stream().map(InspectorLists.Column::header).toList());
+                    InspectorLists.COLUMNS.stream().map(ListColumn::header).toList());
             expected.addAll(InspectorLists.VERDICT_HEADERS);
             assertEquals(expected, header);
             assertEquals(3, sheet.size());
@@ -168,7 +168,7 @@ class InspectorListsTest {
         try (ReadableWorkbook wb = new ReadableWorkbook(dir.resolve(InspectorLists.XLSX_FILE).toFile(), withFormats)) {
             Row r = wb.findSheet("海淀镇").orElseThrow().read().get(1);
             for (int c = 0; c < InspectorLists.COLUMNS.size(); c++) {
-                InspectorLists.Column col = InspectorLists.COLUMNS.get(c);
+                ListColumn<FlaggedParcel> col = InspectorLists.COLUMNS.get(c);
                 assertEquals(col.numeric() ? CellType.NUMBER : CellType.STRING, r.getCell(c).getType(), col.header());
             }
             assertEquals(0, new BigDecimal("1234.6").compareTo(r.getCell(6).asNumber()));
