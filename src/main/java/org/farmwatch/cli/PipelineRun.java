@@ -38,6 +38,7 @@ import org.farmwatch.publish.QgisProject;
 import org.farmwatch.publish.Quicklook;
 import org.farmwatch.publish.TrueColourCog;
 import org.farmwatch.publish.ReportPage;
+import org.farmwatch.publish.ReportSections;
 import org.farmwatch.spark.FarmwatchJob;
 import org.farmwatch.spark.SparkSessions;
 import org.farmwatch.util.FarmwatchException;
@@ -243,7 +244,8 @@ final class PipelineRun {
                                 ReportPage.ReportSummary.countByChangeType(flagged)),
                         flagged, ReportPage.MapLayer.overPng(geoJson, ql.png(), ql.boundsLonLat()),
                         ImageChips.of(flagged, stage.resolve(QgisProject.BEFORE_TRUE_COLOUR),
-                                stage.resolve(QgisProject.AFTER_TRUE_COLOUR), stage.resolve(".quicklook"), 500, 96));
+                                stage.resolve(QgisProject.AFTER_TRUE_COLOUR), stage.resolve(".quicklook"), 500, 96),
+                        ReportSections.patchOutlines(flagged, listedPatches));
                 OutputDir.deleteTree(stage.resolve(".quicklook")); // the chips' scratch folder: not part of the output
                 published(seconds, "publish_reports", t0, "inspector lists and report.html");
                 outputs.addAll(List.of("inspector/flagged_parcels.csv", "inspector/flagged_parcels.xlsx", "report.html"));

@@ -159,7 +159,7 @@ public final class OneMapVerdicts {
                 long more = rs.getLong(4) - 1;
                 throw FarmwatchException.input(file + " " + VerdictFile.placeZh(rs.getString(1)) + " " + rs.getString(1)
                         + ": " + what.replace("{parcel}", rs.getString(2)).replace("{patch}", rs.getString(3))
-                        + (more > 0 ? " (and " + more + " more such verdicts; 另有 " + more + " 条)" : "") + "; "
+                        + (more > 0 ? " (and " + more + " more such verdicts)（另有 " + more + " 条）" : "") + "; "
                         + VerdictFile.NOTHING_IMPORTED);
             }
         }

@@ -170,8 +170,8 @@ public final class VerdictFile {
         }
         if (!problems.isEmpty()) {
             throw FarmwatchException.input(file + " " + problems.get(0)
-                    + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more bad rows; 另有 "
-                    + (problems.size() - 1) + " 行有误)" : "") + "; " + NOTHING_IMPORTED);
+                    + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more bad rows)（另有 "
+                    + (problems.size() - 1) + " 行有误）" : "") + "; " + NOTHING_IMPORTED);
         }
         return new Contents(List.copyOf(unique), rows, blank);
     }
