@@ -137,11 +137,31 @@ final class ListFiles {
             for (int c = 0; c < cols; c++) {
                 ListColumn<T> col = columns.get(c);
                 if (col.numeric()) {
-                    ws.range(1, c, last, c).style().format(col.excelFormat()).set();
+                    ws.range(1, c, last, c).style().format(col.excelFormat()).verticalAlignment("top").set();
+                } else {
+                    // Wrapped, not spilling into the next cells: a spill widens the printed page and shrinks the text.
+                    ws.range(1, c, last, c).style().wrapText(true).verticalAlignment("top").set();
                 }
             }
         }
         int all = cols + extraHeaders.size();
+        // Row heights for the wrapped text: spreadsheets do not measure rows a file leaves unsized.
+        List<String> header = new ArrayList<>(columns.stream().map(ListColumn::header).toList());
+        header.addAll(extraHeaders);
+        List<Double> widths = new ArrayList<>(columns.stream().map(ListColumn::widthChars).toList());
+        widths.addAll(extraWidths);
+        ws.rowHeight(0, LINE_POINTS * lines(header, widths));
+        for (int r = 0; r < rows.size(); r++) {
+            T row = rows.get(r);
+            List<String> texts = new ArrayList<>();
+            for (ListColumn<T> c : columns) {
+                texts.add(c.numeric() ? "" : printed(c.cell(row)));
+            }
+            int n = lines(texts, widths);
+            if (n > 1) {
+                ws.rowHeight(r + 1, LINE_POINTS * n);
+            }
+        }
         styleHeader(ws, all);
         ws.freezePane(0, 1);
         ws.setAutoFilter(0, 0, last, all - 1);
@@ -160,6 +180,26 @@ final class ListFiles {
                 .allowBlank(true).showDropdown(true).errorStyle(DataValidationErrorStyle.WARNING)
                 .showErrorMessage(true).errorTitle("核查结论 verdict")
                 .error("请从下拉列表选择 Pick from the list: " + String.join(" / ", VERDICT_CHOICES));
+    }
+
+    /** Height of one line of the default 11-point font, in points. */
+    private static final double LINE_POINTS = 15;
+    /** The most lines a row is given: a longer text stays in its cell, shown in full on selection. */
+    private static final int MAX_LINES = 8;
+
+    /** Lines the widest-wrapping cell of a row takes: CJK characters count two widths, breaks come at spaces. */
+    static int lines(List<String> texts, List<Double> widths) {
+        int most = 1;
+        for (int i = 0; i < texts.size() && i < widths.size(); i++) {
+            String t = texts.get(i);
+            if (t == null || t.isEmpty()) {
+                continue;
+            }
+            double perLine = Math.max(1, widths.get(i) - 1);
+            double width = t.codePoints().mapToDouble(cp -> cp >= 0x2E80 ? 2 : 1).sum();
+            most = Math.max(most, (int) Math.ceil(width * 1.1 / perLine));
+        }
+        return Math.min(most, MAX_LINES);
     }
 
     /** A4 landscape, all columns on one page width, the header row repeated on every printed page. */

@@ -25,8 +25,8 @@ import org.farmwatch.flag.FlaggedParcel;
  */
 final class ListWorkbook {
 
-    private static final List<Double> PARCEL_VERDICT_WIDTHS = List.of(24.0, 16.0, 12.0);
-    private static final List<Double> PATCH_VERDICT_WIDTHS = List.of(24.0, 16.0, 12.0, 18.0, 18.0);
+    private static final List<Double> PARCEL_VERDICT_WIDTHS = List.of(18.0, 14.0, 11.0);
+    private static final List<Double> PATCH_VERDICT_WIDTHS = List.of(18.0, 14.0, 11.0, 14.0, 16.0);
     static final String DOSSIER_HEADER = "核查单 dossier";
 
     private ListWorkbook() {}
@@ -142,6 +142,7 @@ final class ListWorkbook {
         ws.style(r, c).format("0.00").set();
         ws.range(r, 0, r, c).style().bold().set();
         ListFiles.styleHeader(ws, header.size());
+        ws.rowHeight(0, 30); // the bilingual headers wrap onto two lines
         ws.freezePane(0, 1);
         ListFiles.printSetup(ws);
     }

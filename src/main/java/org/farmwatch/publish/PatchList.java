@@ -256,28 +256,28 @@ public final class PatchList {
 
     /** The list's columns, in the 卫片执法 order: where, how large, when, what, how sure; codes last. */
     static final List<ListColumn<Row>> COLUMNS = List.of(
-            ListColumn.text("图斑编号 patch_no", 17, Row::patchNo),
-            ListColumn.text("县(区) county", 14, Row::county),
-            ListColumn.text("乡镇 township", 14, Row::township),
-            ListColumn.text("村 village", 12, Row::village),
-            ListColumn.number("监测面积(亩) monitored_area_mu", 2, 11, Row::areaMu),
-            ListColumn.number("其中耕地面积(亩) farmland_area_mu", 2, 11, Row::farmlandAreaMu),
-            ListColumn.text("前时相 before_date", 11, Row::beforeDate),
-            ListColumn.text("后时相 after_date", 11, Row::afterDate),
-            ListColumn.text("变化 from_to_zh", 16, r -> fromToChinese(r.fromClass(), r.toClass())),
-            ListColumn.text("change from_to_en", 24, r -> fromToEnglish(r.fromClass(), r.toClass())),
-            ListColumn.text("变化类型 change_type", 14, r -> changeTypeText(r.changeType())),
-            ListColumn.text("地类 land_class", 14, r -> LandClasses.named(r.landClass())),
-            ListColumn.text("置信度 confidence", 26, r -> confidencePhrase(r.confidence())),
+            ListColumn.text("图斑编号 patch_no", 16, Row::patchNo),
+            ListColumn.text("县(区) county", 10, Row::county),
+            ListColumn.text("乡镇 township", 10, Row::township),
+            ListColumn.text("村 village", 8, Row::village),
+            ListColumn.number("监测面积(亩) monitored_area_mu", 2, 9, Row::areaMu),
+            ListColumn.number("其中耕地面积(亩) farmland_area_mu", 2, 9, Row::farmlandAreaMu),
+            ListColumn.text("前时相 before_date", 10, Row::beforeDate),
+            ListColumn.text("后时相 after_date", 10, Row::afterDate),
+            ListColumn.text("变化 from_to_zh", 11, r -> fromToChinese(r.fromClass(), r.toClass())),
+            ListColumn.text("change from_to_en", 15, r -> fromToEnglish(r.fromClass(), r.toClass())),
+            ListColumn.text("变化类型 change_type", 10, r -> changeTypeText(r.changeType())),
+            ListColumn.text("地类 land_class", 10, r -> LandClasses.named(r.landClass())),
+            ListColumn.text("置信度 confidence", 16, r -> confidencePhrase(r.confidence())),
             ListColumn.number("中心点X(东) centre_x_east", 2, 13, Row::centreX),
             ListColumn.number("中心点Y(北) centre_y_north", 2, 13, Row::centreY),
-            ListColumn.text("坐标系 centre_crs", 16, r -> r.centreCrs().isEmpty() ? ""
+            ListColumn.text("坐标系 centre_crs", 10, r -> r.centreCrs().isEmpty() ? ""
                     : "CGCS2000 3° " + r.centreCrs()),
-            ListColumn.number("经度 lon", 6, 12, Row::lon),
-            ListColumn.number("纬度 lat", 6, 12, Row::lat),
-            ListColumn.text("关联地块 parcel_ids", 20, r -> String.join(";", r.parcelIds())),
+            ListColumn.number("经度 lon", 6, 11, Row::lon),
+            ListColumn.number("纬度 lat", 6, 10, Row::lat),
+            ListColumn.text("关联地块 parcel_ids", 14, r -> String.join(";", r.parcelIds())),
             ListColumn.text("行政区划代码 admin_code", 14, Row::adminCode),
-            ListColumn.text("图斑标识 patch_id", 20, Row::patchId));
+            ListColumn.text("图斑标识 patch_id", 19, Row::patchId));
 
     /**
      * Empty columns after {@link #COLUMNS} for the inspectors; {@code import-verdicts} reads the first three (by their

@@ -108,7 +108,8 @@ final class ReportAssets {
             .table-wrap { overflow: auto; max-height: 66vh; border: 1px solid #d4d9dd; }
             #parcels { font-size: 13px; min-width: 100%; }
             #parcels thead th { position: sticky; top: 0; z-index: 2; background: #e4eaee; cursor: pointer;
-                                user-select: none; font-size: 12px; min-width: 4em; }
+                                user-select: none; font-size: 12px; min-width: 4em; overflow-wrap: anywhere; }
+            #parcels td { font-size: 12.5px; }
             #parcels th[aria-sort="ascending"]::after { content: " ▲"; }
             #parcels th[aria-sort="descending"]::after { content: " ▼"; }
             #parcels tbody tr { cursor: pointer; }
