@@ -154,13 +154,29 @@ final class DossierPage {
                 y -= 12.5f;
             }
             y -= 6;
-            patchLines = patchLines(p, onParcel, w - 2 * MARGIN);
             text.show(cs, 9, MARGIN, y, "图斑 patches (" + (p.patchIds() == null ? 0 : p.patchIds().size()) + ")  编号 number · 标识 id · 亩 mu · 变化 change · 置信度 confidence");
             y -= 12;
+            float width = w - 2 * MARGIN;
+            patchLines = patchLines(p, onParcel, width, 8, false);
             int shown = 0;
-            while (shown < patchLines.size() && y > PATCH_FLOOR) {
-                text.show(cs, 8, MARGIN, y, patchLines.get(shown++));
-                y -= 10.5f;
+            if (patchLines.size() * 10.5f <= y - PATCH_FLOOR + 10.5f) {
+                while (shown < patchLines.size()) {
+                    text.show(cs, 8, MARGIN, y, patchLines.get(shown++));
+                    y -= 10.5f;
+                }
+            } else {
+                // Many patches: shorter entries in two columns, so that a parcel still takes one page.
+                float column = (width - 12) / 2;
+                patchLines = patchLines(p, onParcel, column, 7, true);
+                int perColumn = Math.max(1, (int) ((y - PATCH_FLOOR) / 9) + 1);
+                for (int c = 0; c < 2; c++) {
+                    float cy = y;
+                    for (int k = 0; k < perColumn && shown < patchLines.size(); k++) {
+                        text.show(cs, 7, MARGIN + c * (column + 12), cy, patchLines.get(shown++));
+                        cy -= 9;
+                    }
+                }
+                y -= perColumn * 9;
             }
             if (shown < patchLines.size()) {
                 text.show(cs, 8, MARGIN, y, "续见下页 continued on the next page (" + (patchLines.size() - shown) + ")");
@@ -174,21 +190,29 @@ final class DossierPage {
         }
     }
 
-    /** One line per patch, every id in full (wrapped onto a second line if need be). */
-    private List<String> patchLines(FlaggedParcel p, List<ChangePatch> onParcel, float width) throws IOException {
+    /**
+     * One entry per patch, every id in full (wrapped onto a second line if need be); a {@code compact} entry leaves out
+     * the English and the confidence's explanation.
+     */
+    private List<String> patchLines(FlaggedParcel p, List<ChangePatch> onParcel, float width, float size,
+                                    boolean compact) throws IOException {
         Map<String, ChangePatch> byId = new java.util.HashMap<>();
         onParcel.forEach(c -> byId.put(c.patchId(), c));
         List<String> lines = new ArrayList<>();
         for (String id : p.patchIds() == null ? List.<String>of() : p.patchIds()) {
             ChangePatch c = byId.get(id);
             String line = patches.numbers().getOrDefault(id, "—") + "  " + id;
-            if (c != null) {
+            if (c != null && compact) {
+                line += String.format(java.util.Locale.ROOT, " %.2f亩 ", c.areaM2() / FlaggedParcel.M2_PER_MU)
+                        + PatchList.fromToChinese(c.fromClass(), c.toClass()) + " "
+                        + PatchList.confidencePhrase(c.confidence()).substring(0, 6);
+            } else if (c != null) {
                 line += String.format(java.util.Locale.ROOT, "  %.2f 亩  ", c.areaM2() / FlaggedParcel.M2_PER_MU)
                         + PatchList.fromToChinese(c.fromClass(), c.toClass()) + " "
                         + PatchList.fromToEnglish(c.fromClass(), c.toClass()) + "  "
                         + PatchList.confidencePhrase(c.confidence());
             }
-            lines.addAll(text.wrap(line, 8, width));
+            lines.addAll(text.wrap(line, size, width));
         }
         return lines;
     }

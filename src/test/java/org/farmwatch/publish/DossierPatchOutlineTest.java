@@ -66,7 +66,8 @@ class DossierPatchOutlineTest {
 
         // The chips found by their colours (before green, after grey), then the yellow inside each.
         int[] beforeChip = box(page, 0, 0, 298, 842, (r, g, b) -> near(r, g, b, 40, 140, 40));
-        int[] afterChip = box(page, 298, 0, 595, 842, (r, g, b) -> near(r, g, b, 150, 150, 150));
+        // Beside the before chip: the locator's grey parcels lie lower on the page.
+        int[] afterChip = box(page, 298, beforeChip[1], 595, beforeChip[3], (r, g, b) -> near(r, g, b, 150, 150, 150));
         String where = " (page " + png + ", chips " + java.util.Arrays.toString(beforeChip) + " "
                 + java.util.Arrays.toString(afterChip) + ")";
         float side = beforeChip[2] - beforeChip[0];
