@@ -18,9 +18,10 @@ import org.farmwatch.flag.FlaggedParcel;
 import org.farmwatch.util.FarmwatchException;
 
 /**
- * Writes the lists of flagged parcels that county inspectors work from: {@code flagged_parcels.csv}
- * with every township, and {@code flagged_parcels.xlsx} with a summary sheet and one sheet per
- * township. Both list parcels by priority, highest first, then by parcel id.
+ * Writes the lists that county inspectors work from: {@code flagged_parcels.csv} with every township's parcels,
+ * {@code flagged_patches.csv} with the patch list ({@link PatchList}), and {@code flagged_parcels.xlsx} with a summary
+ * sheet, the patch list sheet and one sheet per township ({@link ListWorkbook}). Parcels are listed by priority,
+ * highest first, then by parcel id; patches by their patch number.
  *
  * <p>Conventions: areas in square metres and mu (亩), rounded as printed, and the same rounded
  * values are stored as numbers in the workbook; the changed share is a percentage; centroids are

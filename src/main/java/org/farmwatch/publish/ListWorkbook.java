@@ -83,6 +83,7 @@ final class ListWorkbook {
             String file = ids.isEmpty() ? null : dossierFiles.get(townshipOfParcel.get(ids.get(0)));
             if (file != null) {
                 ws.hyperlink(r + 1, col, new HyperLink(file, shortName(file)));
+                ws.style(r + 1, col).verticalAlignment("top").set();
             }
         }
     }
