@@ -24,12 +24,14 @@ import picocli.CommandLine.Spec;
 @Command(name = "import-verdicts", mixinStandardHelpOptions = true,
         description = {"Import inspectors' verdicts from a filled-in flagged_parcels.xlsx or .csv into the PostGIS one map, "
                 + "or into the onemap.gpkg of the run that wrote the list. "
-                + "Fill the verdict column with confirmed, false_alarm or approved (approved needs approval_number); "
+                + "Fill the verdict column with confirmed, false_alarm or approved (the drop-down's 属实 confirmed, 误报 "
+                + "false_alarm, 合法 approved; approved needs approval_number), on the parcel sheets or the patch list "
+                + "(图斑清单, flagged_patches.csv, whose verdict holds on each of its parcel_ids); "
                 + "rows left empty are skipped. Every row is checked first: nothing is imported when one is bad, and "
                 + "importing the same file again changes nothing.",
                 "A patch judged false_alarm or approved is not flagged again on its parcel by later runs with --onemap "
                 + "(or --verdicts GPKG), unless it grew beyond verdict.growthFactor times its judged area."},
-        footer = {"", "Exit codes: 0 done, 2 bad usage, 3 bad file or row (the message names the row), "
+        footer = {"", "Exit codes: 0 done, 2 bad usage, 3 bad file or row (the message names the row, in Chinese and English), "
                 + "4 PostGIS unavailable, 5 a publisher held the one map too long, 1 other."})
 final class ImportVerdictsCommand implements Callable<Integer> {
 
@@ -61,7 +63,7 @@ final class ImportVerdictsCommand implements Callable<Integer> {
         OneMapVerdicts.Summary s = gpkg ? GeoPackageVerdicts.importFile(Path.of(onemap), file.toString(), contents)
                 : new OneMapVerdicts(map).importFile(file.toString(), contents);
         String target = gpkg ? onemap : map.describe();
-        err.println("[farmwatch] import-verdicts: " + s.line() + " -> " + target);
+        err.println("[farmwatch] import-verdicts: " + s.lineZh() + " / " + s.line() + " -> " + target);
         err.flush();
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("file", file.toString());

@@ -27,7 +27,10 @@ import org.farmwatch.publish.GeoPackageVerdicts;
 import org.farmwatch.publish.PublishOutput;
 import org.farmwatch.publish.ImageChips;
 import org.farmwatch.publish.PdfDossier;
+import org.farmwatch.publish.AdminNames;
+import org.farmwatch.publish.CgcsLocator;
 import org.farmwatch.publish.InspectorLists;
+import org.farmwatch.publish.PatchList;
 import org.farmwatch.publish.OneMapGeoPackage;
 import org.farmwatch.publish.PatchEvidenceTable;
 import org.farmwatch.publish.OneMapVerdicts;
@@ -36,6 +39,7 @@ import org.farmwatch.publish.QgisProject;
 import org.farmwatch.publish.Quicklook;
 import org.farmwatch.publish.TrueColourCog;
 import org.farmwatch.publish.ReportPage;
+import org.farmwatch.publish.ReportSections;
 import org.farmwatch.spark.FarmwatchJob;
 import org.farmwatch.spark.SparkSessions;
 import org.farmwatch.util.FarmwatchException;
@@ -186,7 +190,10 @@ final class PipelineRun {
             fit.forEachRemaining(flagged::add);
             flagged.sort(java.util.Comparator.comparing(FlaggedParcel::priority).reversed()
                     .thenComparing(FlaggedParcel::parcelId));
-            long[] written = OneMapGeoPackage.write(stage.resolve("onemap.gpkg"), o.layout().crs(), patches,
+            // The patches that flagged parcels are kept on the way for the patch list and dossiers: as few as those.
+            List<ChangePatch> listedPatches = new ArrayList<>();
+            long[] written = OneMapGeoPackage.write(stage.resolve("onemap.gpkg"), o.layout().crs(),
+                    PatchList.keeping(patches, PatchList.flaggingPatchIds(flagged), listedPatches::add),
                     flagged.iterator());
             // What a change model judges each patch by, for 'farmwatch train-change' once inspectors return verdicts.
             PatchEvidenceTable.write(stage.resolve("onemap.gpkg"), o.patches().toLocalIterator());
@@ -235,7 +242,16 @@ final class PipelineRun {
                 t0 = System.nanoTime();
                 Path inspector = stage.resolve("inspector");
                 Files.createDirectories(inspector);
-                InspectorLists.write(flagged, inspector);
+                List<PatchList.Row> patchRows = PatchList.rows(listedPatches, flagged, AdminNames.load(r.conf()),
+                        new CgcsLocator(o.layout().crs()));
+                Map<String, String> dossierLinks = new LinkedHashMap<>();
+                if (wanted.contains(PublishOutput.DOSSIERS) && PdfDossier.cjkFont().isPresent()) {
+                    PdfDossier.fileNames(flagged).forEach((t, f) -> dossierLinks.put(t, PdfDossier.DIR + "/" + f));
+                }
+                InspectorLists.write(flagged, patchRows, dossierLinks, inspector);
+                if (!patchRows.isEmpty()) {
+                    outputs.add("inspector/" + PatchList.CSV_FILE);
+                }
                 Quicklook.Image ql = Quicklook.ofCog(stage.resolve(QgisProject.AFTER_TRUE_COLOUR), stage.resolve(".quicklook"), 1024);
                 OutputDir.deleteTree(stage.resolve(".quicklook"));
                 CoordinateTransformation toLonLat = CoordinateTransformation.CreateCoordinateTransformation(
@@ -248,7 +264,8 @@ final class PipelineRun {
                                 ReportPage.ReportSummary.countByChangeType(flagged)),
                         flagged, ReportPage.MapLayer.overPng(geoJson, ql.png(), ql.boundsLonLat()),
                         ImageChips.of(flagged, stage.resolve(QgisProject.BEFORE_TRUE_COLOUR),
-                                stage.resolve(QgisProject.AFTER_TRUE_COLOUR), stage.resolve(".quicklook"), 500, 96));
+                                stage.resolve(QgisProject.AFTER_TRUE_COLOUR), stage.resolve(".quicklook"), 500, 96),
+                        ReportSections.patchOutlines(flagged, listedPatches));
                 OutputDir.deleteTree(stage.resolve(".quicklook")); // the chips' scratch folder: not part of the output
                 published(seconds, "publish_reports", t0, "inspector lists and report.html");
                 outputs.addAll(List.of("inspector/flagged_parcels.csv", "inspector/flagged_parcels.xlsx", "report.html"));
@@ -258,7 +275,7 @@ final class PipelineRun {
                 // Field dossiers need a CJK font; without one the lists and report still serve, so warn only.
                 java.util.Optional<Path> font = PdfDossier.cjkFont();
                 if (font.isPresent()) {
-                    List<Path> dossiers = PdfDossier.write(flagged, stage.resolve(QgisProject.BEFORE_TRUE_COLOUR),
+                    List<Path> dossiers = PdfDossier.write(flagged, listedPatches, stage.resolve(QgisProject.BEFORE_TRUE_COLOUR),
                             stage.resolve(QgisProject.AFTER_TRUE_COLOUR), stage.resolve("inspector").resolve(PdfDossier.DIR),
                             font.get(), runId);
                     dossierFiles = dossiers.size();

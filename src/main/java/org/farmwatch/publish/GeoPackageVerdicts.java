@@ -58,11 +58,14 @@ public final class GeoPackageVerdicts {
             List<VerdictFile.Verdict> verdicts = contents.verdicts();
             for (VerdictFile.Verdict v : verdicts) {
                 Set<String> patches = flagged.get(v.parcelId());
-                String what = patches == null ? "parcel " + v.parcelId() + " is not among the flagged parcels of " + gpkg
-                        : !patches.contains(v.patchId()) ? "patch " + v.patchId() + " was never flagged on parcel "
-                        + v.parcelId() + " in " + gpkg : null;
+                String what = patches == null ? "地块 " + v.parcelId() + " 不在标记地块中 / parcel " + v.parcelId()
+                        + " is not among the flagged parcels of " + gpkg
+                        : !patches.contains(v.patchId()) ? "图斑 " + v.patchId() + " 从未在地块 " + v.parcelId()
+                        + " 上标记 / patch " + v.patchId() + " was never flagged on parcel " + v.parcelId() + " in " + gpkg
+                        : null;
                 if (what != null) {
-                    throw FarmwatchException.input(file + " " + v.place() + ": " + what + "; nothing imported");
+                    throw FarmwatchException.input(file + " " + VerdictFile.placeZh(v.place()) + " " + v.place() + ": "
+                            + what + "; " + VerdictFile.NOTHING_IMPORTED);
                 }
             }
             Layer l = ds.GetLayerByName(VERDICTS);

@@ -1,26 +1,10 @@
 package org.farmwatch.publish;
 
-import java.io.BufferedOutputStream;
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.text.Collator;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,19 +12,16 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.dhatim.fastexcel.Workbook;
-import org.dhatim.fastexcel.Worksheet;
 import org.farmwatch.flag.ChangeType;
 import org.farmwatch.flag.FlaggedParcel;
 import org.farmwatch.util.FarmwatchException;
 
 /**
- * Writes the lists of flagged parcels that county inspectors work from: {@code flagged_parcels.csv}
- * with every township, and {@code flagged_parcels.xlsx} with a summary sheet and one sheet per
- * township. Both list parcels by priority, highest first, then by parcel id.
+ * Writes the lists that county inspectors work from: {@code flagged_parcels.csv} with every township's parcels,
+ * {@code flagged_patches.csv} with the patch list ({@link PatchList}), and {@code flagged_parcels.xlsx} with a summary
+ * sheet, the patch list sheet and one sheet per township ({@link ListWorkbook}). Parcels are listed by priority,
+ * highest first, then by parcel id; patches by their patch number.
  *
  * <p>Conventions: areas in square metres and mu (亩), rounded as printed, and the same rounded
  * values are stored as numbers in the workbook; the changed share is a percentage; centroids are
@@ -57,60 +38,27 @@ public final class InspectorLists {
     /** Excel's limit on sheet name length, in UTF-16 units. */
     private static final int MAX_SHEET_NAME = 31;
 
-    /**
-     * One column of the list: a bilingual header, and the cell of a parcel as text or as a number.
-     * {@code decimals} is -1 for text, otherwise the number of decimals it is rounded to.
-     */
-    record Column(String header, int decimals, double widthChars, Function<FlaggedParcel, Object> read) {
-
-        boolean numeric() {
-            return decimals >= 0;
-        }
-
-        /** The parcel's cell: a String (never null), or a BigDecimal rounded as printed, or null when not finite. */
-        Object cell(FlaggedParcel p) {
-            Object v = read.apply(p);
-            if (!numeric()) {
-                return v == null ? "" : v.toString();
-            }
-            double d = ((Number) v).doubleValue();
-            // BigDecimal.valueOf rounds the shortest decimal form, so 0.125 prints as 0.13 as people expect.
-            return Double.isFinite(d) ? BigDecimal.valueOf(d).setScale(decimals, RoundingMode.HALF_UP) : null;
-        }
-
-        /** Excel number format matching the rounding. */
-        String excelFormat() {
-            return decimals == 0 ? "0" : "0." + "0".repeat(decimals);
-        }
-
-        static Column text(String header, double width, Function<FlaggedParcel, Object> read) {
-            return new Column(header, -1, width, read);
-        }
-
-        static Column number(String header, int decimals, double width, Function<FlaggedParcel, Object> read) {
-            return new Column(header, decimals, width, read);
-        }
-    }
-
     /** The list's columns, shared with the HTML report's table. */
-    static final List<Column> COLUMNS = List.of(
-            Column.text("地块编号 parcel_id", 18, FlaggedParcel::parcelId),
-            Column.text("乡镇 township", 14, FlaggedParcel::township),
-            Column.text("行政区划代码 admin_code", 14, FlaggedParcel::adminCode),
-            Column.text("地类 land_class", 12, FlaggedParcel::landClass),
-            Column.text("变化类型 change_type_zh", 10, p -> p.changeType() == null ? null : p.changeType().chinese),
-            Column.text("变化类型代码 change_type", 16, p -> p.changeType() == null ? null : p.changeType().code),
-            Column.number("变化面积(平方米) changed_area_m2", 1, 14, FlaggedParcel::changedAreaM2),
-            Column.number("变化面积(亩) changed_area_mu", 2, 12, FlaggedParcel::changedAreaMu),
-            Column.number("变化占比(%) changed_share_pct", 1, 12, p -> 100.0 * p.changedShare()),
-            Column.number("图斑数 patch_count", 0, 8, FlaggedParcel::patchCount),
-            Column.text("前时相日期 before_date", 12, FlaggedParcel::beforeDate),
-            Column.text("后时相日期 after_date", 12, FlaggedParcel::afterDate),
-            Column.number("中心点经度(CGCS2000) centroid_lon", 6, 13, FlaggedParcel::centroidLon),
-            Column.number("中心点纬度(CGCS2000) centroid_lat", 6, 13, FlaggedParcel::centroidLat),
-            Column.number("优先级 priority", 2, 9, FlaggedParcel::priority),
-            Column.text("判定规则 rule", 18, FlaggedParcel::rule),
-            Column.text("图斑编号 patch_ids", 24, InspectorLists::joinedPatchIds));
+    static final List<ListColumn<FlaggedParcel>> COLUMNS = List.of(
+            ListColumn.<FlaggedParcel>text("地块编号 parcel_id", 18, FlaggedParcel::parcelId),
+            ListColumn.<FlaggedParcel>text("乡镇 township", 14, FlaggedParcel::township),
+            ListColumn.<FlaggedParcel>text("行政区划代码 admin_code", 14, FlaggedParcel::adminCode),
+            ListColumn.<FlaggedParcel>text("地类 land_class", 14, p -> LandClasses.named(p.landClass())),
+            ListColumn.<FlaggedParcel>text("变化类型 change_type_zh", 10, p -> p.changeType() == null ? null : p.changeType().chinese),
+            ListColumn.<FlaggedParcel>text("变化类型代码 change_type", 16, p -> p.changeType() == null ? null : p.changeType().code),
+            ListColumn.<FlaggedParcel>text("变化 from_to", 30, InspectorLists::fromTo),
+            ListColumn.<FlaggedParcel>number("变化面积(平方米) changed_area_m2", 1, 14, FlaggedParcel::changedAreaM2),
+            ListColumn.<FlaggedParcel>number("变化面积(亩) changed_area_mu", 2, 12, FlaggedParcel::changedAreaMu),
+            ListColumn.<FlaggedParcel>number("变化占比(%) changed_share_pct", 1, 12, p -> 100.0 * p.changedShare()),
+            ListColumn.<FlaggedParcel>number("图斑数 patch_count", 0, 8, FlaggedParcel::patchCount),
+            ListColumn.<FlaggedParcel>text("前时相日期 before_date", 12, FlaggedParcel::beforeDate),
+            ListColumn.<FlaggedParcel>text("后时相日期 after_date", 12, FlaggedParcel::afterDate),
+            ListColumn.<FlaggedParcel>number("中心点经度(CGCS2000) centroid_lon", 6, 13, FlaggedParcel::centroidLon),
+            ListColumn.<FlaggedParcel>number("中心点纬度(CGCS2000) centroid_lat", 6, 13, FlaggedParcel::centroidLat),
+            // Confidence-weighted changed mu times (0.5 + share), cropland x1.2 (ParcelFlagger): a rank, not a measure.
+            ListColumn.<FlaggedParcel>number("优先级(越大越先查) priority", 2, 10, FlaggedParcel::priority),
+            ListColumn.<FlaggedParcel>text("判定规则 rule", 18, FlaggedParcel::rule),
+            ListColumn.<FlaggedParcel>text("图斑标识 patch_ids", 24, InspectorLists::joinedPatchIds));
 
     /**
      * Empty columns after {@link #COLUMNS} in the CSV and the township sheets, for the inspectors to fill in and
@@ -127,229 +75,79 @@ public final class InspectorLists {
 
     private InspectorLists() {}
 
+    /** As {@link #write(List, List, Map, Path)} without a patch list or dossier links. */
+    public static void write(List<FlaggedParcel> parcels, Path dir) {
+        write(parcels, List.of(), Map.of(), dir);
+    }
+
     /**
-     * Writes {@code dir/flagged_parcels.csv} and {@code dir/flagged_parcels.xlsx}, creating
-     * {@code dir} if needed and replacing earlier lists. Both files are written in full to temporary
-     * files in {@code dir} before either is moved into place.
+     * Writes {@code dir/flagged_parcels.csv}, {@code dir/flagged_patches.csv} (when there are patch rows) and
+     * {@code dir/flagged_parcels.xlsx}, creating {@code dir} if needed and replacing earlier lists. All files are
+     * written in full to temporary files in {@code dir} before any is moved into place.
      *
+     * @param patches      the patch list's rows ({@link PatchList#rows}), in their order
+     * @param dossierFiles each township's dossier, relative to {@code dir} ("dossiers/dossier_x.pdf"), for links;
+     *                     empty when no dossiers are written
      * @throws FarmwatchException if a file cannot be written
      */
-    public static void write(List<FlaggedParcel> parcels, Path dir) {
+    public static void write(List<FlaggedParcel> parcels, List<PatchList.Row> patches, Map<String, String> dossierFiles,
+                             Path dir) {
         Objects.requireNonNull(parcels, "parcels");
+        Objects.requireNonNull(patches, "patches");
+        Objects.requireNonNull(dossierFiles, "dossierFiles");
         Objects.requireNonNull(dir, "dir");
         List<FlaggedParcel> sorted = new ArrayList<>(parcels);
         sorted.sort(PRIORITY_ORDER);
-        Path csv = dir.resolve(CSV_FILE);
-        Path xlsx = dir.resolve(XLSX_FILE);
-        Path csvTmp = writeTemp(csv, out -> writeCsv(sorted, out));
-        Path xlsxTmp;
+        Map<Path, ListFiles.Body> bodies = new LinkedHashMap<>();
+        bodies.put(dir.resolve(CSV_FILE), out -> ListFiles.writeCsv(COLUMNS, VERDICT_HEADERS, sorted, out));
+        if (!patches.isEmpty()) {
+            bodies.put(dir.resolve(PatchList.CSV_FILE),
+                    out -> ListFiles.writeCsv(PatchList.COLUMNS, PatchList.VERDICT_HEADERS, patches, out));
+        }
+        bodies.put(dir.resolve(XLSX_FILE), out -> ListWorkbook.write(sorted, patches, dossierFiles, out));
+        Map<Path, Path> temps = new LinkedHashMap<>();
         try {
-            xlsxTmp = writeTemp(xlsx, out -> writeXlsx(sorted, out));
+            bodies.forEach((target, body) -> temps.put(target, ListFiles.writeTemp(target, body)));
         } catch (RuntimeException e) {
-            deleteQuietly(csvTmp);
+            temps.values().forEach(ListFiles::deleteQuietly);
             throw e;
         }
-        moveIntoPlace(csvTmp, csv);
-        moveIntoPlace(xlsxTmp, xlsx);
-    }
-
-    // ---- CSV ----
-
-    private static void writeCsv(List<FlaggedParcel> sorted, OutputStream out) throws IOException {
-        Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
-        // The byte-order mark is what makes Excel on Chinese Windows read the file as UTF-8, not GBK.
-        w.write('\uFEFF');
-        List<String> header = new ArrayList<>(COLUMNS.stream().map(Column::header).toList());
-        header.addAll(VERDICT_HEADERS);
-        writeCsvRow(w, header);
-        List<String> row = new ArrayList<>(header.size());
-        for (FlaggedParcel p : sorted) {
-            row.clear();
-            for (Column c : COLUMNS) {
-                row.add(printed(c.cell(p)));
-            }
-            VERDICT_HEADERS.forEach(h -> row.add(""));
-            writeCsvRow(w, row);
-        }
-        w.flush();
-    }
-
-    private static void writeCsvRow(Writer w, List<String> fields) throws IOException {
-        for (int i = 0; i < fields.size(); i++) {
-            if (i > 0) {
-                w.write(',');
-            }
-            w.write(csvField(fields.get(i)));
-        }
-        w.write("\r\n");
-    }
-
-    /** RFC 4180: quote a field holding a comma, quote, CR or LF, and double its quotes. */
-    static String csvField(String s) {
-        boolean quote = s.indexOf(',') >= 0 || s.indexOf('"') >= 0 || s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0;
-        return quote ? '"' + s.replace("\"", "\"\"") + '"' : s;
+        temps.forEach((target, tmp) -> ListFiles.moveIntoPlace(tmp, target));
     }
 
     /** A cell as the lists print it: numbers plainly, text neutralised against formula injection. */
     static String printed(Object cell) {
-        if (cell == null) {
+        return ListFiles.printed(cell);
+    }
+
+    /** Writes {@code target} through a temporary sibling and a rename, so readers never see half a file. */
+    static void writeAtomically(Path target, ListFiles.Body body) {
+        ListFiles.writeAtomically(target, body);
+    }
+
+    /** "耕地 → 建设用地 cropland → built-up and transport" from a parcel's class keys ("cropland,orchard"). */
+    static String fromTo(FlaggedParcel p) {
+        if ((p.fromClasses() == null || p.fromClasses().isBlank()) && (p.toClasses() == null || p.toClasses().isBlank())) {
             return "";
         }
-        return cell instanceof BigDecimal d ? d.toPlainString() : neutralised((String) cell);
+        return names(p.fromClasses(), true) + " → " + names(p.toClasses(), true) + "  "
+                + names(p.fromClasses(), false) + " → " + names(p.toClasses(), false);
     }
 
-    /**
-     * Text that a spreadsheet would evaluate as a formula, prefixed with {@code '} so that it stays
-     * text (OWASP's advice for CSV injection). Only text is touched; numbers never reach here.
-     */
-    static String neutralised(String s) {
-        // A CR or LF would split the row, a bidi override reorder what the inspector reads: see Text.listSafe.
-        s = org.farmwatch.util.Text.listSafe(s);
-        if (!s.isEmpty() && "=+-@\t\r".indexOf(s.charAt(0)) >= 0) {
-            return "'" + s;
+    private static String names(String keys, boolean chinese) {
+        if (keys == null || keys.isBlank()) {
+            return "?";
         }
-        return s;
-    }
-
-    // ---- XLSX ----
-
-    private static void writeXlsx(List<FlaggedParcel> sorted, OutputStream out) throws IOException {
-        Map<String, List<FlaggedParcel>> byTownship = byTownship(sorted);
-        Set<String> taken = new HashSet<>();
-        taken.add(SUMMARY_SHEET.toLowerCase(Locale.ROOT));
-        Map<String, String> sheetOf = new LinkedHashMap<>();
-        for (String township : byTownship.keySet()) {
-            sheetOf.put(township, sheetName(township, taken));
-        }
-
-        Workbook wb = new Workbook(out, "farmwatch", "0.1");
-        wb.properties().setTitle("耕地变化核查清单 Flagged farmland parcels");
-        Worksheet summary = wb.newWorksheet(SUMMARY_SHEET);
-        writeSummarySheet(summary, byTownship, sheetOf);
-        summary.finish();
-        for (Map.Entry<String, List<FlaggedParcel>> e : byTownship.entrySet()) {
-            Worksheet ws = wb.newWorksheet(sheetOf.get(e.getKey()));
-            writeParcelSheet(ws, e.getValue());
-            ws.finish();
-        }
-        wb.finish();
-    }
-
-    private static void writeParcelSheet(Worksheet ws, List<FlaggedParcel> parcels) {
-        int cols = COLUMNS.size();
-        for (int c = 0; c < cols; c++) {
-            Column col = COLUMNS.get(c);
-            ws.value(0, c, col.header());
-            ws.width(c, col.widthChars());
-        }
-        for (int v = 0; v < VERDICT_HEADERS.size(); v++) {
-            ws.value(0, cols + v, VERDICT_HEADERS.get(v));
-            ws.width(cols + v, v == 0 ? 22 : 16);
-        }
-        for (int r = 0; r < parcels.size(); r++) {
-            FlaggedParcel p = parcels.get(r);
-            for (int c = 0; c < cols; c++) {
-                Object cell = COLUMNS.get(c).cell(p);
-                if (cell instanceof BigDecimal d) {
-                    ws.value(r + 1, c, d);
-                } else if (cell instanceof String s && !s.isEmpty()) {
-                    ws.value(r + 1, c, cellText(xmlSafe(neutralised(s))));
-                }
+        List<String> out = new ArrayList<>();
+        for (String k : keys.split(",")) {
+            try {
+                org.farmwatch.classify.LandCover c = org.farmwatch.classify.LandCover.ofKey(k);
+                out.add(chinese ? c.chinese : c.english);
+            } catch (IllegalArgumentException e) {
+                out.add(k.strip()); // a class this build does not know: shown as stored
             }
         }
-        int last = parcels.size();
-        if (last > 0) {
-            for (int c = 0; c < cols; c++) {
-                Column col = COLUMNS.get(c);
-                if (col.numeric()) {
-                    ws.range(1, c, last, c).style().format(col.excelFormat()).set();
-                }
-            }
-        }
-        styleHeader(ws, cols + VERDICT_HEADERS.size());
-        ws.freezePane(0, 1);
-        ws.setAutoFilter(0, 0, last, cols + VERDICT_HEADERS.size() - 1);
-    }
-
-    private static void writeSummarySheet(Worksheet ws, Map<String, List<FlaggedParcel>> byTownship,
-            Map<String, String> sheetOf) {
-        List<ChangeType> types = ChangeType.FLAGGING;
-        List<String> header = new ArrayList<>(List.of("乡镇 township", "工作表 sheet"));
-        for (ChangeType t : types) {
-            header.add(t.chinese + " " + t.code);
-        }
-        header.add("合计 total");
-        header.add("变化面积(亩) changed_area_mu");
-        for (int c = 0; c < header.size(); c++) {
-            ws.value(0, c, header.get(c));
-            ws.width(c, c == 1 ? 20 : 14);
-        }
-        ws.width(0, 20);
-        Map<ChangeType, Integer> totals = new EnumMap<>(ChangeType.class);
-        double totalMu = 0;
-        int r = 1;
-        for (Map.Entry<String, List<FlaggedParcel>> e : byTownship.entrySet()) {
-            ws.value(r, 0, cellText(xmlSafe(neutralised(e.getKey()))));
-            ws.value(r, 1, xmlSafe(neutralised(sheetOf.get(e.getKey()))));
-            Map<ChangeType, Integer> counts = countByType(e.getValue());
-            int c = 2;
-            for (ChangeType t : types) {
-                int n = counts.getOrDefault(t, 0);
-                ws.value(r, c++, n);
-                totals.merge(t, n, Integer::sum);
-            }
-            ws.value(r, c++, e.getValue().size());
-            double mu = sumMu(e.getValue());
-            totalMu += mu;
-            ws.value(r, c, roundedMu(mu));
-            ws.style(r, c).format("0.00").set();
-            r++;
-        }
-        ws.value(r, 0, "合计 total");
-        int c = 2;
-        int all = 0;
-        for (ChangeType t : types) {
-            int n = totals.getOrDefault(t, 0);
-            all += n;
-            ws.value(r, c++, n);
-        }
-        ws.value(r, c++, all);
-        ws.value(r, c, roundedMu(totalMu));
-        ws.style(r, c).format("0.00").set();
-        ws.range(r, 0, r, c).style().bold().set();
-        styleHeader(ws, header.size());
-        ws.freezePane(0, 1);
-    }
-
-    private static void styleHeader(Worksheet ws, int cols) {
-        ws.range(0, 0, 0, cols - 1).style().bold().fillColor("DDEBF7").wrapText(true).verticalAlignment("top").set();
-    }
-
-    private static BigDecimal roundedMu(double mu) {
-        return Double.isFinite(mu) ? BigDecimal.valueOf(mu).setScale(2, RoundingMode.HALF_UP) : BigDecimal.ZERO;
-    }
-
-    /** A text cell within Excel's limit of 32,767 characters (a longer one makes Excel repair the workbook). */
-    static String cellText(String s) {
-        return org.farmwatch.util.Text.bounded(s, org.farmwatch.util.Text.XLSX_CELL_MAX);
-    }
-
-    /**
-     * Drops the control characters that XML 1.0 cannot carry (all below U+0020 but tab, LF and CR),
-     * which would otherwise make Excel refuse the whole workbook.
-     */
-    static String xmlSafe(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            if ((ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') || ch == 0xFFFE || ch == 0xFFFF) {
-                StringBuilder b = new StringBuilder(s.length());
-                s.codePoints().filter(cp -> cp >= 0x20 || cp == '\t' || cp == '\n' || cp == '\r')
-                        .filter(cp -> cp != 0xFFFE && cp != 0xFFFF)
-                        .forEach(b::appendCodePoint);
-                return b.toString();
-            }
-        }
-        return s;
+        return String.join(chinese ? "、" : ", ", out);
     }
 
     /**
@@ -431,73 +229,4 @@ public final class InspectorLists {
         return p.patchIds().stream().map(id -> Objects.toString(id, "")).collect(Collectors.joining(";"));
     }
 
-    // ---- atomic writing, shared with the report ----
-
-    /** Writes the body of a file. */
-    @FunctionalInterface
-    interface Body {
-        void writeTo(OutputStream out) throws IOException;
-    }
-
-    /** Writes {@code target} through a temporary sibling and a rename, so readers never see half a file. */
-    static void writeAtomically(Path target, Body body) {
-        moveIntoPlace(writeTemp(target, body), target);
-    }
-
-    /**
-     * Writes the body to a new temporary file beside {@code target}, synced to disk, and returns it.
-     * The file is created with the default permissions rather than by {@code Files.createTempFile},
-     * whose owner-only mode would carry over to the published file.
-     */
-    static Path writeTemp(Path target, Body body) {
-        Path dir = target.toAbsolutePath().getParent();
-        Path tmp = dir.resolve("." + target.getFileName() + "."
-                + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-        try {
-            Files.createDirectories(dir);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch)) {
-                    @Override
-                    public void close() throws IOException {
-                        // A body may close its stream; the channel must stay open to be synced.
-                        flush();
-                    }
-                };
-                body.writeTo(out);
-                out.flush(); // fastexcel's finish() neither flushes nor closes
-                ch.force(true);
-            }
-            return tmp;
-        } catch (IOException e) {
-            deleteQuietly(tmp);
-            throw new FarmwatchException(FarmwatchException.Kind.INTERNAL,
-                    "cannot write " + target + ": " + e.getMessage(), e);
-        } catch (RuntimeException | Error e) {
-            deleteQuietly(tmp);
-            throw e;
-        }
-    }
-
-    /** Renames {@code tmp} to {@code target}, atomically where the file system allows it. */
-    static void moveIntoPlace(Path tmp, Path target) {
-        try {
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            deleteQuietly(tmp);
-            throw new FarmwatchException(FarmwatchException.Kind.INTERNAL,
-                    "cannot move " + tmp + " to " + target + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // best effort: a stray hidden .tmp file is harmless and is named for its target
-        }
-    }
 }

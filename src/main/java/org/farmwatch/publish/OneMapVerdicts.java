@@ -33,6 +33,12 @@ public final class OneMapVerdicts {
                     + " new, " + updated + " changed, " + unchanged + " unchanged; " + parcelStatusChanged
                     + " parcel statuses changed";
         }
+
+        /** {@link #line()} in Chinese, for the inspectors' side of the command's message. */
+        public String lineZh() {
+            return rows + " 行（" + blankRows + " 行未填结论）：图斑结论 " + verdicts + " 条，新增 " + inserted + "，更改 "
+                    + updated + "，未变 " + unchanged + "；地块状态变更 " + parcelStatusChanged;
+        }
     }
 
     private final PostgisOneMap onemap;
@@ -107,11 +113,13 @@ public final class OneMapVerdicts {
         }
         String unknownParcel = "SELECT place, parcel_id, patch_id, count(*) OVER () FROM pg_temp.stage_verdicts v "
                 + "WHERE NOT EXISTS (SELECT 1 FROM " + s + ".flagged_parcels f WHERE f.parcel_id = v.parcel_id) ORDER BY n LIMIT 1";
-        refuse(c, unknownParcel, file, "parcel {parcel} is not among the flagged parcels of " + onemap.describe());
+        refuse(c, unknownParcel, file, "地块 {parcel} 不在标记地块中 / parcel {parcel} is not among the flagged parcels of "
+                + onemap.describe());
         String unknownPatch = "SELECT place, parcel_id, patch_id, count(*) OVER () FROM pg_temp.stage_verdicts v "
                 + "WHERE NOT EXISTS (SELECT 1 FROM " + s + ".flagged_parcel_history h "
                 + "WHERE h.parcel_id = v.parcel_id AND v.patch_id = ANY (h.patch_ids)) ORDER BY n LIMIT 1";
-        refuse(c, unknownPatch, file, "patch {patch} was never flagged on parcel {parcel} in " + onemap.describe());
+        refuse(c, unknownPatch, file, "图斑 {patch} 从未在地块 {parcel} 上标记 / patch {patch} was never flagged on parcel "
+                + "{parcel} in " + onemap.describe());
 
         int inserted = 0;
         int updated = 0;
@@ -149,9 +157,10 @@ public final class OneMapVerdicts {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
             if (rs.next()) {
                 long more = rs.getLong(4) - 1;
-                throw FarmwatchException.input(file + " " + rs.getString(1) + ": "
-                        + what.replace("{parcel}", rs.getString(2)).replace("{patch}", rs.getString(3))
-                        + (more > 0 ? " (and " + more + " more such verdicts)" : "") + "; nothing imported");
+                throw FarmwatchException.input(file + " " + VerdictFile.placeZh(rs.getString(1)) + " " + rs.getString(1)
+                        + ": " + what.replace("{parcel}", rs.getString(2)).replace("{patch}", rs.getString(3))
+                        + (more > 0 ? " (and " + more + " more such verdicts)（另有 " + more + " 条）" : "") + "; "
+                        + VerdictFile.NOTHING_IMPORTED);
             }
         }
     }

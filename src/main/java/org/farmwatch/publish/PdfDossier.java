@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,17 +19,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.apache.fontbox.ttf.CmapLookup;
 import org.apache.fontbox.ttf.TrueTypeCollection;
 import org.apache.fontbox.ttf.TrueTypeFont;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDDocumentInformation;
-import org.apache.pdfbox.pdmodel.PDPage;
-import org.apache.pdfbox.pdmodel.PDPageContentStream;
 import org.apache.pdfbox.pdmodel.common.PDRectangle;
 import org.apache.pdfbox.pdmodel.font.PDType0Font;
-import org.apache.pdfbox.pdmodel.graphics.image.JPEGFactory;
-import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
+import org.farmwatch.change.ChangePatch;
 import org.farmwatch.flag.FlaggedParcel;
 import org.farmwatch.util.FarmwatchException;
 import org.farmwatch.util.Gdal;
@@ -35,15 +33,13 @@ import org.gdal.gdal.Band;
 import org.gdal.gdal.Dataset;
 import org.gdal.gdal.gdal;
 import org.gdal.gdalconst.gdalconst;
-import org.locationtech.jts.geom.Coordinate;
 import org.locationtech.jts.geom.Envelope;
-import org.locationtech.jts.geom.Geometry;
-import org.locationtech.jts.geom.Polygon;
 
 /**
  * Writes the inspectors' field dossiers: one PDF per township ({@code dossier_<township>.pdf}), one A4
- * page per flagged parcel in priority order, with before and after image chips (the parcel outlined),
- * the parcel's attributes as in the inspector list, and a box to tick the verdict in the field.
+ * page per flagged parcel in priority order (laid out by {@link DossierPage}): before and after image chips with the
+ * change patches outlined and the parcel faint, a scale bar, north arrow and locator map, the parcel's attributes
+ * as in the inspector list, every patch's number and id in full, and a box to tick the verdict in the field.
  *
  * <p>Chinese text needs a CJK TrueType font; {@link #cjkFont()} finds one of Debian's
  * ({@code fonts-wqy-microhei}). Characters the font lacks print as {@code ?}, never as an error.
@@ -84,7 +80,19 @@ public final class PdfDossier {
      */
     public static List<Path> write(List<FlaggedParcel> parcels, Path beforeCog, Path afterCog, Path dir, Path font,
                                    String runId) {
+        return write(parcels, List.of(), beforeCog, afterCog, dir, font, runId);
+    }
+
+    /**
+     * As {@link #write(List, Path, Path, Path, Path, String)}, each page outlining the parcel's change patches (those
+     * of {@code patches} it names) on both chips, with their patch numbers as the patch list gives them.
+     */
+    public static List<Path> write(List<FlaggedParcel> parcels, Collection<ChangePatch> patches, Path beforeCog,
+                                   Path afterCog, Path dir, Path font, String runId) {
         Objects.requireNonNull(font, "font");
+        Map<String, ChangePatch> patchById = new HashMap<>();
+        patches.forEach(p -> patchById.putIfAbsent(p.patchId(), p));
+        Map<String, String> numbers = PatchList.numbers(patches, parcels);
         Gdal.init();
         List<FlaggedParcel> sorted = new ArrayList<>(parcels);
         sorted.sort(InspectorLists.PRIORITY_ORDER);
@@ -98,7 +106,8 @@ public final class PdfDossier {
             List<Future<?>> tasks = new ArrayList<>();
             for (Map.Entry<String, List<FlaggedParcel>> e : byTownship.entrySet()) {
                 tasks.add(pool.submit(() -> {
-                    writeTownship(e.getKey(), e.getValue(), beforeCog, afterCog, targets.get(e.getKey()), font, runId);
+                    writeTownship(e.getKey(), e.getValue(), new DossierPage.Patches(patchById, numbers), beforeCog,
+                            afterCog, targets.get(e.getKey()), font, runId);
                     return null;
                 }));
             }
@@ -120,8 +129,9 @@ public final class PdfDossier {
         return new ArrayList<>(targets.values());
     }
 
-    private static void writeTownship(String township, List<FlaggedParcel> list, Path beforeCog, Path afterCog,
-                                      Path target, Path font, String runId) throws IOException {
+    private static void writeTownship(String township, List<FlaggedParcel> list, DossierPage.Patches patches,
+                                      Path beforeCog, Path afterCog, Path target, Path font, String runId)
+            throws IOException {
         try (Chips chips = new Chips(beforeCog, afterCog); TrueTypeCollection ttc = new TrueTypeCollection(font.toFile())) {
             TrueTypeFont[] first = new TrueTypeFont[1];
             ttc.processAllFonts(f -> {
@@ -134,7 +144,8 @@ public final class PdfDossier {
             }
             InspectorLists.writeAtomically(target, out -> {
                 try (PDDocument doc = new PDDocument()) {
-                    Page page = new Page(doc, PDType0Font.load(doc, first[0], true), first[0].getUnicodeCmapLookup());
+                    DossierPage page = new DossierPage(doc, PDType0Font.load(doc, first[0], true),
+                            first[0].getUnicodeCmapLookup(), list, patches);
                     PDDocumentInformation info = doc.getDocumentInformation();
                     info.setTitle("farmwatch " + runId + " " + org.farmwatch.util.Text.shown(township, 200));
                     info.setCreator("farmwatch");
@@ -190,168 +201,6 @@ public final class PdfDossier {
         }
     }
 
-    /** Lays out one parcel's page. */
-    private static final class Page {
-        private final PDDocument doc;
-        private final PDType0Font font;
-        private final CmapLookup cmap;
-
-        Page(PDDocument doc, PDType0Font font, CmapLookup cmap) {
-            this.doc = doc;
-            this.font = font;
-            this.cmap = cmap;
-        }
-
-        void write(FlaggedParcel p, String township, int n, int of, String runId, Chips chips) throws IOException {
-            PDPage page = new PDPage(PAGE);
-            doc.addPage(page);
-            BufferedImage[] pair = chips.of(p);
-            try (PDPageContentStream cs = new PDPageContentStream(doc, page)) {
-                float w = PAGE.getWidth();
-                float y = PAGE.getHeight() - MARGIN;
-                text(cs, 9, MARGIN, y, fit("永久基本农田变化核查单 Farmland change dossier · " + township, 9,
-                        w - 2 * MARGIN - 60));
-                text(cs, 9, w - MARGIN - width(n + " / " + of, 9), y, n + " / " + of);
-                y -= 26;
-                String type = p.changeType() == null ? "" : p.changeType().chinese + " " + p.changeType().code;
-                text(cs, 16, MARGIN, y, fit(p.parcelId() + "  " + type, 16, w - 2 * MARGIN));
-                y -= 12;
-
-                float side = (w - 2 * MARGIN - 15) / 2;
-                float top = y - 8;
-                String[] captions = {"前时相 before " + Objects.toString(p.beforeDate(), ""),
-                        "后时相 after " + Objects.toString(p.afterDate(), "")};
-                for (int i = 0; i < 2; i++) {
-                    float x = MARGIN + i * (side + 15);
-                    if (pair[i] != null) {
-                        PDImageXObject img = JPEGFactory.createFromImage(doc, pair[i], 0.85f);
-                        cs.drawImage(img, x, top - side, side, side);
-                        outline(cs, p.geometry(), ImageChips.frame(p), x, top - side, side);
-                    } else {
-                        cs.addRect(x, top - side, side, side);
-                        cs.stroke();
-                        text(cs, 9, x + 8, top - side / 2, "无影像 no image");
-                    }
-                    text(cs, 9, x, top - side - 13, captions[i]);
-                }
-                y = top - side - 36;
-
-                for (InspectorLists.Column c : InspectorLists.COLUMNS) {
-                    text(cs, 9, MARGIN, y, fit(c.header(), 9, 210));
-                    text(cs, 10, MARGIN + 215, y, fit(InspectorLists.printed(c.cell(p)), 10, w - 2 * MARGIN - 215));
-                    y -= 15;
-                }
-
-                y -= 12;
-                text(cs, 11, MARGIN, y, "核查结论 Verdict");
-                y -= 20;
-                float x = MARGIN;
-                for (String v : new String[] {"属实 confirmed", "误报 false alarm", "合法批准 approved"}) {
-                    cs.addRect(x, y - 2, 10, 10);
-                    cs.stroke();
-                    text(cs, 10, x + 15, y, v);
-                    x += 150;
-                }
-                y -= 24;
-                text(cs, 10, MARGIN, y, "批准文号 approval number: ______________________    核查人 inspector: ______________");
-                y -= 20;
-                text(cs, 10, MARGIN, y, "日期 date: ____________    备注 notes: __________________________________________");
-                text(cs, 7, MARGIN, MARGIN - 16, fit("farmwatch run " + runId + " · 图斑 patches: "
-                        + String.join(";", p.patchIds() == null ? List.of() : p.patchIds()), 7, w - 2 * MARGIN));
-            }
-        }
-
-        /** The parcel's outline, in red, over a chip drawn at (x0, y0) with the given side. */
-        private static void outline(PDPageContentStream cs, Geometry g, Envelope frame, float x0, float y0, float side)
-                throws IOException {
-            if (g == null || g.isEmpty()) {
-                return;
-            }
-            cs.saveGraphicsState();
-            cs.addRect(x0, y0, side, side);
-            cs.clip();
-            cs.setStrokingColor(0.9f, 0.1f, 0.1f);
-            cs.setLineWidth(1.2f);
-            double sx = side / frame.getWidth();
-            double sy = side / frame.getHeight();
-            for (int i = 0; i < g.getNumGeometries(); i++) {
-                if (!(g.getGeometryN(i) instanceof Polygon poly)) {
-                    continue;
-                }
-                List<Coordinate[]> rings = new ArrayList<>();
-                rings.add(poly.getExteriorRing().getCoordinates());
-                for (int h = 0; h < poly.getNumInteriorRing(); h++) {
-                    rings.add(poly.getInteriorRingN(h).getCoordinates());
-                }
-                for (Coordinate[] ring : rings) {
-                    for (int k = 0; k < ring.length; k++) {
-                        float px = (float) (x0 + (ring[k].x - frame.getMinX()) * sx);
-                        float py = (float) (y0 + (ring[k].y - frame.getMinY()) * sy);
-                        if (k == 0) {
-                            cs.moveTo(px, py);
-                        } else {
-                            cs.lineTo(px, py);
-                        }
-                    }
-                    cs.closePath();
-                }
-            }
-            cs.stroke();
-            cs.restoreGraphicsState();
-        }
-
-        private void text(PDPageContentStream cs, float size, float x, float y, String s) throws IOException {
-            cs.beginText();
-            cs.setFont(font, size);
-            cs.newLineAtOffset(x, y);
-            cs.showText(printable(s));
-            cs.endText();
-        }
-
-        private float width(String s, float size) throws IOException {
-            return font.getStringWidth(printable(s)) / 1000 * size;
-        }
-
-        /** {@code s} cut with an ellipsis to fit {@code max} points: a binary search over its length, so linear in it. */
-        private String fit(String s, float size, float max) throws IOException {
-            String t = printable(s);
-            if (width(t, size) <= max) {
-                return t;
-            }
-            int lo = 0;
-            int hi = t.codePointCount(0, t.length());
-            while (lo < hi) {
-                int mid = (lo + hi + 1) >>> 1;
-                if (width(t.substring(0, t.offsetByCodePoints(0, mid)) + "…", size) <= max) {
-                    lo = mid;
-                } else {
-                    hi = mid - 1;
-                }
-            }
-            return t.substring(0, t.offsetByCodePoints(0, lo)) + "…";
-        }
-
-        /** Control characters become spaces and characters the font lacks become '?', so hand-typed text never fails a page. */
-        private String printable(String s) {
-            if (s == null) {
-                return "";
-            }
-            // No line of an A4 page holds more: a 100,000-character attribute costs no more than this.
-            s = org.farmwatch.util.Text.bounded(s, MAX_LINE_CHARS);
-            StringBuilder b = new StringBuilder(s.length());
-            s.codePoints().forEach(cp -> {
-                if (Character.isISOControl(cp) || Character.isWhitespace(cp)) {
-                    b.append(' ');
-                } else if (cmap.getGlyphId(cp) == 0) {
-                    b.append('?');
-                } else {
-                    b.appendCodePoint(cp);
-                }
-            });
-            return b.toString();
-        }
-    }
-
     /** Cuts before/after chips from the two true-colour COGs; GDAL picks the overview level that fits. */
     static final class Chips implements AutoCloseable {
         private final Dataset[] sources = new Dataset[2];
@@ -366,8 +215,7 @@ public final class PdfDossier {
         }
 
         /** Before and after chips; an entry is null where the frame misses the image. */
-        BufferedImage[] of(FlaggedParcel p) {
-            Envelope f = ImageChips.frame(p);
+        BufferedImage[] of(Envelope f) {
             return new BufferedImage[] {read(sources[0], f), read(sources[1], f)};
         }
 

@@ -45,13 +45,16 @@ public final class VerdictFile {
     private static final Map<String, String> SPELLINGS = new LinkedHashMap<>();
 
     static {
-        for (String s : List.of("confirmed", "confirm", "true", "属实", "确认", "确认属实", "违法", "1")) {
+        // The drop-down's choices ("属实 confirmed", ListFiles.VERDICT_CHOICES) read as "属实_confirmed".
+        for (String s : List.of("confirmed", "confirm", "true", "属实", "确认", "确认属实", "违法", "1", "属实_confirmed")) {
             SPELLINGS.put(s, "confirmed");
         }
-        for (String s : List.of("false_alarm", "false", "falsealarm", "误报", "不属实", "伪变化", "2")) {
+        for (String s : List.of("false_alarm", "false", "falsealarm", "误报", "不属实", "伪变化", "2",
+                "误报_false_alarm")) {
             SPELLINGS.put(s, "false_alarm");
         }
-        for (String s : List.of("approved", "legally_approved", "legal", "合法", "已批准", "合法批准", "批准", "3")) {
+        for (String s : List.of("approved", "legally_approved", "legal", "合法", "已批准", "合法批准", "批准", "3",
+                "合法_approved")) {
             SPELLINGS.put(s, "approved");
         }
     }
@@ -67,7 +70,7 @@ public final class VerdictFile {
      */
     public static Contents read(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw FarmwatchException.input("verdict file not found: " + file);
+            throw FarmwatchException.input("找不到核查结论文件 verdict file not found: " + file);
         }
         List<Table> tables = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".xlsx")
                 ? xlsx(file) : List.of(csv(file));
@@ -78,20 +81,22 @@ public final class VerdictFile {
         boolean any = false;
         for (Table t : tables) {
             Map<String, Integer> col = columns(t.header());
-            if (!col.containsKey("parcel_id")) {
+            boolean patchForm = !col.containsKey("parcel_id") && col.containsKey("parcel_ids");
+            if (!col.containsKey("parcel_id") && !patchForm) {
                 continue; // the summary sheet
             }
             any = true;
             for (String need : List.of("patch_id", "verdict")) {
                 if (!col.containsKey(need)) {
-                    throw FarmwatchException.input(file + ": " + t.name() + "has no " + need
-                            + (need.equals("patch_id") ? "s" : "") + " column (header: " + String.join(", ", t.header()) + ")");
+                    String en = need + (need.equals("patch_id") && !patchForm ? "s" : "");
+                    throw FarmwatchException.input(file + ": " + placeZh(t.name()) + "缺少 " + en + " 列 / " + t.name()
+                            + "has no " + en + " column (header: " + String.join(", ", t.header()) + ")");
                 }
             }
             for (int r = 0; r < t.rows().size(); r++) {
                 List<String> row = t.rows().get(r);
                 String place = t.name() + "row " + (r + 2);
-                String parcel = cell(row, col.get("parcel_id"));
+                String parcel = cell(row, col.get(patchForm ? "parcel_ids" : "parcel_id"));
                 String verdictText = cell(row, col.get("verdict"));
                 if (parcel.isEmpty() && verdictText.isEmpty()) {
                     continue; // an empty line
@@ -110,34 +115,42 @@ public final class VerdictFile {
                         patches.add(p);
                     }
                 }
-                String problem = null;
+                String[] problem = null; // {Chinese, English}
                 LocalDate date = null;
                 if (parcel.isEmpty()) {
-                    problem = "no parcel_id";
+                    problem = new String[] {"没有地块编号", "no parcel_id"};
                 } else if (verdict == null) {
-                    problem = "verdict '" + verdictText + "' is not one of " + String.join(", ", VERDICTS);
+                    problem = new String[] {"核查结论“" + verdictText + "”不是 " + String.join("、", ListFiles.VERDICT_CHOICES)
+                            + " 之一", "verdict '" + verdictText + "' is not one of " + String.join(", ", VERDICTS)};
                 } else if (verdict.equals("approved") && approval.isEmpty()) {
-                    problem = "verdict approved needs its approval_number";
+                    problem = new String[] {"合法批准须填写批准文号", "verdict approved needs its approval_number"};
                 } else if (patches.isEmpty()) {
-                    problem = "no patch_ids";
+                    problem = new String[] {"没有图斑标识", "no patch_ids"};
                 } else if (!decided.isEmpty()) {
                     try {
                         date = LocalDate.parse(decided.length() > 10 ? decided.substring(0, 10) : decided);
                     } catch (DateTimeParseException e) {
-                        problem = "decided_on '" + decided + "' is not a date like 2025-06-30";
+                        problem = new String[] {"核查日期“" + decided + "”不是 2025-06-30 这样的日期",
+                                "decided_on '" + decided + "' is not a date like 2025-06-30"};
                     }
                 }
+                String shownParcel = parcel.isEmpty() ? "?" : parcel;
                 if (problem != null) {
-                    problems.add(place + " (parcel " + (parcel.isEmpty() ? "?" : parcel) + "): " + problem);
+                    problems.add(placeZh(place) + "（地块 " + shownParcel + "）：" + problem[0] + " / " + place
+                            + " (parcel " + shownParcel + "): " + problem[1]);
                     continue;
                 }
-                for (String patch : patches) {
-                    out.add(new Verdict(place, parcel, patch, verdict, approval.isEmpty() ? null : approval, date));
+                // The patch list names every parcel a patch lies on: its verdict holds on each.
+                for (String onParcel : patchForm ? List.of(parcel.split("[;,\\s]+")) : List.of(parcel)) {
+                    for (String patch : patches) {
+                        out.add(new Verdict(place, onParcel, patch, verdict, approval.isEmpty() ? null : approval, date));
+                    }
                 }
             }
         }
         if (!any) {
-            throw FarmwatchException.input(file + ": no " + (tables.size() > 1 ? "sheet" : "header")
+            throw FarmwatchException.input(file + ": 没有含 parcel_id 列的" + (tables.size() > 1 ? "工作表" : "表头")
+                    + "，应为 farmwatch 写出的核查清单 / no " + (tables.size() > 1 ? "sheet" : "header")
                     + " with a parcel_id column; expected the inspector list farmwatch wrote");
         }
         // One patch judged twice: the same verdict twice is harmless, two different ones are a mistake.
@@ -150,16 +163,29 @@ public final class VerdictFile {
             } else if (!before.verdict().equals(v.verdict())
                     || !java.util.Objects.equals(before.approvalNumber(), v.approvalNumber())
                     || !java.util.Objects.equals(before.decidedOn(), v.decidedOn())) {
-                problems.add(v.place() + " (parcel " + v.parcelId() + "): patch " + v.patchId() + " is judged differently in "
-                        + before.place());
+                problems.add(placeZh(v.place()) + "（地块 " + v.parcelId() + "）：图斑 " + v.patchId() + " 与"
+                        + placeZh(before.place()) + "结论不同 / " + v.place() + " (parcel " + v.parcelId() + "): patch "
+                        + v.patchId() + " is judged differently in " + before.place());
             }
         }
         if (!problems.isEmpty()) {
             throw FarmwatchException.input(file + " " + problems.get(0)
-                    + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more bad rows)" : "")
-                    + "; nothing imported");
+                    + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more bad rows)（另有 "
+                    + (problems.size() - 1) + " 行有误）" : "") + "; " + NOTHING_IMPORTED);
         }
         return new Contents(List.copyOf(unique), rows, blank);
+    }
+
+    /** How every refusal of a verdict file ends: no verdict of it was stored. */
+    public static final String NOTHING_IMPORTED = "nothing imported 未导入任何结论";
+
+    /**
+     * The Chinese of a row's place as {@link Verdict#place} gives it: "row 7" is "第 7 行", "sheet 东升镇 row 3" is
+     * "工作表 东升镇 第 3 行", "sheet 东升镇 " is "工作表 东升镇 ".
+     */
+    public static String placeZh(String place) {
+        String zh = place.replaceAll("row (\\d+)$", "第 $1 行");
+        return zh.startsWith("sheet ") ? "工作表 " + zh.substring(6) : zh;
     }
 
     /** A sheet or CSV file: its name as a message prefix ("" or "sheet X "), header and rows of text. */
@@ -171,7 +197,8 @@ public final class VerdictFile {
         for (int i = 0; i < header.size(); i++) {
             for (String word : header.get(i).toLowerCase(Locale.ROOT).split("[\\s()（）]+")) {
                 String key = word.equals("patch_ids") ? "patch_id" : word;
-                if (List.of("parcel_id", "patch_id", "verdict", "approval_number", "decided_on").contains(key)) {
+                if (List.of("parcel_id", "parcel_ids", "patch_id", "verdict", "approval_number", "decided_on")
+                        .contains(key)) {
                     col.putIfAbsent(key, i);
                 }
             }
@@ -203,16 +230,16 @@ public final class VerdictFile {
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
         } catch (CharacterCodingException e) {
-            throw FarmwatchException.input(file + " is not UTF-8 text (save the CSV as \"CSV UTF-8\", or send the .xlsx)");
+            throw FarmwatchException.input(file + " 不是 UTF-8 文本（请另存为“CSV UTF-8”，或交回 .xlsx）/ is not UTF-8 text (save the CSV as \"CSV UTF-8\", or send the .xlsx)");
         } catch (IOException e) {
-            throw FarmwatchException.input("cannot read " + file + ": " + e.getMessage(), e);
+            throw FarmwatchException.input("无法读取 cannot read " + file + ": " + e.getMessage(), e);
         }
         if (text.startsWith("\uFEFF")) {
             text = text.substring(1);
         }
         List<List<String>> records = parseCsv(text, file);
         if (records.isEmpty()) {
-            throw FarmwatchException.input(file + " is empty");
+            throw FarmwatchException.input(file + " 是空文件 / is empty");
         }
         return new Table("", records.get(0), records.subList(1, records.size()));
     }
@@ -260,7 +287,8 @@ public final class VerdictFile {
             }
         }
         if (quoted) {
-            throw FarmwatchException.input(file + ": a quoted field is not closed (line " + (records.size() + 1) + ")");
+            throw FarmwatchException.input(file + ": 第 " + (records.size() + 1) + " 行引号未闭合 / a quoted field is not closed (line "
+                    + (records.size() + 1) + ")");
         }
         if (!atStart || !fields.isEmpty() || !f.isEmpty()) {
             fields.add(f.toString());
@@ -290,7 +318,7 @@ public final class VerdictFile {
                 tables.add(new Table("sheet " + sheet.getName() + " ", text.get(0), text.subList(1, text.size())));
             }
         } catch (IOException | RuntimeException e) {
-            throw FarmwatchException.input("cannot read workbook " + file + ": " + e.getMessage(), e);
+            throw FarmwatchException.input("无法读取工作簿 cannot read workbook " + file + ": " + e.getMessage(), e);
         }
         return tables;
     }

@@ -33,7 +33,7 @@ class GeoPackageVerdictsTest {
         List<List<String>> list = VerdictsRunTest.csv(out1.resolve("inspector/flagged_parcels.csv"));
         List<String> header = list.get(0);
         int parcelCol = header.indexOf("地块编号 parcel_id");
-        int patchCol = header.indexOf("图斑编号 patch_ids");
+        int patchCol = header.indexOf("图斑标识 patch_ids");
         int verdictCol = VerdictsRunTest.indexOfWord(header, "verdict");
         int numberCol = VerdictsRunTest.indexOfWord(header, "approval_number");
         assertTrue(list.size() >= 4 && parcelCol >= 0 && patchCol >= 0 && verdictCol > 0, header.toString());

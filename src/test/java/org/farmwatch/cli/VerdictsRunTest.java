@@ -42,7 +42,7 @@ class VerdictsRunTest {
                 List<String> header = list.get(0);
                 assertTrue(list.size() >= 4, "the sample run flags at least three parcels: " + list.size());
                 int parcelCol = header.indexOf("地块编号 parcel_id");
-                int patchCol = header.indexOf("图斑编号 patch_ids");
+                int patchCol = header.indexOf("图斑标识 patch_ids");
                 int verdictCol = indexOfWord(header, "verdict");
                 int numberCol = indexOfWord(header, "approval_number");
                 assertTrue(verdictCol > 0 && numberCol > 0, "the list has verdict columns to fill: " + header);

@@ -106,7 +106,8 @@ class InspectorListsTest {
         assertEquals(2, rows.size());
         township = "东升镇, \"北\" 片区";
         rule = "rule with  CRLF";
-        assertEquals(List.of("P,1", township, "110108001", "0102 \"水浇地\"", "非粮化", "non_grain", "1234.6", "1.85",
+        assertEquals(List.of("P,1", township, "110108001", "0102 \"水浇地\"", "非粮化", "non_grain",
+                "耕地 → building  cropland → building", "1234.6", "1.85",
                 "61.7", "2", "2024-05-01", "2025-05-01", "116.305000", "39.905000", "1.00", rule, "cp-1;cp-2",
                 "", "", ""),
                 rows.get(1));
@@ -124,11 +125,11 @@ class InspectorListsTest {
         assertEquals("'+86", row.get(2));
         assertEquals("'-1", row.get(3));
         // A leading tab or CR is a space now (issue 19), which no spreadsheet evaluates.
-        assertEquals(" cmd", row.get(15));
-        assertEquals(" x;ok", row.get(16));
-        assertEquals("-73.250000", row.get(12), "numbers are not text and are not touched");
-        assertEquals("-40.500000", row.get(13));
-        assertEquals("-0.50", row.get(14));
+        assertEquals(" cmd", row.get(16));
+        assertEquals(" x;ok", row.get(17));
+        assertEquals("-73.250000", row.get(13), "numbers are not text and are not touched");
+        assertEquals("-40.500000", row.get(14));
+        assertEquals("-0.50", row.get(15));
     }
 
     @Test
@@ -154,7 +155,7 @@ class InspectorListsTest {
             List<Row> sheet = wb.findSheet("东升镇").orElseThrow().read();
             List<String> header = sheet.get(0).stream().map(c -> c.getText()).toList();
             List<String> expected = new java.util.ArrayList<>(
-                    InspectorLists.COLUMNS.stream().map(InspectorLists.Column::header).toList());
+                    InspectorLists.COLUMNS.stream().map(ListColumn::header).toList());
             expected.addAll(InspectorLists.VERDICT_HEADERS);
             assertEquals(expected, header);
             assertEquals(3, sheet.size());
@@ -168,17 +169,17 @@ class InspectorListsTest {
         try (ReadableWorkbook wb = new ReadableWorkbook(dir.resolve(InspectorLists.XLSX_FILE).toFile(), withFormats)) {
             Row r = wb.findSheet("海淀镇").orElseThrow().read().get(1);
             for (int c = 0; c < InspectorLists.COLUMNS.size(); c++) {
-                InspectorLists.Column col = InspectorLists.COLUMNS.get(c);
+                ListColumn<FlaggedParcel> col = InspectorLists.COLUMNS.get(c);
                 assertEquals(col.numeric() ? CellType.NUMBER : CellType.STRING, r.getCell(c).getType(), col.header());
             }
-            assertEquals(0, new BigDecimal("1234.6").compareTo(r.getCell(6).asNumber()));
-            assertEquals(0, new BigDecimal("1.85").compareTo(r.getCell(7).asNumber()));
-            assertEquals(0, new BigDecimal("61.7").compareTo(r.getCell(8).asNumber()));
-            assertEquals(0, new BigDecimal("2").compareTo(r.getCell(9).asNumber()));
-            assertEquals(0, new BigDecimal("116.305").compareTo(r.getCell(12).asNumber()));
-            assertEquals(0, new BigDecimal("0.9").compareTo(r.getCell(14).asNumber()));
-            assertEquals("0.00", r.getCell(7).getDataFormatString());
-            assertEquals("0.000000", r.getCell(12).getDataFormatString());
+            assertEquals(0, new BigDecimal("1234.6").compareTo(r.getCell(7).asNumber()));
+            assertEquals(0, new BigDecimal("1.85").compareTo(r.getCell(8).asNumber()));
+            assertEquals(0, new BigDecimal("61.7").compareTo(r.getCell(9).asNumber()));
+            assertEquals(0, new BigDecimal("2").compareTo(r.getCell(10).asNumber()));
+            assertEquals(0, new BigDecimal("116.305").compareTo(r.getCell(13).asNumber()));
+            assertEquals(0, new BigDecimal("0.9").compareTo(r.getCell(15).asNumber()));
+            assertEquals("0.00", r.getCell(8).getDataFormatString());
+            assertEquals("0.000000", r.getCell(13).getDataFormatString());
         }
     }
 
@@ -206,7 +207,7 @@ class InspectorListsTest {
             Row plain = wb.findSheet("正常镇").orElseThrow().read().get(1);
             assertEquals("'-2+3", plain.getCellText(0));
             assertEquals("'=1+1", plain.getCellText(3));
-            assertEquals(" bell", plain.getCellText(15), "XML-illegal control characters are dropped");
+            assertEquals(" bell", plain.getCellText(16), "XML-illegal control characters are dropped");
             List<Row> summary = wb.getFirstSheet().read();
             assertTrue(summary.stream().anyMatch(row -> ("'" + INJECTED_TOWNSHIP).equals(row.getCellText(0))));
         }
@@ -256,7 +257,7 @@ class InspectorListsTest {
         try (ZipFile zip = new ZipFile(dir.resolve(InspectorLists.XLSX_FILE).toFile())) {
             String sheet2 = read(zip, "xl/worksheets/sheet2.xml");
             assertTrue(sheet2.contains("state=\"frozen\"") && sheet2.contains("ySplit=\"1\""), sheet2);
-            assertTrue(sheet2.contains("<autoFilter ref=\"A1:T3\""), sheet2);
+            assertTrue(sheet2.contains("<autoFilter ref=\"A1:U3\""), sheet2);
             String workbook = read(zip, "xl/workbook.xml");
             assertTrue(workbook.contains("_xlnm._FilterDatabase"), workbook);
         }
@@ -294,7 +295,7 @@ class InspectorListsTest {
         return counts;
     }
 
-    private static String read(ZipFile zip, String entry) throws IOException {
+    static String read(ZipFile zip, String entry) throws IOException {
         try (InputStream in = zip.getInputStream(zip.getEntry(entry))) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }

@@ -48,6 +48,10 @@ class PdfDossierTest {
     }
 
     static Path cog(String name, int r, int g, int b) {
+        return cog(tmp, name, r, g, b);
+    }
+
+    static Path cog(Path dir, String name, int r, int g, int b) {
         Dataset mem = gdal.GetDriverByName("MEM").Create("", 200, 200, 3, gdalconst.GDT_Byte);
         mem.SetGeoTransform(new double[] {500000, 10, 0, 4002000, 0, -10});
         SpatialReference srs = new SpatialReference();
@@ -57,7 +61,7 @@ class PdfDossierTest {
         for (int i = 0; i < 3; i++) {
             mem.GetRasterBand(i + 1).Fill(rgb[i]);
         }
-        Path p = tmp.resolve(name);
+        Path p = dir.resolve(name);
         Dataset out = gdal.Translate(p.toString(), mem, new TranslateOptions(new Vector<>(List.of("-of", "COG", "-q"))));
         out.delete();
         mem.delete();
@@ -101,7 +105,7 @@ class PdfDossierTest {
             assertTrue(count(page, rgb -> near(rgb, 40, 140, 40)) > 1000, "before chip not drawn");
             assertTrue(count(page, rgb -> near(rgb, 150, 150, 150)) > 1000, "after chip not drawn");
             assertTrue(count(page, rgb -> ((rgb >> 16) & 0xff) > 180 && ((rgb >> 8) & 0xff) < 80
-                    && (rgb & 0xff) < 80) > 20, "parcel outline not drawn");
+                    && (rgb & 0xff) < 80) > 20, "the locator marks the parcel in red");
         }
         try (PDDocument doc = Loader.loadPDF(dir.resolve("dossier_彩石街道.pdf").toFile())) {
             assertEquals(1, doc.getNumberOfPages());

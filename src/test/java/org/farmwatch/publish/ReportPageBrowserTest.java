@@ -41,6 +41,7 @@ class ReportPageBrowserTest {
     private static final int HEIGHT = 900;
     private static final int RED = 0xe31a1c;
     private static final int ORANGE = 0xff7f00;
+    private static final int MAGENTA = 0xff00ff;
     /** Background image bounds {west, south, east, north}; the parcels lie inside. */
     private static final double[] BOUNDS = {116.295, 39.895, 116.345, 39.925};
 
@@ -60,8 +61,9 @@ class ReportPageBrowserTest {
     @Test
     void rendersParcelsOverTheBackgroundWithoutConsoleMessages() throws Exception {
         Path report = writeReport();
+        measure(report, "#map");
         Path screenshot = dir.resolve("screenshot.png");
-        Run run = chromium(report, screenshot);
+        Run run = chromium(report, screenshot, WIDTH);
 
         assertNoConsoleMessages(run);
         assertTrue(run.dom.contains("data-ready=\"true\""), "the page script ran to its end");
@@ -71,12 +73,13 @@ class ReportPageBrowserTest {
         assertTrue(Files.size(screenshot) > 0, "screenshot written");
         BufferedImage img = ImageIO.read(screenshot.toFile());
         assertEquals(WIDTH, img.getWidth());
-        // The map lies right of the 330-pixel summary column and above the table; its legend, whose
-        // swatches share the parcels' colours, sits in the bottom-right corner, outside this box.
-        int x0 = 380;
-        int x1 = 1000;
-        int y0 = 90;
-        int y1 = 560;
+        // The map as the page laid it out, less its bottom 100 pixels: its legend, whose swatches share
+        // the parcels' colours, sits in the bottom-right corner, outside this box.
+        int[] box = rect(run.dom);
+        int x0 = box[0];
+        int x1 = Math.min(WIDTH, box[2]);
+        int y0 = box[1];
+        int y1 = Math.min(HEIGHT, box[3]) - 100;
         Set<Integer> colours = new HashSet<>();
         int red = 0;
         int orange = 0;
@@ -110,11 +113,12 @@ class ReportPageBrowserTest {
                   }
                   var out = document.body;
                   out.setAttribute('data-initial', ids());
-                  ths[0].click();
+                  // Column 0 holds the chips; the parcel id is column 1, the priority the last.
+                  ths[1].click();
                   out.setAttribute('data-by-id', ids());
-                  ths[0].click();
+                  ths[1].click();
                   out.setAttribute('data-by-id-desc', ids());
-                  ths[14].click();
+                  ths[ths.length - 1].click();
                   out.setAttribute('data-by-priority-asc', ids());
                   t.tBodies[0].querySelector('tr[data-parcel="P-2"]').click();
                   out.setAttribute('data-row-selected', t.querySelector('tr.selected').getAttribute('data-parcel'));
@@ -127,7 +131,7 @@ class ReportPageBrowserTest {
         String html = Files.readString(report, StandardCharsets.UTF_8);
         Files.writeString(report, html.replace("</body>", driver), StandardCharsets.UTF_8);
 
-        Run run = chromium(report, null);
+        Run run = chromium(report, null, WIDTH);
 
         assertNoConsoleMessages(run);
         assertEquals("P-1,P-2,P-3", attribute(run.dom, "data-initial"), "priority, highest first");
@@ -141,9 +145,67 @@ class ReportPageBrowserTest {
                 "selected parcel highlighted");
     }
 
+    @Test
+    void chipsAreInTheFirstScreenAt1400Pixels() throws Exception {
+        // Solid magenta chips, a colour neither the background nor the page uses, found in the screenshot.
+        BufferedImage magenta = new BufferedImage(24, 24, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 24; y++) {
+            for (int x = 0; x < 24; x++) {
+                magenta.setRGB(x, y, MAGENTA);
+            }
+        }
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(magenta, "png", png);
+        String chip = ReportPage.pngDataUri(png.toByteArray());
+        Path report = writeReport(Map.of("P-1", new String[] {chip, chip}));
+        measure(report, "img.chip");
+        Path screenshot = Path.of(System.getProperty("farmwatch.shots", dir.toString())).resolve("report-first-screen.png");
+        Files.createDirectories(screenshot.getParent());
+        Run run = chromium(report, screenshot, 1400);
+        assertNoConsoleMessages(run);
+
+        int[] box = rect(run.dom);
+        String where = " (chip at " + java.util.Arrays.toString(box) + ", screenshot " + screenshot + ")";
+        assertTrue(box[2] > box[0] && box[3] > box[1], "the chip is laid out" + where);
+        assertTrue(box[0] >= 0 && box[2] <= 1400 && box[1] >= 0 && box[3] <= HEIGHT,
+                "the first chip lies wholly in the first 1400 x " + HEIGHT + " screen" + where);
+        BufferedImage img = ImageIO.read(screenshot.toFile());
+        int seen = 0;
+        int area = 0;
+        for (int y = box[1]; y < box[3]; y++) {
+            for (int x = box[0]; x < box[2]; x++) {
+                area++;
+                seen += near(img.getRGB(x, y) & 0xffffff, MAGENTA) ? 1 : 0;
+            }
+        }
+        // The border, the caption and the patch outline cover part of it; most of the chip shows.
+        assertTrue(seen > area / 2, "the chip is visible in the screenshot: " + seen + " of " + area + " pixels" + where);
+        int next = run.dom.indexOf("id=\"next-steps\"");
+        assertTrue(next > 0 && next < run.dom.indexOf("img class=\"chip\""), "the next steps come before the chips");
+    }
+
+    /** Adds a script that records the page rectangle of the first element {@code selector} finds on the body. */
+    private static void measure(Path report, String selector) throws IOException {
+        String script = "<script>(function () { var r = document.querySelector('" + selector + "')"
+                + ".getBoundingClientRect(); document.body.setAttribute('data-rect', [Math.round(r.left), "
+                + "Math.round(r.top), Math.round(r.right), Math.round(r.bottom)].join(',')); })();</script>\n</body>";
+        String html = Files.readString(report, StandardCharsets.UTF_8);
+        Files.writeString(report, html.replace("</body>", script), StandardCharsets.UTF_8);
+    }
+
+    /** {left, top, right, bottom} as {@link #measure} recorded it. */
+    private static int[] rect(String dom) {
+        return java.util.Arrays.stream(attribute(dom, "data-rect").split(",")).mapToInt(Integer::parseInt).toArray();
+    }
+
     // ---- the report under test ----
 
     private Path writeReport() throws IOException {
+        String chip = ReportPage.pngDataUri(background(24, 24));
+        return writeReport(Map.of("P-1", new String[] {chip, chip}));
+    }
+
+    private Path writeReport(Map<String, String[]> chips) throws IOException {
         List<FlaggedParcel> parcels = List.of(
                 parcel("P-1", "海淀镇", ChangeType.NON_AGRICULTURAL, 0.9,
                         "POLYGON ((116.300 39.900, 116.312 39.900, 116.312 39.910, 116.300 39.910, 116.300 39.900))"),
@@ -157,9 +219,9 @@ class ReportPageBrowserTest {
                 ReportSummary.countByChangeType(parcels));
         MapLayer map = MapLayer.overPng(ReportPage.featureCollection(parcels, Function.identity()),
                 background(320, 240), BOUNDS);
-        String chip = ReportPage.pngDataUri(background(24, 24));
         Path report = dir.resolve("report.html");
-        ReportPage.write(report, summary, parcels, map, Map.of("P-1", new String[] {chip, chip}));
+        ReportPage.write(report, summary, parcels, map, chips,
+                Map.of("P-1", "M20.0 20.0 L60.0 20.0 L60.0 60.0 L20.0 60.0 Z"));
         return report;
     }
 
@@ -196,7 +258,7 @@ class ReportPageBrowserTest {
      * Runs headless Chromium once over the page, offline and with a fresh profile, dumping the DOM
      * after scripts ran and optionally taking a screenshot.
      */
-    private Run chromium(Path page, Path screenshot) throws IOException, InterruptedException {
+    private Run chromium(Path page, Path screenshot, int width) throws IOException, InterruptedException {
         Path profile = Files.createTempDirectory(dir, "profile");
         Path home = Files.createTempDirectory(dir, "home");
         List<String> cmd = new ArrayList<>(List.of(CHROMIUM.toString(), "--headless", "--no-sandbox",
@@ -204,7 +266,7 @@ class ReportPageBrowserTest {
                 "--no-default-browser-check", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--disable-extensions", "--mute-audio", "--hide-scrollbars",
                 "--force-device-scale-factor=1", "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0",
-                "--window-size=" + WIDTH + "," + HEIGHT, "--virtual-time-budget=5000", "--dump-dom"));
+                "--window-size=" + width + "," + HEIGHT, "--virtual-time-budget=5000", "--dump-dom"));
         if (screenshot != null) {
             cmd.add("--screenshot=" + screenshot);
         }

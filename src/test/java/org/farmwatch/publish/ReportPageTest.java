@@ -123,9 +123,12 @@ class ReportPageTest {
         assertTrue(html.contains("<title>耕地“非农化”“非粮化”监测报告 Farmland conversion report"));
         assertTrue(html.contains("<div id=\"map\""));
         assertTrue(html.contains("<table id=\"parcels\">"));
-        assertEquals(InspectorLists.COLUMNS.size(), count(html.substring(html.indexOf("<table id=\"parcels\">"),
+        assertEquals(ReportSections.TABLE_KEYS.size(), count(html.substring(html.indexOf("<table id=\"parcels\">"),
                 html.indexOf("</thead>", html.indexOf("<table id=\"parcels\">"))), "<th "));
-        assertTrue(html.contains("aria-sort=\"descending\" data-type=\"num\">优先级 priority</th>"));
+        assertTrue(html.contains("aria-sort=\"descending\" data-type=\"num\" title=\""));
+        assertTrue(html.contains(">优先级(越大越先查) priority</th>"));
+        assertTrue(html.indexOf("id=\"next-steps\"") < html.indexOf("<table id=\"parcels\">"), "next steps first");
+        assertTrue(html.contains("import-verdicts"), "the next steps name the command");
         // Rows in priority order.
         int p1 = html.indexOf("data-parcel=\"P-1\"");
         int p2 = html.indexOf("data-parcel=\"P-2\"");
