@@ -104,6 +104,12 @@ class TrainChangeCommandTest {
     }
 
     @Test
+    void aRunsWholeOutputIsOneALaterRunMayReplace() {
+        // Every file a run writes must be known as farmwatch's own, or the next run into the folder is refused.
+        assertEquals(null, OutputDir.foreignContent(first), "the sample run's output, every product included");
+    }
+
+    @Test
     void everyPublishedPatchKeepsItsEvidence() {
         Map<String, String[]> e = evidence(first.resolve("onemap.gpkg"));
         DataSource ds = ogr.Open(first.resolve("onemap.gpkg").toString(), 0);
