@@ -40,7 +40,7 @@ final class IngestBenchCommand implements Callable<Integer> {
         String m = master.checked();
         Settings s = conf == null ? Settings.defaults() : Settings.load(conf);
         long t0 = System.nanoTime();
-        Scene sc = SceneCatalog.open(scene).withDarkObject(s.darkObject());
+        Scene sc = SceneCatalog.open(scene).withDarkObject(s.ingest().darkObject());
         double open = (System.nanoTime() - t0) / 1e9;
         SparkSession spark = SparkSessions.create("farmwatch bench-ingest", m);
         try {

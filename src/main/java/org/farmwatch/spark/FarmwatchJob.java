@@ -103,7 +103,7 @@ public final class FarmwatchJob {
         Settings s = in.settings();
 
         long t0 = System.nanoTime();
-        GridLayout layout = WorkingGrid.choose(s, in.before().latest(), in.after().latest());
+        GridLayout layout = WorkingGrid.choose(s.grid(), in.before().latest(), in.after().latest());
         Envelope area = footprint(in.before(), layout.crs()).intersection(footprint(in.after(), layout.crs()));
         if (area.isNull() || area.getArea() <= 0) {
             throw FarmwatchException.input("scenes " + in.before().sceneIds() + " and " + in.after().sceneIds()
@@ -168,8 +168,8 @@ public final class FarmwatchJob {
         String beforeDate = in.before().date().toString();
         // (A period's date is its latest acquisition.)
         String afterDate = in.after().date().toString();
-        double mmu = s.minPatchAreaM2();
-        double minConfidence = s.minConfidence();
+        double mmu = s.change().minPatchAreaM2();
+        double minConfidence = s.change().minConfidence();
         JavaRDD<ChangePatch> patches = fragments
                 .mapToPair(f -> new Tuple2<>(group.value().getOrDefault(f.fragmentId(), f.fragmentId()), f))
                 .groupByKey()
@@ -198,7 +198,7 @@ public final class FarmwatchJob {
                 counts.get("flagged_parcels"), seconds.get("overlay"));
 
         // Step 4: the outlines to publish, simplified as a coverage; the overlay above used the cell edges.
-        double simplify = PatchOutlines.tolerance(s.patchSimplifyMetres(), layout);
+        double simplify = PatchOutlines.tolerance(s.change().simplifyMetres(), layout);
         JavaRDD<ChangePatch> outlines = patches;
         if (simplify > 0) {
             t0 = System.nanoTime();

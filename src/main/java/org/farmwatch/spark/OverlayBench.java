@@ -81,9 +81,9 @@ public final class OverlayBench {
         } finally {
             ds.delete();
         }
-        double cell = s.cellSizeMetres() > 0 ? s.cellSizeMetres() : 10;
+        double cell = s.grid().autoCellSize() ? 10 : s.grid().cellSizeMetres();
         // The fixed origin WorkingGrid gives every run.
-        GridLayout layout = new GridLayout(crs, 0, 10_000_000, cell, s.tileSize());
+        GridLayout layout = new GridLayout(crs, 0, 10_000_000, cell, s.grid().tileSize());
         ParcelSource farmland = ParcelSources.open(a.get("--farmland"), s.fields());
         ParcelSource.SourceSummary summary = farmland.check(crs);
 
@@ -107,7 +107,7 @@ public final class OverlayBench {
             for (int i = 0; i < parts; i++) {
                 ranges.add(new long[] {patchFeatures * i / parts, patchFeatures * (i + 1) / parts});
             }
-            double mmu = s.minPatchAreaM2();
+            double mmu = s.change().minPatchAreaM2();
             org.apache.spark.util.LongAccumulator patchCount = jsc.sc().longAccumulator("patches");
             org.apache.spark.util.LongAccumulator rulePatchCount = jsc.sc().longAccumulator("rule_patches");
             JavaRDD<ChangePatch> patches = jsc.parallelize(ranges, parts)
@@ -155,7 +155,7 @@ public final class OverlayBench {
             }
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("master", a.get("--master"));
-            result.put("grid", Map.of("crs", crs, "cell_size_m", cell, "tile_size", s.tileSize()));
+            result.put("grid", Map.of("crs", crs, "cell_size_m", cell, "tile_size", s.grid().tileSize()));
             result.put("farmland", farmland.describe());
             result.put("patches", patchFile);
             result.put("seconds", seconds);
