@@ -219,7 +219,7 @@ public final class FarmwatchJob {
      * parcel id and are flagged then. Returns the flagged parcels, computed and counted (kept as bytes, decoded
      * by each reader); adds the step's counts. What moves between tasks is plain bytes ({@link OverlayWire}).
      */
-    static JavaRDD<FlaggedParcel> overlayAndFlag(JavaSparkContext jsc, JavaRDD<ChangePatch> patches,
+    public static JavaRDD<FlaggedParcel> overlayAndFlag(JavaSparkContext jsc, JavaRDD<ChangePatch> patches,
                                                  Broadcast<Inputs> bin, GridLayout layout, PastVerdicts verdicts,
                                                  Map<String, Long> counts) {
         LongAccumulator parcelsRead = jsc.sc().longAccumulator("parcels_read");
@@ -292,7 +292,7 @@ public final class FarmwatchJob {
         return e;
     }
 
-    static ChangeDetector detector(Settings s) {
+    public static ChangeDetector detector(Settings s) {
         return StageOptions.detect(s).detector();
     }
 

@@ -8,7 +8,7 @@ import org.farmwatch.ingest.SceneCatalog;
 import org.locationtech.jts.geom.Envelope;
 
 /** Chooses the working grid for a run from the settings and the scenes: CRS, cell size and the fixed origin. */
-final class WorkingGrid {
+public final class WorkingGrid {
     private WorkingGrid() {}
 
     /**
@@ -24,7 +24,7 @@ final class WorkingGrid {
         return "EPSG:" + (lat >= 0 ? 32600 + zone : 32700 + zone);
     }
 
-    static GridLayout choose(GridOptions s, Scene before, Scene after) {
+    public static GridLayout choose(GridOptions s, Scene before, Scene after) {
         String crs = s.crs();
         if (s.autoCrs()) {
             Envelope geo = SceneCatalog.footprint(after, "EPSG:4326");

@@ -1,4 +1,4 @@
-package org.farmwatch.spark;
+package org.farmwatch.bench;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -17,6 +17,7 @@ import org.farmwatch.ingest.Scene;
 import org.farmwatch.ingest.SceneCatalog;
 import org.farmwatch.ingest.SceneReader;
 import org.farmwatch.ingest.TileBands;
+import org.farmwatch.spark.WorkingGrid;
 import org.farmwatch.util.Gdal;
 import org.locationtech.jts.geom.Envelope;
 

@@ -1,4 +1,4 @@
-package org.farmwatch.spark;
+package org.farmwatch.bench;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -26,6 +26,8 @@ import org.farmwatch.flag.ChangeType;
 import org.farmwatch.flag.FlaggedParcel;
 import org.farmwatch.flag.PastVerdicts;
 import org.farmwatch.grid.GridLayout;
+import org.farmwatch.spark.FarmwatchJob;
+import org.farmwatch.spark.SparkSessions;
 import org.farmwatch.util.Gdal;
 import org.farmwatch.util.Json;
 import org.gdal.ogr.DataSource;
@@ -41,7 +43,7 @@ import org.locationtech.jts.io.WKBReader;
  * the very step {@code run} takes, on them against a farmland source: one timed step from both GeoPackages to the
  * flagged parcels counted. Writes the flagged parcels as CSV and the timings as JSON.
  *
- * <pre>java ... org.farmwatch.spark.OverlayBench --farmland SOURCE --patches GPKG --out DIR [--master M] [--conf FILE] [--again N]</pre>
+ * <pre>java ... org.farmwatch.bench.OverlayBench --farmland SOURCE --patches GPKG --out DIR [--master M] [--conf FILE] [--again N]</pre>
  * {@code --again N} runs the step N more times, untimed by the comparisons, as a diagnostic of the JIT's share.
  */
 public final class OverlayBench {
@@ -55,8 +57,7 @@ public final class OverlayBench {
         }
         for (String k : List.of("--farmland", "--patches", "--out")) {
             if (!a.containsKey(k)) {
-                System.err.println("overlay bench: " + k + " is required");
-                System.exit(2);
+                throw new IllegalArgumentException("overlay bench: " + k + " is required");
             }
         }
         Settings s = a.containsKey("--conf") ? Settings.load(Path.of(a.get("--conf"))) : Settings.defaults();
