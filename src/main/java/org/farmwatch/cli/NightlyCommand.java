@@ -40,7 +40,7 @@ final class NightlyCommand implements Callable<Integer> {
         String master = spark.checked();
         NightlyConfig nc = NightlyConfig.load(conf);
         // The run settings in the same file are checked now too, before the lock or any work.
-        org.farmwatch.config.Settings.load(conf, NightlyConfig.PREFIX);
+        PipelineRun.settings(conf, NightlyConfig.PREFIX);
         PostgisOneMap onemap = PostgisOneMap.at(nc.onemap(), nc.onemapSchema());
         onemap.check(null);
         try (PostgisOneMap.RegionLock lock = onemap.lockRegion(nc.region())) {
