@@ -12,7 +12,7 @@ settings: the CGCS2000 Gauss-Kruger zone of the scene's centre (zone 38, EPSG:45
 114 E, while the scene's UTM zone is centred on 117 E: a rotation of about 1.2 degrees, a real warp).
 
 Per scale, in this order, each under jobs/lib/bench-mem.py (peak RSS of the process tree):
-  farmwatch  `jobs/farmwatch bench-ingest --master local[2]`: the run's own SceneReader warps every
+  farmwatch  `org.farmwatch.bench.IngestBenchCommand --master local[2]` through jobs/farmwatch: the run's own SceneReader warps every
              512 x 512 tile the scene touches on the executors (bilinear, Float32, radiometry applied),
              no halo; each tile raster is checksummed (clear cells, per-band sums) and discarded.
   gdalwarp   the same reprojection onto the same tile-aligned extent and 10 m cells, bilinear,
@@ -107,10 +107,10 @@ def workload(bench, n):
     return folder, tif
 
 
-def measured(mem_out, cmd, log_out):
+def measured(mem_out, cmd, log_out, env=None):
     with open(log_out, "w") as lf:
         rc = subprocess.call([PY, os.path.join(ROOT, "jobs/lib/bench-mem.py"), "--out", mem_out, "--"] + cmd,
-                             stdout=lf, stderr=subprocess.STDOUT)
+                             stdout=lf, stderr=subprocess.STDOUT, env=env)
     if rc != 0:
         with open(log_out) as f:
             sys.stderr.write("".join(f.readlines()[-30:]))
@@ -144,9 +144,11 @@ def one_scale(bench, scale, keep):
     fw_json = os.path.join(bench, f"ingest-farmwatch-{n}.json")
     log(f"scale {scale}: farmwatch bench-ingest ({n} x {n} cells, local[2])")
     fw_mem = measured(os.path.join(bench, f"ingest-farmwatch-{n}.mem.json"),
-                      [os.path.join(ROOT, "jobs/farmwatch"), "bench-ingest", "--scene", os.path.join(folder, "item.json"),
+                      [os.path.join(ROOT, "jobs/farmwatch"), "--scene", os.path.join(folder, "item.json"),
                        "--master", "local[2]", "--out", fw_json],
-                      os.path.join(bench, f"ingest-farmwatch-{n}.log"))
+                      os.path.join(bench, f"ingest-farmwatch-{n}.log"),
+                      # The bench driver is the launcher's other main class, not a subcommand nor in the cluster jar.
+                      env=dict(os.environ, FARMWATCH_MAIN_CLASS="org.farmwatch.bench.IngestBenchCommand"))
     with open(fw_json) as f:
         fw = json.load(f)
     minx, miny, maxx, maxy = fw["extent"]

@@ -122,7 +122,7 @@ sync
 log "farmwatch overlay + flag (local[2]) -> $work/farmwatch.json"
 children_cpu > "$work/.cpu0"
 t0=$(date +%s.%N)
-if ! FARMWATCH_MAIN_CLASS=org.farmwatch.spark.OverlayBench "$root/jobs/farmwatch" --farmland "$farmland" \
+if ! FARMWATCH_MAIN_CLASS=org.farmwatch.bench.OverlayBench "$root/jobs/farmwatch" --farmland "$farmland" \
     --patches "$patches" --out "$work" --master 'local[2]' --conf "$conf" --again "$again" > "$work/farmwatch.log" 2>&1; then
   tail -n 30 "$work/farmwatch.log" >&2
   log "farmwatch failed; its log: $work/farmwatch.log"

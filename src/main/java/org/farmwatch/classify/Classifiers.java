@@ -26,6 +26,16 @@ public final class Classifiers {
 
     private static final Map<String, Loaded> LOADED = new ConcurrentHashMap<>();
 
+    /**
+     * The classifier {@code options} name: the rules, or the forest read from its model folder. Also how a run
+     * checks, on the driver before any work, that its model is there and readable.
+     *
+     * @throws FarmwatchException a usage error naming {@code classify.model} when the model is missing or unreadable
+     */
+    public static Classifier of(ClassifyOptions options) {
+        return of(options.classifier(), options.thresholds(), options.model());
+    }
+
     /** The classifier of {@code kind}: the rules with {@code thresholds}, or the forest saved at {@code modelPath}. */
     public static Classifier of(ClassifierKind kind, RuleClassifier.Thresholds thresholds, String modelPath) {
         return switch (kind) {

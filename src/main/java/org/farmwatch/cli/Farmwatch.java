@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
                         + "(PostGIS) unavailable, 5 another nightly run of the region holds the lock, 1 anything else."},
         subcommands = {DemoCommand.class, RunCommand.class, NightlyCommand.class, SampleCommand.class, ImportFarmlandCommand.class,
                 TrainCommand.class, TrainChangeCommand.class, ImportVerdictsCommand.class,
-                IngestBenchCommand.class, CommandLine.HelpCommand.class})
+                CommandLine.HelpCommand.class})
 public final class Farmwatch {
 
     /** Columns of the usage help. */

@@ -40,14 +40,14 @@ final class NightlyCommand implements Callable<Integer> {
         String master = spark.checked();
         NightlyConfig nc = NightlyConfig.load(conf);
         // The run settings in the same file are checked now too, before the lock or any work.
-        org.farmwatch.config.Settings settings = org.farmwatch.config.Settings.load(conf, NightlyConfig.PREFIX);
+        org.farmwatch.config.Settings settings = PipelineRun.settings(conf, NightlyConfig.PREFIX);
         PostgisOneMap onemap = PostgisOneMap.at(nc.onemap(), nc.onemapSchema());
         onemap.check(null);
         try (PostgisOneMap.RegionLock lock = onemap.lockRegion(nc.region())) {
             if (nc.retrainMonthly()) {
                 // Due or not, whether or not a scene is new: verdicts arrive between scenes.
                 java.io.PrintWriter log = spec.commandLine().getErr();
-                log.printf("[farmwatch] nightly %s: %s%n", nc.region(), NightlyRetrain.monthly(nc, settings.changeModel(),
+                log.printf("[farmwatch] nightly %s: %s%n", nc.region(), NightlyRetrain.monthly(nc, settings.change().model(),
                         master, log, java.time.YearMonth.now(java.time.ZoneOffset.UTC)));
                 log.flush();
             }

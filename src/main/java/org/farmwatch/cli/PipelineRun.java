@@ -88,6 +88,16 @@ final class PipelineRun {
         return this;
     }
 
+    /**
+     * The settings of a run, with its classifier read now, on the driver: a missing or stale forest model stops
+     * the run before any work (the settings themselves only name it).
+     */
+    static Settings settings(Path conf, String ownPrefix) {
+        Settings s = Settings.load(conf, ownPrefix);
+        org.farmwatch.classify.Classifiers.of(s.classify());
+        return s;
+    }
+
     Map<String, Object> execute(Request r) {
         long started = System.currentTimeMillis();
         String runId = r.runId() != null ? r.runId() : "run-" + Instant.ofEpochMilli(started).toString()
@@ -96,7 +106,7 @@ final class PipelineRun {
             throw FarmwatchException.usage("--run-id must be 1-64 letters, digits, '.', '_' or '-', got: " + runId);
         }
         // Configuration and inputs are checked before any work starts.
-        Settings settings = Settings.load(r.conf(), r.ownConfPrefix());
+        Settings settings = settings(r.conf(), r.ownConfPrefix());
         // A Hadoop --out (hdfs://...) is resolved now: a scheme without a FileSystem class is exit 2 before any reading.
         RunOutput out = RunOutput.of(r.out(), runId);
         log.printf("[farmwatch] run %s: reading scenes%n", runId);
@@ -127,8 +137,8 @@ final class PipelineRun {
         if (r.onemap() != null) {
             // Checked before any work: an unreachable one map fails the run at once with exit 4.
             onemap = PostgisOneMap.at(r.onemap(), r.onemapSchema());
-            onemap.check("auto".equalsIgnoreCase(settings.gridCrs()) ? null : settings.gridCrs());
-            PastVerdicts fromMap = new OneMapVerdicts(onemap).pastVerdicts(settings.verdictGrowthFactor());
+            onemap.check(settings.grid().autoCrs() ? null : settings.grid().crs());
+            PastVerdicts fromMap = new OneMapVerdicts(onemap).pastVerdicts(settings.flag().growthFactor());
             fromMap.forEach((parcel, j) -> PastVerdicts.add(judged, parcel, j));
             judgedCrs = fromMap.crs();
         }
@@ -141,7 +151,7 @@ final class PipelineRun {
             }
         }
         // A missing, damaged or stale change model is exit 2 before any work, as a bad classify.model is.
-        String modelPath = settings.changeModel();
+        String modelPath = settings.change().model();
         if (modelPath != null && changeModelOptional
                 && !org.farmwatch.spark.ChangeModels.exists(modelPath, new org.apache.hadoop.conf.Configuration())) {
             log.printf("[farmwatch] run %s: no change model in %s yet: patches keep the detector's confidence%n", runId,
@@ -151,10 +161,10 @@ final class PipelineRun {
         org.farmwatch.change.ChangeModel changeModel = org.farmwatch.spark.ChangeModels.load(modelPath,
                 new org.apache.hadoop.conf.Configuration());
         PastVerdicts verdicts = judged.isEmpty() ? PastVerdicts.none()
-                : PastVerdicts.of(judgedCrs, settings.verdictGrowthFactor(), judged);
+                : PastVerdicts.of(judgedCrs, settings.flag().growthFactor(), judged);
         if (!verdicts.isEmpty()) {
             log.printf("[farmwatch] run %s: %d patches judged false alarm or approved are not flagged again unless they "
-                    + "grew %.2fx%n", runId, verdicts.judgedPatches(), settings.verdictGrowthFactor());
+                    + "grew %.2fx%n", runId, verdicts.judgedPatches(), settings.flag().growthFactor());
         }
 
         List<String> inputPaths = new ArrayList<>();
@@ -173,7 +183,7 @@ final class PipelineRun {
             spark = SparkSessions.createLoggingTo("farmwatch " + runId, r.master(), out.sideFolder() + "/spark-events");
             FarmwatchJob.Output o = new FarmwatchJob(log).withVerdicts(verdicts).withChangeModel(changeModel).run(spark,
                     new FarmwatchJob.Inputs(beforePeriod, afterPeriod, farmland, settings, runId), out.changeTiles(),
-                    org.farmwatch.pipeline.TileStore.location(settings.echo().getOrDefault("store.dir", "auto"),
+                    org.farmwatch.pipeline.TileStore.location(settings.storeDir(),
                             out.uri()));
             Map<String, Double> seconds = new LinkedHashMap<>(o.stageSeconds());
             refuseUnjudgeable(o.counts(), afterPeriod);
@@ -201,7 +211,7 @@ final class PipelineRun {
             GeoPackageVerdicts.carry(stage.resolve("onemap.gpkg"), verdicts.crs(), verdicts);
             published(seconds, "publish_gpkg", t0, "onemap.gpkg, " + written[0] + " patches and " + written[1] + " flagged parcels");
 
-            java.util.Set<PublishOutput> wanted = settings.publishOutputs();
+            java.util.Set<PublishOutput> wanted = settings.publish().outputs();
             List<String> outputs = new ArrayList<>(List.of("onemap.gpkg"));
             t0 = System.nanoTime();
             boolean change = wanted.contains(PublishOutput.CHANGE_RASTER);
@@ -400,7 +410,7 @@ final class PipelineRun {
         FarmwatchException first = null;
         for (String arg : args) {
             try {
-                Scene s = SceneCatalog.open(arg, window != null).withDarkObject(settings.darkObject());
+                Scene s = SceneCatalog.open(arg, window != null).withDarkObject(settings.ingest().darkObject());
                 if (window == null || window.contains(s.date())) {
                     scenes.add(s);
                 }

@@ -94,7 +94,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         List<Scene> opened = new ArrayList<>();
         for (String a : args) {
-            Scene s = SceneCatalog.open(a, catalogue != null).withDarkObject(settings.darkObject());
+            Scene s = SceneCatalog.open(a, catalogue != null).withDarkObject(settings.ingest().darkObject());
             if (window == null || window.contains(s.date())) {
                 opened.add(s);
             }
@@ -102,7 +102,7 @@ final class TrainCommand implements Callable<Integer> {
         if (opened.isEmpty()) {
             throw FarmwatchException.input("no scene in " + catalogue + " falls in --period " + period);
         }
-        TrainingSamples ts = new TrainingSamples(samples, labelField, settings.classCodes());
+        TrainingSamples ts = new TrainingSamples(samples, labelField, settings.classify().classCodes());
         SparkSession spark = SparkSessions.create("farmwatch train", master);
         try {
             ForestTraining.Result r = new ForestTraining(System.err).train(spark, new Period("training", opened), ts, settings,

@@ -15,29 +15,44 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import org.farmwatch.change.ChangeDetector;
+import org.farmwatch.change.ChangeOptions;
+import org.farmwatch.classify.ClassifierKind;
+import org.farmwatch.classify.ClassifyOptions;
 import org.farmwatch.classify.LandCover;
 import org.farmwatch.classify.RuleClassifier;
 import org.farmwatch.farmland.FieldMapping;
 import org.farmwatch.flag.ChangeType;
 import org.farmwatch.flag.ConversionRule;
+import org.farmwatch.flag.FlagOptions;
+import org.farmwatch.grid.GridOptions;
+import org.farmwatch.ingest.Compositor;
+import org.farmwatch.ingest.IngestOptions;
+import org.farmwatch.publish.PublishOptions;
 import org.farmwatch.util.FarmwatchException;
 
 /**
  * The run's configuration, read from a {@code .conf} file of {@code key = value} lines (Java
- * properties, UTF-8) over the built-in defaults in {@code conf/farmwatch.conf}. Everything is
- * validated here, before any work starts: an unknown key or a bad value is a usage error naming
- * the key. Immutable.
+ * properties, UTF-8) over the built-in defaults in {@code conf/farmwatch.conf}, mapped onto each stage's
+ * typed options. Everything is checked here, before any work starts (the options check their own values,
+ * see {@link #from}): an unknown key or a bad value is a usage error naming the key. Nothing is read but the
+ * file: a forest's model is read when the run starts ({@link org.farmwatch.classify.Classifiers#of(ClassifyOptions)}).
+ * Immutable.
  *
- * @param gridCrs         "auto" or an authority code such as EPSG:4527
- * @param cellSizeMetres  0 means: the finest native resolution among the scenes
- * @param changeThreshold NaN means auto: each tile chooses the distance a change must exceed
+ * @param grid        {@code grid.*}
+ * @param ingest      {@code cloud.bufferMetres}, {@code composite.method}, {@code classify.darkObjectSubtraction}
+ * @param classify    {@code classifier}, {@code classify.*}, {@code class.NAME.codes}
+ * @param change      {@code change.*}, {@code patch.*}
+ * @param flag        {@code rules}, {@code rule.NAME.*}, {@code verdict.growthFactor}
+ * @param publish     {@code publish.outputs}
+ * @param fields      {@code farmland.field.*}
+ * @param storeDir    {@code store.dir}: auto, off, a folder or a Hadoop URI
+ * @param storeScenes {@code store.scenes}: whether the tile store keeps each scene's tile windows too
+ * @param echo        every key with its value as given (trimmed), for the run's record
  */
-public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int haloCells,
-                       double changeThreshold, double spectralThreshold, double vegetationThreshold, boolean keepOther, String darkObject, double cloudBufferMetres,
-                       org.farmwatch.ingest.Compositor.Method compositeMethod, double minPatchAreaM2,
-                       RuleClassifier.Thresholds thresholds, List<ConversionRule> rules, FieldMapping fields,
-                       Map<String, String> echo,
-                       String classifier, String classifierModel, org.farmwatch.classify.ClassCodes classCodes)
+public record Settings(GridOptions grid, IngestOptions ingest, ClassifyOptions classify, ChangeOptions change,
+                       FlagOptions flag, PublishOptions publish, FieldMapping fields, String storeDir,
+                       boolean storeScenes, Map<String, String> echo)
         implements Serializable {
 
     private static final Set<String> SCALAR_KEYS = Set.of("grid.crs", "grid.cellSizeMetres", "grid.tileSize",
@@ -49,70 +64,9 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
             "publish.outputs", "store.scenes");
     private static final Set<String> RULE_FIELDS = Set.of("type", "from", "to", "minAreaM2", "minShare", "scope");
 
-    /**
-     * {@code change.persistence}: the share of the current period's clear observations, each classified
-     * on its own, that a conversion must hold in (exclusive), or NaN when off. Used only where a cell has
-     * two or more clear observations.
-     */
-    public double persistenceShare() {
-        String v = echo.getOrDefault("change.persistence", "0.5");
-        return v.equals("off") ? Double.NaN : Double.parseDouble(v);
-    }
-
-    /**
-     * {@code change.constructionBrightness}: how many times the tile's median visible sum of non-vegetated cells a bare
-     * cell's must reach to read as construction land (see {@link org.farmwatch.change.ChangeDetector}).
-     */
-    public double constructionBrightness() {
-        String v = echo.get("change.constructionBrightness");
-        return v == null ? org.farmwatch.change.ChangeDetector.DEFAULT_CONSTRUCTION_BRIGHTNESS : Double.parseDouble(v);
-    }
-
-    /**
-     * {@code change.minConfidence}: non-agricultural patches whose confidence is below this are published as
-     * {@link ChangeType#LOW_CONFIDENCE} and flag no parcel; 0 keeps them all.
-     */
-    public double minConfidence() {
-        String v = echo.get("change.minConfidence");
-        return v == null ? 0 : Double.parseDouble(v);
-    }
-
-    /**
-     * {@code change.model}: the folder of a change model trained by {@code farmwatch train-change} (a local path or
-     * any Hadoop file-system URI), or null for none. With a model, each patch's confidence is the model's probability
-     * and {@link #changeModelThreshold} demotes further what {@link #minConfidence} would send.
-     */
-    public String changeModel() {
-        String v = echo.getOrDefault("change.model", "").trim();
-        return v.isEmpty() || v.equals("off") ? null : v;
-    }
-
-    /**
-     * {@code change.modelThreshold}: patches the model gives a lower probability go to the low-confidence category;
-     * NaN ("auto", the default) for the threshold the model's cross-validation chose.
-     */
-    public double changeModelThreshold() {
-        String v = echo.getOrDefault("change.modelThreshold", "auto").trim();
-        return v.equals("auto") ? Double.NaN : Double.parseDouble(v);
-    }
-
-    /**
-     * {@code patch.simplifyMetres}: the tolerance of the published patch outlines in metres, 0 for the cell edges, or
-     * NaN for auto (see {@link org.farmwatch.change.PatchOutlines#tolerance}).
-     */
-    public double patchSimplifyMetres() {
-        String v = echo.getOrDefault("patch.simplifyMetres", "auto");
-        return v.equals("auto") ? Double.NaN : Double.parseDouble(v);
-    }
-
-    /** {@code store.scenes}: whether the tile store keeps each scene's tile windows too. */
-    public boolean storeScenes() {
-        return echo.getOrDefault("store.scenes", "off").equals("on");
-    }
-
-    /** {@code publish.outputs}: what the run publishes (validated when the settings were read). */
-    public java.util.Set<org.farmwatch.publish.PublishOutput> publishOutputs() {
-        return org.farmwatch.publish.PublishOutput.parse(echo.getOrDefault("publish.outputs", "all"));
+    /** The conversion rules, in their configured order (a shortcut for {@code flag().rules()}). */
+    public List<ConversionRule> rules() {
+        return flag.rules();
     }
 
     /** The defaults shipped inside the jar (conf/farmwatch.conf, built into the jar). */
@@ -194,74 +148,55 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
             }
             throw FarmwatchException.usage(where + ": unknown configuration key '" + key + "'");
         }
-        String classifier = p.getProperty("classifier", "rules").trim();
-        if (!classifier.equals("rules") && !classifier.equals("forest")) {
-            throw FarmwatchException.usage(where + ": classifier must be 'rules' or 'forest', got: " + classifier);
-        }
-        String model = p.getProperty("classify.model", "").trim();
-        if (classifier.equals("forest")) {
-            if (model.isEmpty()) {
-                throw FarmwatchException.usage(where + ": classifier = forest needs classify.model, the path of a model "
-                        + "saved by 'farmwatch train'");
-            }
-            // Read now, on the driver: a missing or stale model stops the run before any work.
-            org.farmwatch.classify.Classifiers.forest(model);
-        }
-        org.farmwatch.classify.ClassCodes classCodes = classCodes(p, where);
-        String crs = p.getProperty("grid.crs", "auto").trim();
-        if (!crs.equals("auto") && !crs.matches("(?i)EPSG:\\d{4,5}")) {
-            throw FarmwatchException.usage(where + ": grid.crs must be 'auto' or an EPSG code such as EPSG:4527, got: " + crs);
-        }
-        if (!crs.equals("auto")) {
+        ClassifyOptions classify = options(where, () -> new ClassifyOptions(
+                ClassifierKind.of(p.getProperty("classifier", "rules").trim()), p.getProperty("classify.model", "").trim(),
+                thresholds(p, where), classCodes(p, where)));
+        String crs = p.getProperty("grid.crs", "auto").trim().toUpperCase();
+        if (!crs.equals(GridOptions.AUTO) && crs.matches("EPSG:\\d{4,5}")) {
             requireProjectedMetres(crs, where);
         }
-        String cs = p.getProperty("grid.cellSizeMetres", "auto").trim();
-        double cell = cs.equals("auto") ? 0 : positive(p, "grid.cellSizeMetres", where);
-        int tile = integer(p, "grid.tileSize", where);
-        if (Integer.bitCount(tile) != 1 || tile < 64 || tile > 4096) {
-            throw FarmwatchException.usage(where + ": grid.tileSize must be a power of 2 within 64..4096, got: " + tile);
-        }
-        int halo = integer(p, "grid.haloCells", where);
-        if (halo < 0 || halo > tile / 4) {
-            throw FarmwatchException.usage(where + ": grid.haloCells must be within 0.." + tile / 4 + ", got: " + halo);
-        }
-        String persistence = p.getProperty("change.persistence", "0.5").trim();
-        if (!persistence.equals("off")) {
-            double share = number(p, "change.persistence", where);
-            if (!(share >= 0 && share < 1)) {
-                throw FarmwatchException.usage(where + ": change.persistence must be off or a share within [0, 1), got: "
-                        + persistence);
-            }
-        }
+        double cell = p.getProperty("grid.cellSizeMetres", "auto").trim().equals("auto") ? Double.NaN
+                : number(p, "grid.cellSizeMetres", where);
+        GridOptions grid = options(where, () -> new GridOptions(crs, cell, integer(p, "grid.tileSize", where),
+                integer(p, "grid.haloCells", where)));
+        IngestOptions ingest = options(where, () -> new IngestOptions(
+                p.getProperty("classify.darkObjectSubtraction", "auto").trim(), number(p, "cloud.bufferMetres", where),
+                Compositor.Method.valueOf(oneOf(p, "composite.method", List.of("median", "best"), where)
+                        .toUpperCase(java.util.Locale.ROOT))));
+        ChangeOptions change = options(where, () -> ChangeOptions.builder()
+                .threshold(autoOr(p, "change.threshold", "auto", where))
+                .spectralThreshold(number(p, "change.spectralThreshold", where))
+                .vegetationThreshold(number(p, "change.vegetationThreshold", where))
+                .keepOther(Boolean.parseBoolean(oneOf(p, "change.keepOther", List.of("false", "true"), where)))
+                .persistenceShare(autoOr(p, "change.persistence", "off", where))
+                .constructionBrightness(p.getProperty("change.constructionBrightness") == null
+                        ? ChangeDetector.DEFAULT_CONSTRUCTION_BRIGHTNESS : number(p, "change.constructionBrightness", where))
+                .minConfidence(p.getProperty("change.minConfidence") == null ? 0 : number(p, "change.minConfidence", where))
+                .minPatchAreaM2(number(p, "patch.minAreaM2", where))
+                .simplifyMetres(autoOr(p, "patch.simplifyMetres", "auto", where))
+                .model(p.getProperty("change.model", "").trim().isEmpty()
+                        || p.getProperty("change.model").trim().equals("off") ? null : p.getProperty("change.model").trim())
+                .modelThreshold(autoOr(p, "change.modelThreshold", "auto", where))
+                .build());
+        PublishOptions publish;
         try {
-            org.farmwatch.publish.PublishOutput.parse(p.getProperty("publish.outputs", "all"));
+            publish = PublishOptions.parse(p.getProperty("publish.outputs", "all"));
         } catch (IllegalArgumentException e) {
             throw FarmwatchException.usage(where + ": publish.outputs: " + e.getMessage());
-        }
-        if (!p.getProperty("patch.simplifyMetres", "auto").trim().equals("auto")) {
-            nonNegative(p, "patch.simplifyMetres", where);
         }
         String scenes = p.getProperty("store.scenes", "off").trim();
         if (!scenes.equals("on") && !scenes.equals("off")) {
             throw FarmwatchException.usage(where + ": store.scenes must be on or off, got: " + scenes);
         }
-        if (p.getProperty("store.dir", "auto").isBlank()) {
+        String storeDir = p.getProperty("store.dir", "auto").trim();
+        if (storeDir.isEmpty()) {
             throw FarmwatchException.usage(where + ": store.dir must be auto, off, a folder or a Hadoop URI (hdfs://, s3a://)");
-        }
-        RuleClassifier.Thresholds d = RuleClassifier.Thresholds.DEFAULT;
-        RuleClassifier.Thresholds th = new RuleClassifier.Thresholds(
-                opt(p, "classify.waterMndwi", d.waterMndwi(), where), opt(p, "classify.vegetationNdvi", d.vegetationNdvi(), where),
-                opt(p, "classify.sparseNdvi", d.sparseNdvi(), where), opt(p, "classify.cropNirShare", d.cropNirShare(), where),
-                opt(p, "classify.forestSwirNir", d.forestSwirNir(), where), opt(p, "classify.orchardSwirNir", d.orchardSwirNir(), where),
-                opt(p, "classify.bareBrightness", d.bareBrightness(), where), opt(p, "classify.builtBlueRed", d.builtBlueRed(), where),
-                opt(p, "classify.greenhouseBrightness", d.greenhouseBrightness(), where));
-        if (ruleNames.isEmpty()) {
-            throw FarmwatchException.usage(where + ": 'rules' lists no conversion rule");
         }
         List<ConversionRule> rules = new ArrayList<>();
         for (String name : ruleNames) {
             rules.add(rule(p, name, where));
         }
+        FlagOptions flag = options(where, () -> new FlagOptions(rules, number(p, "verdict.growthFactor", where)));
         FieldMapping fm = new FieldMapping(
                 listOr(p, "farmland.field.parcel_id", FieldMapping.DEFAULT.parcelId()),
                 listOr(p, "farmland.field.admin_code", FieldMapping.DEFAULT.adminCode()),
@@ -269,40 +204,32 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
                 listOr(p, "farmland.field.land_class", FieldMapping.DEFAULT.landClass()));
         Map<String, String> echo = new LinkedHashMap<>();
         new TreeSet<>(p.stringPropertyNames()).forEach(k -> echo.put(k, p.getProperty(k).trim()));
-        boolean keepOther = Boolean.parseBoolean(oneOf(p, "change.keepOther", List.of("false", "true"), where));
-        if (p.getProperty("change.minConfidence") != null) {
-            double c = nonNegative(p, "change.minConfidence", where);
-            if (c > 1) {
-                throw FarmwatchException.usage(where + ": change.minConfidence must be within 0..1, got: "
-                        + p.getProperty("change.minConfidence").trim());
-            }
+        return new Settings(grid, ingest, classify, change, flag, publish, fm, storeDir, scenes.equals("on"), echo);
+    }
+
+    /** Builds one stage's options; what they refuse is a usage error, their message naming the key and value. */
+    private static <T> T options(String where, java.util.function.Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException e) {
+            throw FarmwatchException.usage(where + ": " + e.getMessage());
         }
-        String modelThreshold = p.getProperty("change.modelThreshold", "auto").trim();
-        if (!modelThreshold.equals("auto")) {
-            double t = nonNegative(p, "change.modelThreshold", where);
-            if (t > 1) {
-                throw FarmwatchException.usage(where + ": change.modelThreshold must be 'auto' or within 0..1, got: "
-                        + modelThreshold);
-            }
-        }
-        if (p.getProperty("change.constructionBrightness") != null) {
-            positive(p, "change.constructionBrightness", where);
-        }
-        if (positive(p, "verdict.growthFactor", where) < 1) {
-            throw FarmwatchException.usage(where + ": verdict.growthFactor must be at least 1, got: "
-                    + p.getProperty("verdict.growthFactor").trim());
-        }
-        // change.threshold: auto (NaN, chosen per tile) or a distance in no-change standard deviations.
-        double changeThreshold = p.getProperty("change.threshold", "auto").trim().equals("auto") ? Double.NaN
-                : positive(p, "change.threshold", where);
-        return new Settings(crs.toUpperCase(), cell, tile, halo, changeThreshold, positive(p, "change.spectralThreshold", where),
-                positive(p, "change.vegetationThreshold", where), keepOther,
-                oneOf(p, "classify.darkObjectSubtraction", List.of("auto", "true", "false"), where),
-                nonNegative(p, "cloud.bufferMetres", where),
-                org.farmwatch.ingest.Compositor.Method.valueOf(
-                        oneOf(p, "composite.method", List.of("median", "best"), where).toUpperCase()),
-                nonNegative(p, "patch.minAreaM2", where), th, List.copyOf(rules), fm, echo, classifier,
-                model.isEmpty() ? null : model, classCodes);
+    }
+
+    /** A number, or NaN for the word that means "not a number" for this key (auto, off). */
+    private static double autoOr(Properties p, String key, String word, String where) {
+        String v = p.getProperty(key, word).trim();
+        return v.equals(word) ? Double.NaN : number(p, key, where);
+    }
+
+    private static RuleClassifier.Thresholds thresholds(Properties p, String where) {
+        RuleClassifier.Thresholds d = RuleClassifier.Thresholds.DEFAULT;
+        return new RuleClassifier.Thresholds(
+                opt(p, "classify.waterMndwi", d.waterMndwi(), where), opt(p, "classify.vegetationNdvi", d.vegetationNdvi(), where),
+                opt(p, "classify.sparseNdvi", d.sparseNdvi(), where), opt(p, "classify.cropNirShare", d.cropNirShare(), where),
+                opt(p, "classify.forestSwirNir", d.forestSwirNir(), where), opt(p, "classify.orchardSwirNir", d.orchardSwirNir(), where),
+                opt(p, "classify.bareBrightness", d.bareBrightness(), where), opt(p, "classify.builtBlueRed", d.builtBlueRed(), where),
+                opt(p, "classify.greenhouseBrightness", d.greenhouseBrightness(), where));
     }
 
     private static boolean isClassKey(String name) {
@@ -326,14 +253,6 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
         } catch (IllegalArgumentException e) {
             throw FarmwatchException.usage(where + ": " + e.getMessage());
         }
-    }
-
-    /**
-     * {@code verdict.growthFactor}: a patch judged a false alarm or approved is flagged again only when a later
-     * run's patch over it is larger than the judged one times this (validated at load, at least 1).
-     */
-    public double verdictGrowthFactor() {
-        return Double.parseDouble(echo.get("verdict.growthFactor"));
     }
 
     private static ConversionRule rule(Properties p, String name, String where) {
@@ -459,19 +378,5 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
         return (int) d;
     }
 
-    private static double nonNegative(Properties p, String key, String where) {
-        double d = number(p, key, where);
-        if (d < 0) {
-            throw FarmwatchException.usage(where + ": " + key + " must be >= 0, got: " + p.getProperty(key).trim());
-        }
-        return d;
-    }
 
-    private static double positive(Properties p, String key, String where) {
-        double d = number(p, key, where);
-        if (!(d > 0)) {
-            throw FarmwatchException.usage(where + ": " + key + " must be > 0, got: " + p.getProperty(key).trim());
-        }
-        return d;
-    }
 }

@@ -13,8 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.farmwatch.util.FarmwatchException;
@@ -58,10 +56,8 @@ public final class PostgisParcelSource implements ParcelSource {
     private static final Logger LOG = LoggerFactory.getLogger(PostgisParcelSource.class);
 
     /** Schema, table and column names the source accepts; they are double-quoted in SQL as well. */
-    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern IDENTIFIER = PgUrlText.IDENTIFIER;
     private static final Pattern EPSG = Pattern.compile("(?i)EPSG:(\\d{1,9})");
-    private static final Set<String> SSL_MODES =
-            Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
     private static final int TIMEOUT_SECONDS = 5;
     private static final int FETCH_SIZE = 2000;
     /** The query window is densified to this many segments a side before it is transformed to the source CRS. */
@@ -108,14 +104,8 @@ public final class PostgisParcelSource implements ParcelSource {
     /** {@link #parse(String, FieldMapping)} with the environment and home directory given, for tests. */
     static PostgisParcelSource parse(String url, FieldMapping mapping, Map<String, String> env, Path home) {
         Objects.requireNonNull(mapping, "mapping");
-        if (url == null || url.isBlank()) {
-            throw FarmwatchException.usage("PostGIS URL is empty; expected postgresql://user@host:port/db?table=schema.table");
-        }
-        String rest = PgUrlText.afterScheme(url);
-        if (rest == null) {
-            throw FarmwatchException.usage("PostGIS URL must start with postgresql:// or postgres://, got: " + redact(url));
-        }
-        PgUrlText.Address address = PgUrlText.Address.parse(url, rest, "PostGIS URL");
+        PgUrlText.Address address = PgUrlText.Address.parse(url, "PostGIS URL",
+                "postgresql://user@host:port/db?table=schema.table", "PostGIS URL");
         String tableParam = null;
         String geom = null;
         String sslMode = null;
@@ -125,31 +115,14 @@ public final class PostgisParcelSource implements ParcelSource {
             switch (key) {
                 case "table" -> tableParam = value;
                 case "geom" -> geom = identifier("geom", value);
-                case "sslmode" -> {
-                    if (!SSL_MODES.contains(value)) {
-                        throw FarmwatchException.usage("PostGIS URL sslmode must be one of "
-                                + String.join(", ", new TreeSet<>(SSL_MODES)) + ", got: " + value);
-                    }
-                    sslMode = value;
-                }
+                case "sslmode" -> sslMode = PgUrlText.sslMode(value, "PostGIS URL");
                 default -> throw FarmwatchException.usage(
                         "PostGIS URL has an unknown parameter '" + key + "' (known: table, geom, sslmode)");
             }
         }
-        if (tableParam == null || tableParam.isEmpty()) {
-            throw FarmwatchException.usage("PostGIS URL needs ?table=schema.table: " + redact(url));
-        }
-        String schema = "public";
-        String table = tableParam;
-        int dot = tableParam.indexOf('.');
-        if (dot >= 0) {
-            schema = tableParam.substring(0, dot);
-            table = tableParam.substring(dot + 1);
-        }
-        if (!IDENTIFIER.matcher(schema).matches() || !IDENTIFIER.matcher(table).matches()) {
-            throw FarmwatchException.usage("PostGIS table must be [schema.]table, each matching "
-                    + IDENTIFIER.pattern() + ", got: " + tableParam);
-        }
+        PgUrlText.Table named = PgUrlText.Table.parse(tableParam, url, "PostGIS URL");
+        String schema = named.schema();
+        String table = named.table();
 
         address = address.withCredentials(env, home);
         String user = address.user();

@@ -2,10 +2,7 @@ package org.farmwatch.farmland;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.farmwatch.util.FarmwatchException;
 import org.farmwatch.util.PgUrlText;
@@ -24,11 +21,10 @@ import org.farmwatch.util.PgUrlText;
 public final class PostgisTarget {
 
     /** Schema and table names: unquoted-identifier syntax, double-quoted in SQL all the same. */
-    static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    static final Pattern IDENTIFIER = PgUrlText.IDENTIFIER;
     /** PostgreSQL truncates identifiers beyond 63 bytes; the rejects table adds {@value #REJECTS_SUFFIX}. */
     private static final int MAX_IDENTIFIER = 63;
     static final String REJECTS_SUFFIX = "_rejects";
-    private static final Set<String> SSL_MODES = Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
     private static final int TIMEOUT_SECONDS = 10;
 
     private final String user;
@@ -65,14 +61,8 @@ public final class PostgisTarget {
 
     /** {@link #parse(String)} with the environment and home directory given, for tests. */
     static PostgisTarget parse(String url, Map<String, String> env, Path home) {
-        if (url == null || url.isBlank()) {
-            throw FarmwatchException.usage("--to is empty; expected postgresql://user@host:port/db?table=schema.table");
-        }
-        String rest = PgUrlText.afterScheme(url);
-        if (rest == null) {
-            throw FarmwatchException.usage("--to must be a postgresql:// URL, got: " + PostgisParcelSource.redact(url));
-        }
-        PgUrlText.Address address = PgUrlText.Address.parse(url, rest, "PostGIS URL");
+        PgUrlText.Address address = PgUrlText.Address.parse(url, "--to",
+                "postgresql://user@host:port/db?table=schema.table", "PostGIS URL");
         String tableParam = null;
         String sslMode = null;
         for (String[] pair : address.params()) {
@@ -80,33 +70,16 @@ public final class PostgisTarget {
             String value = pair[1];
             switch (key) {
                 case "table" -> tableParam = value;
-                case "sslmode" -> {
-                    if (!SSL_MODES.contains(value)) {
-                        throw FarmwatchException.usage("PostGIS URL sslmode must be one of "
-                                + String.join(", ", new TreeSet<>(SSL_MODES)) + ", got: " + value);
-                    }
-                    sslMode = value;
-                }
+                case "sslmode" -> sslMode = PgUrlText.sslMode(value, "PostGIS URL");
                 case "geom" -> throw FarmwatchException.usage(
                         "import-farmland always writes geometry column geom; drop &geom= from the --to URL");
                 default -> throw FarmwatchException.usage(
                         "PostGIS URL has an unknown parameter '" + key + "' (known: table, sslmode)");
             }
         }
-        if (tableParam == null || tableParam.isEmpty()) {
-            throw FarmwatchException.usage("PostGIS URL needs ?table=schema.table: " + PostgisParcelSource.redact(url));
-        }
-        String schema = "public";
-        String table = tableParam;
-        int dot = tableParam.indexOf('.');
-        if (dot >= 0) {
-            schema = tableParam.substring(0, dot);
-            table = tableParam.substring(dot + 1);
-        }
-        if (!IDENTIFIER.matcher(schema).matches() || !IDENTIFIER.matcher(table).matches()) {
-            throw FarmwatchException.usage("PostGIS table must be [schema.]table, each matching "
-                    + IDENTIFIER.pattern() + ", got: " + tableParam);
-        }
+        PgUrlText.Table named = PgUrlText.Table.parse(tableParam, url, "PostGIS URL");
+        String schema = named.schema();
+        String table = named.table();
         if (schema.length() > MAX_IDENTIFIER || table.length() + REJECTS_SUFFIX.length() > MAX_IDENTIFIER) {
             throw FarmwatchException.usage("PostGIS table name too long: the schema may have " + MAX_IDENTIFIER
                     + " characters and the table " + (MAX_IDENTIFIER - REJECTS_SUFFIX.length())

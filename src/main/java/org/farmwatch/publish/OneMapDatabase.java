@@ -4,8 +4,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import org.farmwatch.util.FarmwatchException;
 import org.farmwatch.util.PgUrlText;
 
@@ -25,7 +23,6 @@ import org.farmwatch.util.PgUrlText;
  */
 final class OneMapDatabase {
 
-    private static final Set<String> SSL_MODES = Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
     private static final int TIMEOUT_SECONDS = 10;
 
     private final String user;
@@ -58,27 +55,15 @@ final class OneMapDatabase {
 
     /** {@link #parse(String)} with the environment and home directory given, for tests. */
     static OneMapDatabase parse(String url, Map<String, String> env, Path home) {
-        if (url == null || url.isBlank()) {
-            throw FarmwatchException.usage("--onemap is empty; expected postgresql://user@host:port/database");
-        }
-        String rest = PgUrlText.afterScheme(url);
-        if (rest == null) {
-            throw FarmwatchException.usage("--onemap must be a postgresql:// URL, got: " + redact(url));
-        }
-        PgUrlText.Address address = PgUrlText.Address.parse(url, rest, "--onemap URL");
+        PgUrlText.Address address = PgUrlText.Address.parse(url, "--onemap", "postgresql://user@host:port/database",
+                "--onemap URL");
         String sslMode = null;
         for (String[] pair : address.params()) {
-            String key = pair[0];
-            String value = pair[1];
-            if (!key.equals("sslmode")) {
-                throw FarmwatchException.usage("--onemap URL has an unknown parameter '" + key
+            if (!pair[0].equals("sslmode")) {
+                throw FarmwatchException.usage("--onemap URL has an unknown parameter '" + pair[0]
                         + "' (known: sslmode; the schema is --onemap-schema)");
             }
-            if (!SSL_MODES.contains(value)) {
-                throw FarmwatchException.usage("--onemap URL sslmode must be one of "
-                        + String.join(", ", new TreeSet<>(SSL_MODES)) + ", got: " + value);
-            }
-            sslMode = value;
+            sslMode = PgUrlText.sslMode(pair[1], "--onemap URL");
         }
 
         address = address.withCredentials(env, home);

@@ -26,10 +26,9 @@ import org.farmwatch.farmland.DuplicateParcelId;
 import org.farmwatch.farmland.ParcelSource;
 import org.farmwatch.farmland.RejectReason;
 import org.farmwatch.flag.FlaggedParcel;
-import org.farmwatch.flag.ParcelFlagger;
 import org.farmwatch.flag.ParcelHit;
-import org.farmwatch.flag.ParcelOverlay;
 import org.farmwatch.flag.PastVerdicts;
+import org.farmwatch.flag.TileOverlay;
 import org.farmwatch.grid.GridLayout;
 import org.farmwatch.grid.TileKey;
 import org.farmwatch.ingest.Period;
@@ -39,7 +38,6 @@ import org.farmwatch.util.Gdal;
 import org.gdal.osr.CoordinateTransformation;
 import org.locationtech.jts.geom.Envelope;
 import org.locationtech.jts.geom.Point;
-import org.locationtech.jts.index.strtree.STRtree;
 import scala.Tuple2;
 
 /**
@@ -111,7 +109,7 @@ public final class FarmwatchJob {
         Settings s = in.settings();
 
         long t0 = System.nanoTime();
-        GridLayout layout = WorkingGrid.choose(s, in.before().latest(), in.after().latest());
+        GridLayout layout = WorkingGrid.choose(s.grid(), in.before().latest(), in.after().latest());
         Envelope area = footprint(in.before(), layout.crs()).intersection(footprint(in.after(), layout.crs()));
         if (area.isNull() || area.getArea() <= 0) {
             throw FarmwatchException.input("scenes " + in.before().sceneIds() + " and " + in.after().sceneIds()
@@ -176,13 +174,13 @@ public final class FarmwatchJob {
         String beforeDate = in.before().date().toString();
         // (A period's date is its latest acquisition.)
         String afterDate = in.after().date().toString();
-        double mmu = s.minPatchAreaM2();
-        double minConfidence = s.minConfidence();
+        double mmu = s.change().minPatchAreaM2();
+        double minConfidence = s.change().minConfidence();
         // With a change model, its probability is the confidence, and its threshold demotes further what
         // change.minConfidence would send.
         Broadcast<ChangeModel> model = changeModel == null ? null : jsc.broadcast(changeModel);
         double modelThreshold = changeModel == null ? Double.NaN
-                : Double.isNaN(s.changeModelThreshold()) ? changeModel.suggestedThreshold() : s.changeModelThreshold();
+                : Double.isNaN(s.change().modelThreshold()) ? changeModel.suggestedThreshold() : s.change().modelThreshold();
         LongAccumulator demotedByModel = jsc.sc().longAccumulator("patches_demoted_by_model");
         JavaRDD<ChangePatch> patches = fragments
                 .mapToPair(f -> new Tuple2<>(group.value().getOrDefault(f.fragmentId(), f.fragmentId()), f))
@@ -211,7 +209,7 @@ public final class FarmwatchJob {
         if (model != null) {
             counts.put("patches_demoted_by_model", demotedByModel.value());
             log.printf("[farmwatch] change model %s: %d patches below its threshold %.3f went to low_confidence%n",
-                    s.changeModel(), demotedByModel.value(), modelThreshold);
+                    s.change().model(), demotedByModel.value(), modelThreshold);
         }
         fragments.unpersist();
         counts.put("edge_joins", (long) joins.size());
@@ -229,7 +227,7 @@ public final class FarmwatchJob {
                 counts.get("flagged_parcels"), seconds.get("overlay"));
 
         // Step 4: the outlines to publish, simplified as a coverage; the overlay above used the cell edges.
-        double simplify = PatchOutlines.tolerance(s.patchSimplifyMetres(), layout);
+        double simplify = PatchOutlines.tolerance(s.change().simplifyMetres(), layout);
         JavaRDD<ChangePatch> outlines = patches;
         if (simplify > 0) {
             t0 = System.nanoTime();
@@ -250,7 +248,7 @@ public final class FarmwatchJob {
      * parcel id and are flagged then. Returns the flagged parcels, computed and counted (kept as bytes, decoded
      * by each reader); adds the step's counts. What moves between tasks is plain bytes ({@link OverlayWire}).
      */
-    static JavaRDD<FlaggedParcel> overlayAndFlag(JavaSparkContext jsc, JavaRDD<ChangePatch> patches,
+    public static JavaRDD<FlaggedParcel> overlayAndFlag(JavaSparkContext jsc, JavaRDD<ChangePatch> patches,
                                                  Broadcast<Inputs> bin, GridLayout layout, PastVerdicts verdicts,
                                                  Map<String, Long> counts) {
         LongAccumulator parcelsRead = jsc.sc().longAccumulator("parcels_read");
@@ -323,10 +321,11 @@ public final class FarmwatchJob {
         return e;
     }
 
-    static ChangeDetector detector(Settings s) {
+    public static ChangeDetector detector(Settings s) {
         return StageOptions.detect(s).detector();
     }
 
+    /** Step 3 in one task: the tiles' patches decoded and overlaid tile by tile ({@link TileOverlay}). */
     private static Iterator<byte[]> overlay(Iterator<Tuple2<Integer, byte[]>> shuffled, Inputs in, GridLayout layout,
                                             LongAccumulator read, LongAccumulator rejected, PastVerdicts past,
                                             LongAccumulator suppressed, org.farmwatch.util.HadoopFs.Conf hadoop) {
@@ -335,11 +334,19 @@ public final class FarmwatchJob {
         Map<Long, List<byte[]>> byTile = new HashMap<>();
         shuffled.forEachRemaining(t -> OverlayWire.keyed(t._2(),
                 (tile, patch) -> byTile.computeIfAbsent(tile, k -> new ArrayList<>()).add(patch)));
-        ParcelOverlay overlay = new ParcelOverlay(layout, in.settings().rules());
-        ParcelFlagger flagger = new ParcelFlagger(in.settings().rules());
-        CoordinateTransformation toCgcs = toCgcs(layout);
+        TileOverlay overlay = new TileOverlay(layout, in.settings().rules(), past, lonLat(layout));
         OverlayWire.ChunkWriter out = new OverlayWire.ChunkWriter();
-        List<ParcelHit> onParcel = new ArrayList<>();
+        TileOverlay.Sink sink = new TileOverlay.Sink() {
+            @Override
+            public void flagged(FlaggedParcel parcel) {
+                out.flagged(parcel);
+            }
+
+            @Override
+            public void acrossEdges(List<ParcelHit> hitsOnOneParcel) {
+                out.hits(hitsOnOneParcel);
+            }
+        };
         // Row by row: neighbouring tiles read neighbouring pages of the farmland file.
         List<TileKey> tiles = new ArrayList<>();
         byTile.keySet().forEach(k -> tiles.add(unpacked(k)));
@@ -350,42 +357,7 @@ public final class FarmwatchJob {
                 List<byte[]> wire = byTile.remove(packed(tile));
                 List<ChangePatch> here = new ArrayList<>(wire.size());
                 wire.forEach(b -> here.add(OverlayWire.patch(b)));
-                STRtree index = ParcelOverlay.index(here);
-                java.util.function.Consumer<ParcelHit> sink = onParcel::add;
-                if (!past.isEmpty()) {
-                    // A patch judged false alarm or approved on this parcel before, and not grown since, is no new finding.
-                    Map<String, ChangePatch> byId = new HashMap<>();
-                    here.forEach(p -> byId.put(p.patchId(), p));
-                    sink = hit -> {
-                        if (past.suppressing(hit.parcel().parcelId(), byId.get(hit.patchId())) == null) {
-                            onParcel.add(hit);
-                        } else {
-                            suppressed.add(1);
-                        }
-                    };
-                }
-                java.util.function.Consumer<ParcelHit> hits = sink;
-                // Only parcels whose box meets a patch's can be hit: the source may skip the others unread.
-                List<Envelope> near = new ArrayList<>(here.size());
-                here.forEach(p -> near.add(p.geometry().getEnvelopeInternal()));
-                read.add(parcels.forEachNear(layout.extentOf(tile), near, parcel -> {
-                    onParcel.clear();
-                    overlay.overlay(tile, index, parcel, hits);
-                    if (onParcel.isEmpty()) {
-                        return;
-                    }
-                    Envelope pe = parcel.geometry().getEnvelopeInternal();
-                    if (layout.keyAt(pe.getMinX(), pe.getMaxY()).equals(tile)
-                            && layout.keyAt(pe.getMaxX(), pe.getMinY()).equals(tile)) {
-                        // Its box lies in this tile, so every pair on it is counted here (ParcelOverlay): flag it now.
-                        FlaggedParcel f = flag(flagger, toCgcs, onParcel);
-                        if (f != null) {
-                            out.flagged(f);
-                        }
-                    } else {
-                        out.hits(onParcel);
-                    }
-                }, reason -> rejected.add(1)));
+                read.add(overlay.overlay(tile, here, parcels, sink, reason -> rejected.add(1), () -> suppressed.add(1)));
             }
         }
         return out.chunks();
@@ -394,8 +366,7 @@ public final class FarmwatchJob {
     /** Flags the parcels across tile edges from all their tiles' hits, which meet here by parcel id. */
     private static Iterator<byte[]> flag(Iterator<Tuple2<Integer, byte[]>> shuffled, Inputs in, GridLayout layout) {
         Gdal.init();
-        ParcelFlagger flagger = new ParcelFlagger(in.settings().rules());
-        CoordinateTransformation toCgcs = toCgcs(layout);
+        TileOverlay flagger = new TileOverlay(layout, in.settings().rules(), PastVerdicts.none(), lonLat(layout));
         OverlayWire.ChunkWriter out = new OverlayWire.ChunkWriter();
         List<ParcelHit> hits = new ArrayList<>();
         Map<String, List<byte[]>> byParcel = new LinkedHashMap<>();
@@ -404,7 +375,7 @@ public final class FarmwatchJob {
         for (List<byte[]> records : byParcel.values()) {
             hits.clear();
             records.forEach(r -> OverlayWire.hits(r, hits));
-            FlaggedParcel f = flag(flagger, toCgcs, hits);
+            FlaggedParcel f = flagger.flag(hits);
             if (f != null) {
                 out.flagged(f);
             }
@@ -412,13 +383,14 @@ public final class FarmwatchJob {
         return out.chunks();
     }
 
-    /** All hits on one parcel, flagged or not (null); the centroid in CGCS2000 for inspectors. */
-    private static FlaggedParcel flag(ParcelFlagger flagger, CoordinateTransformation toCgcs, List<ParcelHit> hits) {
-        return flagger.flag(hits, parcel -> {
+    /** A parcel's interior point in CGCS2000 longitude and latitude, for inspectors. */
+    private static java.util.function.Function<org.farmwatch.farmland.Parcel, double[]> lonLat(GridLayout layout) {
+        CoordinateTransformation toCgcs = toCgcs(layout);
+        return parcel -> {
             Point c = parcel.geometry().getInteriorPoint();
             double[] ll = toCgcs.TransformPoint(c.getX(), c.getY());
             return new double[] {ll[0], ll[1]};
-        });
+        };
     }
 
     private static CoordinateTransformation toCgcs(GridLayout layout) {

@@ -74,7 +74,7 @@ public final class ForestTraining {
                         String modelPath) {
         long t0 = System.nanoTime();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        GridLayout layout = WorkingGrid.choose(s, period.latest(), period.latest());
+        GridLayout layout = WorkingGrid.choose(s.grid(), period.latest(), period.latest());
         TrainingSamples.Summary summary = samples.check(layout.crs());
         Envelope area = FarmwatchJob.footprint(period, layout.crs()).intersection(summary.extent());
         if (area.isNull()) {
@@ -136,8 +136,8 @@ public final class ForestTraining {
         Gdal.init();
         Scene stats = period.statistics();
         double[] scale = PixelFeatures.scaleOf(stats);
-        int halo = s.haloCells();
-        SceneReader reader = new SceneReader(layout, halo, s.cloudBufferMetres());
+        int halo = s.grid().haloCells();
+        SceneReader reader = new SceneReader(layout, halo, s.ingest().cloudBufferMetres());
         int win = reader.windowSize();
         byte[] labels = new byte[win * win];
         short[] valid = new short[win * win];
@@ -169,7 +169,7 @@ public final class ForestTraining {
                 for (Scene scene : period.scenes()) {
                     windows.add(reader.read(scene, key));
                 }
-                TileBands tile = Compositor.composite(windows, s.compositeMethod(), valid);
+                TileBands tile = Compositor.composite(windows, s.ingest().compositeMethod(), valid);
                 samples.labels(reader.windowOf(key), win, layout.cellSizeMetres(), layout.crs(), labels);
                 List<Row> out = new ArrayList<>();
                 double[] x = new double[PixelFeatures.COUNT];

@@ -1,6 +1,6 @@
 package org.farmwatch.spark;
 
-import org.farmwatch.classify.ClassifierKind;
+import org.farmwatch.change.ChangeOptions;
 import org.farmwatch.config.Settings;
 import org.farmwatch.pipeline.DetectOptions;
 import org.farmwatch.publish.PublishOutput;
@@ -11,9 +11,10 @@ public final class StageOptions {
 
     /** What the detect step reads of the settings. */
     public static DetectOptions detect(Settings s) {
-        return new DetectOptions(s.haloCells(), s.cloudBufferMetres(), s.compositeMethod(),
-                ClassifierKind.of(s.classifier()), s.classifierModel(), s.thresholds(), s.rules(), s.changeThreshold(),
-                s.spectralThreshold(), s.vegetationThreshold(), s.keepOther(), s.constructionBrightness(), s.persistenceShare(), s.minPatchAreaM2(),
-                s.publishOutputs().contains(PublishOutput.TRUE_COLOUR));
+        ChangeOptions c = s.change();
+        return new DetectOptions(s.grid().haloCells(), s.ingest().cloudBufferMetres(), s.ingest().compositeMethod(),
+                s.classify().classifier(), s.classify().model(), s.classify().thresholds(), s.rules(), c.threshold(),
+                c.spectralThreshold(), c.vegetationThreshold(), c.keepOther(), c.constructionBrightness(),
+                c.persistenceShare(), c.minPatchAreaM2(), s.publish().wants(PublishOutput.TRUE_COLOUR));
     }
 }

@@ -1,14 +1,14 @@
 package org.farmwatch.spark;
 
-import org.farmwatch.config.Settings;
 import org.farmwatch.grid.GridLayout;
+import org.farmwatch.grid.GridOptions;
 import org.farmwatch.ingest.NativeResolution;
 import org.farmwatch.ingest.Scene;
 import org.farmwatch.ingest.SceneCatalog;
 import org.locationtech.jts.geom.Envelope;
 
 /** Chooses the working grid for a run from the settings and the scenes: CRS, cell size and the fixed origin. */
-final class WorkingGrid {
+public final class WorkingGrid {
     private WorkingGrid() {}
 
     /**
@@ -24,14 +24,14 @@ final class WorkingGrid {
         return "EPSG:" + (lat >= 0 ? 32600 + zone : 32700 + zone);
     }
 
-    static GridLayout choose(Settings s, Scene before, Scene after) {
-        String crs = s.gridCrs();
-        if (crs.equals("AUTO")) {
+    public static GridLayout choose(GridOptions s, Scene before, Scene after) {
+        String crs = s.crs();
+        if (s.autoCrs()) {
             Envelope geo = SceneCatalog.footprint(after, "EPSG:4326");
             crs = autoCrs(geo.centre().x, geo.centre().y);
         }
         double cell = s.cellSizeMetres();
-        if (cell <= 0) {
+        if (s.autoCellSize()) {
             cell = Math.min(NativeResolution.metres(before), NativeResolution.metres(after));
         }
         // A fixed origin per CRS keeps tile keys stable across runs and scenes.

@@ -1,32 +1,48 @@
 package org.farmwatch.util;
 
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.PrettyPrinter;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A small strict JSON reader and writer for STAC items, configuration echoes and run.json. Objects
- * read as insertion-ordered maps, arrays as lists, numbers as Double or Long.
+ * JSON for STAC items, configuration echoes, grid descriptions and run.json, through Jackson (which Spark
+ * provides). Reading is strict (one value, nothing after it); objects read as insertion-ordered maps, arrays as
+ * lists, numbers as Double or Long. Writing keeps farmwatch's layout: one object entry per line indented by two
+ * spaces, arrays on one line, whole doubles without a fraction, non-finite numbers as null and {@code <} escaped
+ * (so that the text can sit inside HTML).
  */
 public final class Json {
-    private final String s;
-    private int i;
+    private Json() {}
 
-    private Json(String s) {
-        this.s = s;
-    }
+    private static final ObjectMapper READER = new ObjectMapper()
+            .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final JsonFactory WRITER = new JsonFactory().setCharacterEscapes(new Escapes());
 
+    /**
+     * Parses one JSON value.
+     *
+     * @throws IllegalArgumentException saying where the text is not JSON
+     */
     public static Object parse(String text) {
-        Json p = new Json(text);
-        p.ws();
-        Object v = p.value();
-        p.ws();
-        if (p.i != text.length()) {
-            throw p.error("trailing characters");
+        try {
+            return READER.readValue(text, Object.class);
+        } catch (JsonProcessingException e) {
+            String at = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr();
+            throw new IllegalArgumentException("bad JSON" + at + ": " + e.getOriginalMessage(), e);
         }
-        return v;
     }
 
     public static Map<String, Object> parseObject(String text) {
@@ -47,222 +63,153 @@ public final class Json {
         return v instanceof List ? (List<Object>) v : null;
     }
 
-    private IllegalArgumentException error(String what) {
-        return new IllegalArgumentException("bad JSON at character " + i + ": " + what);
-    }
-
-    private void ws() {
-        while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
-            i++;
-        }
-    }
-
-    private Object value() {
-        if (i >= s.length()) {
-            throw error("unexpected end");
-        }
-        char c = s.charAt(i);
-        switch (c) {
-            case '{': return obj();
-            case '[': return arr();
-            case '"': return str();
-            case 't': return lit("true", Boolean.TRUE);
-            case 'f': return lit("false", Boolean.FALSE);
-            case 'n': return lit("null", null);
-            default: return num();
-        }
-    }
-
-    private Object lit(String word, Object v) {
-        if (!s.startsWith(word, i)) {
-            throw error("expected " + word);
-        }
-        i += word.length();
-        return v;
-    }
-
-    private Map<String, Object> obj() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        i++;
-        ws();
-        if (peek('}')) {
-            i++;
-            return m;
-        }
-        while (true) {
-            ws();
-            if (!peek('"')) {
-                throw error("expected a key");
-            }
-            String k = str();
-            ws();
-            expect(':');
-            ws();
-            m.put(k, value());
-            ws();
-            if (peek(',')) {
-                i++;
-                continue;
-            }
-            expect('}');
-            return m;
-        }
-    }
-
-    private List<Object> arr() {
-        List<Object> l = new ArrayList<>();
-        i++;
-        ws();
-        if (peek(']')) {
-            i++;
-            return l;
-        }
-        while (true) {
-            ws();
-            l.add(value());
-            ws();
-            if (peek(',')) {
-                i++;
-                continue;
-            }
-            expect(']');
-            return l;
-        }
-    }
-
-    private boolean peek(char c) {
-        return i < s.length() && s.charAt(i) == c;
-    }
-
-    private void expect(char c) {
-        if (!peek(c)) {
-            throw error("expected '" + c + "'");
-        }
-        i++;
-    }
-
-    private String str() {
-        i++;
-        StringBuilder b = new StringBuilder();
-        while (true) {
-            if (i >= s.length()) {
-                throw error("unterminated string");
-            }
-            char c = s.charAt(i++);
-            if (c == '"') {
-                return b.toString();
-            }
-            if (c == '\\') {
-                char e = s.charAt(i++);
-                switch (e) {
-                    case 'n' -> b.append('\n');
-                    case 't' -> b.append('\t');
-                    case 'r' -> b.append('\r');
-                    case 'b' -> b.append('\b');
-                    case 'f' -> b.append('\f');
-                    case 'u' -> {
-                        b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                        i += 4;
-                    }
-                    default -> b.append(e);
-                }
-            } else {
-                b.append(c);
-            }
-        }
-    }
-
-    private Object num() {
-        int start = i;
-        while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) {
-            i++;
-        }
-        String t = s.substring(start, i);
-        if (t.isEmpty()) {
-            throw error("unexpected character '" + s.charAt(start) + "'");
-        }
-        try {
-            if (t.contains(".") || t.contains("e") || t.contains("E")) {
-                return Double.parseDouble(t);
-            }
-            return Long.parseLong(t);
-        } catch (NumberFormatException e) {
-            throw error("bad number " + t);
-        }
-    }
-
-    /** Writes maps, lists, strings, numbers, booleans and null as indented JSON. */
+    /** Writes maps, lists, strings, numbers, booleans and null (anything else as its text) as indented JSON. */
     public static String write(Object v) {
-        StringBuilder b = new StringBuilder();
-        write(b, v, 0);
-        return b.append('\n').toString();
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = WRITER.createGenerator(out)) {
+            g.setPrettyPrinter(new Layout());
+            write(g, v);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
+        }
+        return out.append('\n').toString();
     }
 
-    private static void write(StringBuilder b, Object v, int indent) {
+    private static void write(JsonGenerator g, Object v) throws IOException {
         if (v == null) {
-            b.append("null");
-        } else if (v instanceof String str) {
-            quote(b, str);
-        } else if (v instanceof Double d) {
-            b.append(Double.isFinite(d) ? (d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString(d.longValue())
-                    : Double.toString(d)) : "null");
-        } else if (v instanceof Float f) {
-            write(b, f.doubleValue(), indent);
-        } else if (v instanceof Number || v instanceof Boolean) {
-            b.append(v);
+            g.writeNull();
+        } else if (v instanceof String s) {
+            g.writeString(s);
+        } else if (v instanceof Double || v instanceof Float) {
+            double d = ((Number) v).doubleValue();
+            if (!Double.isFinite(d)) {
+                g.writeNull();
+            } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+                g.writeNumber((long) d);
+            } else {
+                g.writeNumber(d);
+            }
+        } else if (v instanceof Number n) {
+            g.writeNumber(n.toString());
+        } else if (v instanceof Boolean b) {
+            g.writeBoolean(b);
         } else if (v instanceof Map<?, ?> m) {
-            b.append('{');
-            Iterator<? extends Map.Entry<?, ?>> it = m.entrySet().iterator();
-            while (it.hasNext()) {
-                Map.Entry<?, ?> e = it.next();
-                b.append('\n').append("  ".repeat(indent + 1));
-                quote(b, String.valueOf(e.getKey()));
-                b.append(": ");
-                write(b, e.getValue(), indent + 1);
-                if (it.hasNext()) {
-                    b.append(',');
-                }
+            g.writeStartObject();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                g.writeFieldName(String.valueOf(e.getKey()));
+                write(g, e.getValue());
             }
-            if (!m.isEmpty()) {
-                b.append('\n').append("  ".repeat(indent));
-            }
-            b.append('}');
+            g.writeEndObject();
         } else if (v instanceof Iterable<?> l) {
-            b.append('[');
-            boolean first = true;
+            g.writeStartArray();
             for (Object o : l) {
-                if (!first) {
-                    b.append(", ");
-                }
-                first = false;
-                write(b, o, indent + 1);
+                write(g, o);
             }
-            b.append(']');
+            g.writeEndArray();
         } else {
-            quote(b, v.toString());
+            g.writeString(v.toString());
         }
     }
 
+    /** Appends {@code str} to {@code b} as a JSON string, escaped as {@link #write} escapes it. */
     public static void quote(StringBuilder b, String str) {
-        b.append('"');
-        for (int k = 0; k < str.length(); k++) {
-            char c = str.charAt(k);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                case '<' -> b.append("\\u003c");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
+        String w = write(str);
+        b.append(w, 0, w.length() - 1);
+    }
+
+    /** Object entries one per line, two spaces a level; arrays on one line, values separated by ", ". */
+    private static final class Layout implements PrettyPrinter {
+        private int depth;
+
+        private void newline(JsonGenerator g) throws IOException {
+            g.writeRaw('\n');
+            for (int i = 0; i < depth; i++) {
+                g.writeRaw("  ");
             }
         }
-        b.append('"');
+
+        @Override
+        public void writeRootValueSeparator(JsonGenerator g) throws IOException {
+            g.writeRaw('\n');
+        }
+
+        @Override
+        public void writeStartObject(JsonGenerator g) throws IOException {
+            g.writeRaw('{');
+            depth++;
+        }
+
+        @Override
+        public void beforeObjectEntries(JsonGenerator g) throws IOException {
+            newline(g);
+        }
+
+        @Override
+        public void writeObjectFieldValueSeparator(JsonGenerator g) throws IOException {
+            g.writeRaw(": ");
+        }
+
+        @Override
+        public void writeObjectEntrySeparator(JsonGenerator g) throws IOException {
+            g.writeRaw(',');
+            newline(g);
+        }
+
+        @Override
+        public void writeEndObject(JsonGenerator g, int entries) throws IOException {
+            depth--;
+            if (entries > 0) {
+                newline(g);
+            }
+            g.writeRaw('}');
+        }
+
+        @Override
+        public void writeStartArray(JsonGenerator g) throws IOException {
+            g.writeRaw('[');
+            depth++;
+        }
+
+        @Override
+        public void beforeArrayValues(JsonGenerator g) {
+            // values follow the bracket directly
+        }
+
+        @Override
+        public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
+            g.writeRaw(", ");
+        }
+
+        @Override
+        public void writeEndArray(JsonGenerator g, int values) throws IOException {
+            depth--;
+            g.writeRaw(']');
+        }
+    }
+
+    /** Jackson's escapes, but {@code <} and the control characters other than \n, \r and \t as lower-case \\u00xx. */
+    private static final class Escapes extends CharacterEscapes {
+        private final int[] ascii = CharacterEscapes.standardAsciiEscapesForJSON();
+
+        Escapes() {
+            for (int c = 0; c < 0x20; c++) {
+                if (c != '\n' && c != '\r' && c != '\t') {
+                    ascii[c] = ESCAPE_CUSTOM;
+                }
+            }
+            ascii['<'] = ESCAPE_CUSTOM;
+        }
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ascii;
+        }
+
+        @Override
+        public SerializableString getEscapeSequence(int ch) {
+            // Jackson asks for every character beyond ASCII too: those stay as they are.
+            return ch < ascii.length && ascii[ch] == ESCAPE_CUSTOM ? new SerializedString(String.format("\\u%04x", ch))
+                    : null;
+        }
     }
 }

@@ -29,6 +29,21 @@ public final class PgUrlText {
      */
     public record Address(String user, String password, String host, int port, String database, List<String[]> params) {
 
+        /**
+         * Parses a whole URL given on the command line as {@code option} ({@code --to}, {@code --onemap}): empty,
+         * or without the postgresql:// (or postgres://) scheme, is a usage error saying what was {@code expected}.
+         */
+        public static Address parse(String url, String option, String expected, String urlName) {
+            if (url == null || url.isBlank()) {
+                throw FarmwatchException.usage(option + " is empty; expected " + expected);
+            }
+            String rest = afterScheme(url);
+            if (rest == null) {
+                throw FarmwatchException.usage(option + " must be a postgresql:// URL, got: " + redact(url));
+            }
+            return parse(url, rest, urlName);
+        }
+
         /** Parses {@code rest}, the URL after its scheme; messages start with {@code urlName} and never show the password. */
         public static Address parse(String url, String rest, String urlName) {
             int slash = rest.indexOf('/');
@@ -128,6 +143,40 @@ public final class PgUrlText {
     }
 
     private static final int DEFAULT_PORT = 5432;
+
+    /** libpq's sslmode values. */
+    public static final Set<String> SSL_MODES = Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+
+    /** Schema, table and column names farmwatch accepts in a URL; they are double-quoted in SQL as well. */
+    public static final java.util.regex.Pattern IDENTIFIER = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    /** The {@code sslmode} parameter's value, checked against libpq's modes. */
+    public static String sslMode(String value, String urlName) {
+        if (!SSL_MODES.contains(value)) {
+            throw FarmwatchException.usage(urlName + " sslmode must be one of "
+                    + String.join(", ", new java.util.TreeSet<>(SSL_MODES)) + ", got: " + value);
+        }
+        return value;
+    }
+
+    /** A table named {@code [schema.]table} in a URL's {@code table} parameter; the schema is {@code public} when left out. */
+    public record Table(String schema, String table) {
+
+        /** Parses {@code text} ({@code ?table=}), a usage error when missing or not two identifiers. */
+        public static Table parse(String text, String url, String urlName) {
+            if (text == null || text.isEmpty()) {
+                throw FarmwatchException.usage(urlName + " needs ?table=schema.table: " + redact(url));
+            }
+            int dot = text.indexOf('.');
+            String schema = dot >= 0 ? text.substring(0, dot) : "public";
+            String table = dot >= 0 ? text.substring(dot + 1) : text;
+            if (!IDENTIFIER.matcher(schema).matches() || !IDENTIFIER.matcher(table).matches()) {
+                throw FarmwatchException.usage("PostGIS table must be [schema.]table, each matching "
+                        + IDENTIFIER.pattern() + ", got: " + text);
+            }
+            return new Table(schema, table);
+        }
+    }
 
     // ---- URL text ----------------------------------------------------------------------------------------------
 

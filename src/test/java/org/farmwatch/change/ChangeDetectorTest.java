@@ -32,8 +32,8 @@ class ChangeDetectorTest {
     private static final byte CROP = LandCover.CROPLAND.id;
 
     private final Settings settings = Settings.defaults();
-    private final ChangeDetector detector = new ChangeDetector(settings.rules(), settings.changeThreshold(),
-            settings.spectralThreshold(), settings.vegetationThreshold(), false);
+    private final ChangeDetector detector = new ChangeDetector(settings.rules(), settings.change().threshold(),
+            settings.change().spectralThreshold(), settings.change().vegetationThreshold(), false);
 
     /** A tile pair: fields of maize, wheat and a pond, each cell with its own vigour and sensor noise. */
     private static final class Scenes {
@@ -244,8 +244,8 @@ class ChangeDetectorTest {
         // The ploughed half that stayed as it was is no change.
         assertEquals(0, code[3001]);
         // With a bar far above the tile's soil the cleared site on farmland is bare soil too.
-        ChangeDetector strict = new ChangeDetector(settings.rules(), settings.changeThreshold(),
-                settings.spectralThreshold(), settings.vegetationThreshold(), false, 50);
+        ChangeDetector strict = new ChangeDetector(settings.rules(), settings.change().threshold(),
+                settings.change().spectralThreshold(), settings.change().vegetationThreshold(), false, 50);
         byte[] strictCode = s.detect(strict, null);
         assertEquals(CROP * 16 + bare, strictCode[301]);
         assertEquals(0, strictCode[3000]);

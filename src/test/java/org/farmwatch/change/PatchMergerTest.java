@@ -21,7 +21,7 @@ class PatchMergerTest {
     private static final int HALO = 2;
     private final GridLayout layout = new GridLayout("EPSG:4527", 39_480_000, 4_070_000, 10, TILE);
     private final Settings settings = Settings.defaults();
-    private final ChangeDetector detector = new ChangeDetector(settings.rules(), settings.changeThreshold(), settings.spectralThreshold(), settings.vegetationThreshold(), false);
+    private final ChangeDetector detector = new ChangeDetector(settings.rules(), settings.change().threshold(), settings.change().spectralThreshold(), settings.change().vegetationThreshold(), false);
     private static final int BUILT = LandCover.CROPLAND.id * 16 + LandCover.BUILT_UP.id;
 
     /** A window of one tile with a rectangle of {@code code} cells given in tile-core coordinates. */

@@ -34,8 +34,8 @@ class PatchOutlinesTest {
     private static final double CELL = 10;
     private final GridLayout layout = new GridLayout("EPSG:4527", 39_480_000, 4_070_000, CELL, TILE);
     private final Settings settings = Settings.defaults();
-    private final ChangeDetector detector = new ChangeDetector(settings.rules(), settings.changeThreshold(),
-            settings.spectralThreshold(), settings.vegetationThreshold(), true);
+    private final ChangeDetector detector = new ChangeDetector(settings.rules(), settings.change().threshold(),
+            settings.change().spectralThreshold(), settings.change().vegetationThreshold(), true);
     private static final int BUILT = code(LandCover.BUILT_UP);
     private static final int WATER = code(LandCover.WATER);
     private static final int ORCHARD = code(LandCover.ORCHARD);

@@ -16,7 +16,7 @@ class PersistenceTest {
     private static final byte ORCHARD = LandCover.ORCHARD.id;
 
     private final Settings s = Settings.defaults();
-    private final ChangeDetector detector = new ChangeDetector(s.rules(), s.changeThreshold(), s.spectralThreshold(), s.vegetationThreshold(), false);
+    private final ChangeDetector detector = new ChangeDetector(s.rules(), s.change().threshold(), s.change().spectralThreshold(), s.change().vegetationThreshold(), false);
 
     private static byte change(byte from, byte to) {
         return (byte) ((from << 4) | to);

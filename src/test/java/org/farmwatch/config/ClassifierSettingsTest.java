@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.farmwatch.classify.ClassCodes;
+import org.farmwatch.classify.ClassifierKind;
 import org.farmwatch.classify.Classifiers;
 import org.farmwatch.classify.LandCover;
 import org.farmwatch.classify.RuleClassifier;
@@ -31,7 +32,7 @@ class ClassifierSettingsTest {
 
     @Test
     void theShippedMappingCoversEveryClass() {
-        ClassCodes codes = Settings.load(Path.of("conf/farmwatch.conf")).classCodes();
+        ClassCodes codes = Settings.load(Path.of("conf/farmwatch.conf")).classify().classCodes();
         for (LandCover c : LandCover.values()) {
             if (c != LandCover.NODATA) {
                 assertTrue(!codes.codesOf(c).isEmpty(), c + " has codes");
@@ -66,26 +67,37 @@ class ClassifierSettingsTest {
         assertTrue(loadFails("class.swamp.codes = 11\n").getMessage().contains("unknown configuration key 'class.swamp.codes'"));
         Path f = dir.resolve("ok.conf");
         Files.writeString(f, "class.water.codes = 11, 1104\nclass.bare.codes = 12\nclass.greenhouse.codes = 1202\n");
-        ClassCodes c = Settings.load(f).classCodes();
+        ClassCodes c = Settings.load(f).classify().classCodes();
         assertEquals(LandCover.BARE, c.ofCode("1201"), "12 now covers the rest of other land");
         assertEquals(LandCover.CROPLAND, c.ofCode("1203"), "field ridges keep their own, longer code");
         assertEquals(LandCover.GREENHOUSE, c.ofCode("1202"), "the longest prefix wins");
     }
 
     @Test
-    void theForestNeedsAReadableModel() throws Exception {
+    void theForestNeedsAModelFolder() throws Exception {
         FarmwatchException e = loadFails("classifier = forest\n");
         assertTrue(e.getMessage().contains("classify.model"), e.getMessage());
-        e = loadFails("classifier = forest\nclassify.model = " + dir.resolve("nowhere") + "\n");
+        assertTrue(loadFails("classifier = svm\n").getMessage().contains("'rules' or 'forest'"));
+        Settings defaults = Settings.defaults();
+        assertEquals(ClassifierKind.RULES, defaults.classify().classifier());
+        assertTrue(Classifiers.of(defaults.classify()) instanceof RuleClassifier);
+    }
+
+    @Test
+    void theForestsModelIsReadWhenTheRunStartsNotWhileParsing() throws Exception {
+        Path conf = dir.resolve("forest.conf");
+        Files.writeString(conf, "classifier = forest\nclassify.model = " + dir.resolve("nowhere") + "\n");
+        Settings nowhere = Settings.load(conf);
+        assertEquals(dir.resolve("nowhere").toString(), nowhere.classify().model());
+        FarmwatchException e = assertThrows(FarmwatchException.class, () -> Classifiers.of(nowhere.classify()));
+        assertEquals(FarmwatchException.Kind.USAGE, e.kind());
         assertTrue(e.getMessage().contains("classify.model") && e.getMessage().contains("nowhere"), e.getMessage());
         Files.createDirectories(dir.resolve("junk"));
         Files.writeString(dir.resolve("junk").resolve(Classifiers.FOREST_FILE), "not a forest");
-        e = loadFails("classifier = forest\nclassify.model = " + dir.resolve("junk") + "\n");
+        Files.writeString(conf, "classifier = forest\nclassify.model = " + dir.resolve("junk") + "\n");
+        Settings junk = Settings.load(conf);
+        e = assertThrows(FarmwatchException.class, () -> Classifiers.of(junk.classify()));
         assertTrue(e.getMessage().contains("classify.model") && e.getMessage().contains("not a farmwatch forest"),
                 e.getMessage());
-        assertTrue(loadFails("classifier = svm\n").getMessage().contains("'rules' or 'forest'"));
-        Settings defaults = Settings.defaults();
-        assertTrue(Classifiers.of(org.farmwatch.classify.ClassifierKind.of(defaults.classifier()), defaults.thresholds(),
-                defaults.classifierModel()) instanceof RuleClassifier);
     }
 }

@@ -27,7 +27,7 @@ class HostileConfFileTest {
     @Test
     void aUtf8ByteOrderMarkBeforeTheFirstKeyIsStripped() throws Exception {
         Settings s = Settings.load(conf("\uFEFFpatch.minAreaM2 = 512\r\ngrid.haloCells = 8\r\n"));
-        assertEquals(512, s.minPatchAreaM2());
+        assertEquals(512, s.change().minPatchAreaM2());
     }
 
     @Test

@@ -71,10 +71,10 @@ class SettingsTest {
 
     @Test
     void theChangeThresholdIsAutoOrAPositiveDistance() throws Exception {
-        assertTrue(Double.isNaN(Settings.defaults().changeThreshold()), "auto by default");
+        assertTrue(Double.isNaN(Settings.defaults().change().threshold()), "auto by default");
         Path f = dir.resolve("threshold.conf");
         Files.writeString(f, "change.threshold = 6.5\n");
-        assertEquals(6.5, Settings.load(f).changeThreshold());
+        assertEquals(6.5, Settings.load(f).change().threshold());
         String m = loadFails("change.threshold = 0\n").getMessage();
         assertTrue(m.contains("change.threshold") && m.contains("got: 0"), m);
         assertTrue(loadFails("change.threshold = high\n").getMessage().contains("change.threshold"));
@@ -82,12 +82,12 @@ class SettingsTest {
 
     @Test
     void theOutlineToleranceIsAutoZeroOrAPositiveDistance() throws Exception {
-        assertTrue(Double.isNaN(Settings.defaults().patchSimplifyMetres()), "auto by default");
+        assertTrue(Double.isNaN(Settings.defaults().change().simplifyMetres()), "auto by default");
         Path f = dir.resolve("outline.conf");
         Files.writeString(f, "patch.simplifyMetres = 0\n");
-        assertEquals(0, Settings.load(f).patchSimplifyMetres());
+        assertEquals(0, Settings.load(f).change().simplifyMetres());
         Files.writeString(f, "patch.simplifyMetres = 12.5\n");
-        assertEquals(12.5, Settings.load(f).patchSimplifyMetres());
+        assertEquals(12.5, Settings.load(f).change().simplifyMetres());
         String m = loadFails("patch.simplifyMetres = -1\n").getMessage();
         assertTrue(m.contains("patch.simplifyMetres") && m.contains("got: -1"), m);
         assertTrue(loadFails("patch.simplifyMetres = smooth\n").getMessage().contains("patch.simplifyMetres"));
@@ -101,7 +101,7 @@ class SettingsTest {
         Settings s = Settings.load(f);
         assertEquals(1, s.rules().size());
         assertEquals(1000, s.rules().get(0).minAreaM2());
-        assertEquals(512, s.tileSize());
+        assertEquals(512, s.grid().tileSize());
     }
 
     @Test
@@ -109,5 +109,27 @@ class SettingsTest {
         FarmwatchException e = assertThrows(FarmwatchException.class, () -> Settings.load(dir.resolve("nope.conf")));
         assertEquals(2, e.kind().exitCode);
         assertTrue(e.getMessage().contains("nope.conf"));
+    }
+
+    @Test
+    void theChangeBuildersDefaultsAreTheShippedOnes() {
+        assertEquals(org.farmwatch.change.ChangeOptions.builder().build(), Settings.defaults().change());
+    }
+
+    @Test
+    void anOptionTheStageRefusesIsAUsageErrorNamingTheFile() throws Exception {
+        String m = loadFails("change.minConfidence = 1.5\n").getMessage();
+        assertTrue(m.contains("bad.conf: change.minConfidence must be within 0..1, got: 1.5"), m);
+        m = loadFails("verdict.growthFactor = 0.5\n").getMessage();
+        assertTrue(m.contains("verdict.growthFactor") && m.contains("got: 0.5"), m);
+        m = loadFails("publish.outputs = qgis\n").getMessage();
+        assertTrue(m.contains("publish.outputs: geopackage is always written"), m);
+    }
+
+    @Test
+    void persistenceOffIsNaN() throws Exception {
+        Path f = dir.resolve("off.conf");
+        Files.writeString(f, "change.persistence = off\n");
+        assertTrue(Double.isNaN(Settings.load(f).change().persistenceShare()));
     }
 }

@@ -35,7 +35,6 @@ import org.gdal.ogr.FieldDefn;
 import org.gdal.ogr.Layer;
 import org.gdal.ogr.ogr;
 import org.gdal.osr.SpatialReference;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -131,26 +130,46 @@ class BadInputMatrixTest {
         return ((Number) Json.object(runJson.get("counts")).get(key)).longValue();
     }
 
-    /** Skips the case when chmod 000 does not stop this process from reading (it runs as root). */
-    private static void assumeChmodStopsReads(Path p) throws IOException {
-        boolean readable;
-        if (Files.isDirectory(p)) {
+    /**
+     * Makes {@code p} unreadable to this process: chmod 000, and where that does not stop reads (root, as CI runs)
+     * by means that stop root too: a file becomes a folder of the same name (a folder where a file is expected), a
+     * folder a symbolic link to itself (which the kernel refuses to resolve). Returns how, for the matrix.
+     */
+    private static String makeUnreadable(Path p) throws IOException {
+        boolean folder = Files.isDirectory(p);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("---------"));
+        if (!readable(p, folder)) {
+            return "chmod 000";
+        }
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(folder ? "rwx------" : "rw-------"));
+        if (folder) {
+            try (var s = Files.walk(p)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+            Files.createSymbolicLink(p, p.getFileName());
+        } else {
+            Files.delete(p);
+            Files.createDirectory(p);
+        }
+        assertFalse(readable(p, folder), p + " is still readable");
+        return folder ? "a link to itself" : "a folder where the file was";
+    }
+
+    private static boolean readable(Path p, boolean folder) {
+        if (folder) {
             try (var s = Files.list(p)) {
                 s.count();
-                readable = true;
+                return true;
             } catch (IOException e) {
-                readable = false;
-            }
-        } else {
-            try (InputStream in = Files.newInputStream(p)) {
-                in.read();
-                readable = true;
-            } catch (IOException e) {
-                readable = false;
+                return false;
             }
         }
-        Assumptions.assumeFalse(readable, "this process reads " + p + " despite chmod 000 (running as root): "
-                + "unreadable files cannot be simulated here");
+        try (InputStream in = Files.newInputStream(p)) {
+            in.read();
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static void overwrite(Path f, long at, byte[] bytes) throws IOException {
@@ -189,20 +208,20 @@ class BadInputMatrixTest {
     void unreadableBandFileIsInput() throws Exception {
         Path after = Fixtures.copyScene(smallAfter, tmp.resolve("SMALL_20250920"));
         Path b08 = Fixtures.band(after, "B08");
-        Files.setPosixFilePermissions(b08, PosixFilePermissions.fromString("---------"));
-        assumeChmodStopsReads(b08);
+        System.out.println("[matrix] " + testName + " made unreadable by " + makeUnreadable(b08));
         fails(3, List.of(b08.getFileName().toString()), scenes(smallBefore, after, SAMPLE_FARMLAND));
     }
 
     @Test
     void unreadableSceneFolderIsInput() throws Exception {
         Path after = Fixtures.copyScene(smallAfter, tmp.resolve("SMALL_20250920"));
-        Files.setPosixFilePermissions(after, PosixFilePermissions.fromString("---------"));
         try {
-            assumeChmodStopsReads(after);
+            System.out.println("[matrix] " + testName + " made unreadable by " + makeUnreadable(after));
             fails(3, List.of(after.toString()), scenes(smallBefore, after, SAMPLE_FARMLAND));
         } finally {
-            Files.setPosixFilePermissions(after, PosixFilePermissions.fromString("rwx------"));
+            if (!Files.isSymbolicLink(after)) {
+                Files.setPosixFilePermissions(after, PosixFilePermissions.fromString("rwx------"));
+            }
         }
     }
 
@@ -210,8 +229,7 @@ class BadInputMatrixTest {
     void unreadableFarmlandFileIsInput() throws Exception {
         Path gpkg = tmp.resolve("farmland.gpkg");
         Files.copy(SAMPLE_FARMLAND, gpkg);
-        Files.setPosixFilePermissions(gpkg, PosixFilePermissions.fromString("---------"));
-        assumeChmodStopsReads(gpkg);
+        System.out.println("[matrix] " + testName + " made unreadable by " + makeUnreadable(gpkg));
         fails(3, List.of("farmland.gpkg"), scenes(smallBefore, smallAfter, gpkg));
     }
 

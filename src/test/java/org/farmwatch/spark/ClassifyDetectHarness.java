@@ -45,7 +45,7 @@ public final class ClassifyDetectHarness {
         Settings s = Settings.defaults();
         Period before = new Period("before", List.of(open(data.resolve("scenes/20250415"), s)));
         Period after = new Period("after", List.of(open(data.resolve("scenes/20250920"), s)));
-        GridLayout layout = WorkingGrid.choose(s, before.latest(), after.latest());
+        GridLayout layout = WorkingGrid.choose(s.grid(), before.latest(), after.latest());
         Envelope area = FarmwatchJob.footprint(before, layout.crs()).intersection(FarmwatchJob.footprint(after,
                 layout.crs()));
         List<TileKey> all = layout.keysCovering(area);
@@ -150,6 +150,6 @@ public final class ClassifyDetectHarness {
     };
 
     private static Scene open(Path dir, Settings s) {
-        return SceneCatalog.open(dir.toString()).withDarkObject(s.darkObject());
+        return SceneCatalog.open(dir.toString()).withDarkObject(s.ingest().darkObject());
     }
 }

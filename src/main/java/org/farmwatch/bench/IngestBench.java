@@ -1,4 +1,4 @@
-package org.farmwatch.spark;
+package org.farmwatch.bench;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -17,6 +17,7 @@ import org.farmwatch.ingest.Scene;
 import org.farmwatch.ingest.SceneCatalog;
 import org.farmwatch.ingest.SceneReader;
 import org.farmwatch.ingest.TileBands;
+import org.farmwatch.spark.WorkingGrid;
 import org.farmwatch.util.Gdal;
 import org.locationtech.jts.geom.Envelope;
 
@@ -47,12 +48,12 @@ public final class IngestBench {
      */
     public static Map<String, Object> run(SparkSession spark, Scene scene, Settings s, int haloCells) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        GridLayout layout = WorkingGrid.choose(s, scene, scene);
+        GridLayout layout = WorkingGrid.choose(s.grid(), scene, scene);
         Envelope foot = SceneCatalog.footprint(scene, layout.crs());
         List<TileKey> keys = layout.keysCovering(foot);
         Envelope extent = new Envelope();
         keys.forEach(k -> extent.expandToInclude(layout.extentOf(k)));
-        double cloudBuffer = s.cloudBufferMetres();
+        double cloudBuffer = s.ingest().cloudBufferMetres();
         long t0 = System.nanoTime();
         // As the detect step: contiguous runs of the row-major key list, two slices per core.
         int parallelism = Math.max(1, Math.min(keys.size(), jsc.defaultParallelism() * 2));

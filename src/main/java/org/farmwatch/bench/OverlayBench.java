@@ -1,4 +1,4 @@
-package org.farmwatch.spark;
+package org.farmwatch.bench;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -26,6 +26,8 @@ import org.farmwatch.flag.ChangeType;
 import org.farmwatch.flag.FlaggedParcel;
 import org.farmwatch.flag.PastVerdicts;
 import org.farmwatch.grid.GridLayout;
+import org.farmwatch.spark.FarmwatchJob;
+import org.farmwatch.spark.SparkSessions;
 import org.farmwatch.util.Gdal;
 import org.farmwatch.util.Json;
 import org.gdal.ogr.DataSource;
@@ -41,7 +43,7 @@ import org.locationtech.jts.io.WKBReader;
  * the very step {@code run} takes, on them against a farmland source: one timed step from both GeoPackages to the
  * flagged parcels counted. Writes the flagged parcels as CSV and the timings as JSON.
  *
- * <pre>java ... org.farmwatch.spark.OverlayBench --farmland SOURCE --patches GPKG --out DIR [--master M] [--conf FILE] [--again N]</pre>
+ * <pre>java ... org.farmwatch.bench.OverlayBench --farmland SOURCE --patches GPKG --out DIR [--master M] [--conf FILE] [--again N]</pre>
  * {@code --again N} runs the step N more times, untimed by the comparisons, as a diagnostic of the JIT's share.
  */
 public final class OverlayBench {
@@ -55,8 +57,7 @@ public final class OverlayBench {
         }
         for (String k : List.of("--farmland", "--patches", "--out")) {
             if (!a.containsKey(k)) {
-                System.err.println("overlay bench: " + k + " is required");
-                System.exit(2);
+                throw new IllegalArgumentException("overlay bench: " + k + " is required");
             }
         }
         Settings s = a.containsKey("--conf") ? Settings.load(Path.of(a.get("--conf"))) : Settings.defaults();
@@ -81,9 +82,9 @@ public final class OverlayBench {
         } finally {
             ds.delete();
         }
-        double cell = s.cellSizeMetres() > 0 ? s.cellSizeMetres() : 10;
+        double cell = s.grid().autoCellSize() ? 10 : s.grid().cellSizeMetres();
         // The fixed origin WorkingGrid gives every run.
-        GridLayout layout = new GridLayout(crs, 0, 10_000_000, cell, s.tileSize());
+        GridLayout layout = new GridLayout(crs, 0, 10_000_000, cell, s.grid().tileSize());
         ParcelSource farmland = ParcelSources.open(a.get("--farmland"), s.fields());
         ParcelSource.SourceSummary summary = farmland.check(crs);
 
@@ -107,7 +108,7 @@ public final class OverlayBench {
             for (int i = 0; i < parts; i++) {
                 ranges.add(new long[] {patchFeatures * i / parts, patchFeatures * (i + 1) / parts});
             }
-            double mmu = s.minPatchAreaM2();
+            double mmu = s.change().minPatchAreaM2();
             org.apache.spark.util.LongAccumulator patchCount = jsc.sc().longAccumulator("patches");
             org.apache.spark.util.LongAccumulator rulePatchCount = jsc.sc().longAccumulator("rule_patches");
             JavaRDD<ChangePatch> patches = jsc.parallelize(ranges, parts)
@@ -155,7 +156,7 @@ public final class OverlayBench {
             }
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("master", a.get("--master"));
-            result.put("grid", Map.of("crs", crs, "cell_size_m", cell, "tile_size", s.tileSize()));
+            result.put("grid", Map.of("crs", crs, "cell_size_m", cell, "tile_size", s.grid().tileSize()));
             result.put("farmland", farmland.describe());
             result.put("patches", patchFile);
             result.put("seconds", seconds);

@@ -1,4 +1,4 @@
-package org.farmwatch.cli;
+package org.farmwatch.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,17 +8,24 @@ import org.apache.spark.sql.SparkSession;
 import org.farmwatch.config.Settings;
 import org.farmwatch.ingest.Scene;
 import org.farmwatch.ingest.SceneCatalog;
-import org.farmwatch.spark.IngestBench;
 import org.farmwatch.spark.SparkSessions;
 import org.farmwatch.util.Json;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code farmwatch bench-ingest} (hidden, for jobs/bench --workload ingest): reads one scene onto the grid and nothing else. */
-@Command(name = "bench-ingest", hidden = true, mixinStandardHelpOptions = true,
+/**
+ * The driver of jobs/bench's ingest workload (jobs/lib/bench-ingest.py): reads one scene onto the grid and nothing
+ * else ({@link IngestBench}), run as the launcher's other main class:
+ * <pre>FARMWATCH_MAIN_CLASS=org.farmwatch.bench.IngestBenchCommand jobs/farmwatch --scene ITEM --out JSON [--master M]</pre>
+ */
+@Command(name = "bench-ingest", mixinStandardHelpOptions = true,
         description = "Benchmark only: read every grid tile a scene touches, discard the rasters after a checksum.")
-final class IngestBenchCommand implements Callable<Integer> {
+public final class IngestBenchCommand implements Callable<Integer> {
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new IngestBenchCommand()).execute(args));
+    }
 
     @Option(names = "--scene", required = true, description = "The scene (folder or STAC Item JSON).")
     String scene;
@@ -32,15 +39,15 @@ final class IngestBenchCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Where to write the result (JSON).")
     Path out;
 
-    @Mixin
-    MasterOption master;
+    @Option(names = "--master", paramLabel = "URL", defaultValue = "local[2]", description = "Spark master (default: local[2]).")
+    String master;
 
     @Override
     public Integer call() throws Exception {
-        String m = master.checked();
+        String m = master;
         Settings s = conf == null ? Settings.defaults() : Settings.load(conf);
         long t0 = System.nanoTime();
-        Scene sc = SceneCatalog.open(scene).withDarkObject(s.darkObject());
+        Scene sc = SceneCatalog.open(scene).withDarkObject(s.ingest().darkObject());
         double open = (System.nanoTime() - t0) / 1e9;
         SparkSession spark = SparkSessions.create("farmwatch bench-ingest", m);
         try {
