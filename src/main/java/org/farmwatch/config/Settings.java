@@ -46,7 +46,7 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
             "classify.darkObjectSubtraction", "classify.waterMndwi", "classify.vegetationNdvi", "classify.sparseNdvi", "classify.cropNirShare",
             "classify.forestSwirNir", "classify.orchardSwirNir", "classify.bareBrightness", "classify.builtBlueRed",
             "classify.greenhouseBrightness", "classify.model", "store.dir", "verdict.growthFactor",
-            "publish.outputs", "store.scenes");
+            "publish.outputs", "store.scenes", "qgis.basemapUrl");
     private static final Set<String> RULE_FIELDS = Set.of("type", "from", "to", "minAreaM2", "minShare", "scope");
 
     /**
@@ -89,6 +89,12 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
     /** {@code store.scenes}: whether the tile store keeps each scene's tile windows too. */
     public boolean storeScenes() {
         return echo.getOrDefault("store.scenes", "off").equals("on");
+    }
+
+    /** {@code qgis.basemapUrl}: the XYZ tile URL template of the QGIS project's basemap, or null when off (the default). */
+    public String basemapUrl() {
+        String v = echo.getOrDefault("qgis.basemapUrl", "off").trim();
+        return v.equals("off") ? null : v;
     }
 
     /** {@code publish.outputs}: what the run publishes (validated when the settings were read). */
@@ -221,6 +227,15 @@ public record Settings(String gridCrs, double cellSizeMetres, int tileSize, int 
         }
         if (!p.getProperty("patch.simplifyMetres", "auto").trim().equals("auto")) {
             nonNegative(p, "patch.simplifyMetres", where);
+        }
+        String basemap = p.getProperty("qgis.basemapUrl", "off").trim();
+        if (!basemap.equals("off")) {
+            try {
+                new org.farmwatch.publish.QgisProject.XyzBasemap(basemap, "basemap", true);
+            } catch (IllegalArgumentException e) {
+                throw FarmwatchException.usage(where + ": qgis.basemapUrl must be off or " + e.getMessage()
+                        .replace("an XYZ basemap URL is ", ""));
+            }
         }
         String scenes = p.getProperty("store.scenes", "off").trim();
         if (!scenes.equals("on") && !scenes.equals("off")) {

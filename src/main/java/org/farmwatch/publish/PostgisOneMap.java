@@ -186,6 +186,21 @@ public final class PostgisOneMap {
         return schema;
     }
 
+    /**
+     * The QGIS data source of one of this one map's current views ({@link OneMapViews}), keyed by its id column, in
+     * the working CRS's SRID; without the password.
+     */
+    public String qgisDataSource(QgisStyle.Kind kind, String workingCrs) {
+        String view = switch (kind) {
+            case CHANGE_PATCHES -> OneMapViews.PATCHES;
+            case FLAGGED_PARCELS -> OneMapViews.PARCELS;
+            case FARMLAND -> throw new IllegalArgumentException("the one map has no current view of the farmland");
+        };
+        String key = kind == QgisStyle.Kind.CHANGE_PATCHES ? "patch_id" : "parcel_id";
+        return db.qgisConnection() + " key='" + key + "' checkPrimaryKeyUnicity='0' srid=" + srid(workingCrs)
+                + " type=MultiPolygon table=\"" + schema + "\".\"" + view + "\" (geom)";
+    }
+
     /** The database, for the verdict import and reader in this package. */
     OneMapDatabase database() {
         return db;
@@ -486,8 +501,12 @@ public final class PostgisOneMap {
 
     private void writeStyles(Connection c) throws SQLException {
         String[][] layers = {
-            {"change_patches", String.join(",", OneMapSql.PATCH_FIELDS), "变化图斑 change patches"},
+            {"change_patches", String.join(",", OneMapSql.PATCH_FIELDS), "变化图斑 change patches (history: one row per run)"},
             {"flagged_parcels", String.join(",", OneMapSql.PARCEL_FIELDS), "疑似问题地块 flagged parcels"},
+            {OneMapViews.PATCHES, String.join(",", OneMapFields.names(OneMapFields.PATCHES)),
+                "当前变化图斑 current change patches"},
+            {OneMapViews.PARCELS, String.join(",", OneMapFields.names(OneMapFields.PARCELS)),
+                "当前疑似问题地块 current flagged parcels"},
         };
         try (PreparedStatement del = c.prepareStatement(OneMapSql.DELETE_STYLES);
                 PreparedStatement ins = c.prepareStatement(OneMapSql.INSERT_STYLE)) {
@@ -497,7 +516,7 @@ public final class PostgisOneMap {
                 del.executeUpdate();
                 ins.setString(1, schema);
                 ins.setString(2, l[0]);
-                ins.setString(3, QgisStyle.qml(l[1].split(",")));
+                ins.setString(3, QgisStyle.qml(QgisStyle.Kind.of(l[0]), l[1].split(",")));
                 ins.setString(4, QgisStyle.sld(l[0]));
                 ins.setString(5, "farmwatch default style: " + l[2]);
                 ins.executeUpdate();
@@ -521,9 +540,9 @@ public final class PostgisOneMap {
                 rows.text(p.patchId()).text(p.changeType().code)
                         .text(p.fromClass() == null ? null : p.fromClass().key())
                         .text(p.toClass() == null ? null : p.toClass().key())
-                        .number(round(p.areaM2(), 2)).number(round(p.areaM2() / FlaggedParcel.M2_PER_MU, 4))
+                        .number(patch("area_m2", p.areaM2())).number(patch("area_mu", p.areaM2() / FlaggedParcel.M2_PER_MU))
                         .date(p.beforeDate(), what).date(p.afterDate(), what)
-                        .number(round(p.confidence(), 3)).text(p.rule())
+                        .number(patch("confidence", p.confidence())).text(p.rule())
                         .bytes(wkb.write(multiPolygon(p.geometry(), what))).end();
             }
             rows.flush();
@@ -546,12 +565,16 @@ public final class PostgisOneMap {
                     throw FarmwatchException.input(what + " has no parcel id or change type");
                 }
                 rows.text(p.parcelId()).text(p.adminCode()).text(p.township()).text(p.landClass())
-                        .text(p.changeType().code).text(p.rule()).number(round(p.parcelAreaM2(), 2))
-                        .number(round(p.changedAreaM2(), 2)).number(round(p.changedAreaMu(), 4))
+                        .text(p.changeType().code).text(p.rule()).number(parcel("parcel_area_m2", p.parcelAreaM2()))
+                        .number(parcel("changed_area_m2", p.changedAreaM2()))
+                        .number(parcel("changed_area_mu", p.changedAreaMu()))
                         .number(round(p.changedShare(), 4)).number(p.patchCount()).textArray(p.patchIds())
                         .text(p.fromClasses()).text(p.toClasses())
                         .date(p.beforeDate(), what).date(p.afterDate(), what)
-                        .number(round(p.priority(), 3)).number(p.centroidLon()).number(p.centroidLat())
+                        .number(parcel("priority", p.priority())).number(parcel("centroid_lon", p.centroidLon()))
+                        .number(parcel("centroid_lat", p.centroidLat()))
+                        .number(parcel("parcel_area_mu", p.parcelAreaM2() / FlaggedParcel.M2_PER_MU))
+                        .number(parcel("changed_share_pct", 100 * p.changedShare()))
                         .bytes(wkb.write(multiPolygon(p.geometry(), what))).end();
             }
             rows.flush();
@@ -702,6 +725,16 @@ public final class PostgisOneMap {
             ps.setString(1, runId);
             return ps.executeUpdate();
         }
+    }
+
+    /** A patch value rounded as the one map's field says (the GeoPackage rounds it alike). */
+    private static double patch(String field, double v) {
+        return OneMapFields.field(OneMapFields.PATCHES, field).round(v);
+    }
+
+    /** A parcel value rounded as the one map's field says. */
+    private static double parcel(String field, double v) {
+        return OneMapFields.field(OneMapFields.PARCELS, field).round(v);
     }
 
     private static double round(double v, int digits) {

@@ -55,7 +55,7 @@ import org.locationtech.jts.io.WKTReader;
  * WKT in EPSG:4527 (CGCS2000 3-degree Gauss-Krüger zone 39, near Jinan).
  */
 class PostgisOneMapTest {
-    private static final String CRS = "EPSG:4527";
+    static final String CRS = "EPSG:4527";
     private static final double X0 = 39_500_000;
     private static final double Y0 = 4_056_000;
     private static final String SPRING = "2025-04-15";
@@ -70,7 +70,7 @@ class PostgisOneMapTest {
 
     // ---- server and schema --------------------------------------------------------------------------------------
 
-    private static String serverUrl() {
+    static String serverUrl() {
         String url = System.getProperty("farmwatch.pgurl", "").trim();
         if (url.isEmpty()) {
             if (System.getenv("CI") != null) {
@@ -87,7 +87,7 @@ class PostgisOneMapTest {
         return schema;
     }
 
-    private static Connection jdbc(String url) throws SQLException {
+    static Connection jdbc(String url) throws SQLException {
         URI uri = URI.create(url.replaceFirst("^postgres(ql)?://", "http://"));
         String userInfo = uri.getUserInfo() == null ? "postgres" : uri.getUserInfo();
         int colon = userInfo.indexOf(':');
@@ -180,7 +180,7 @@ class PostgisOneMapTest {
                 parcel("P4", "唐王街道", ChangeType.NON_AGRICULTURAL, square(290, -10, 140), 400, List.of("p4"), AUTUMN));
     }
 
-    private static PostgisOneMap.Result publish(String url, String schema, String runId, List<ChangePatch> patches,
+    static PostgisOneMap.Result publish(String url, String schema, String runId, List<ChangePatch> patches,
             List<FlaggedParcel> parcels) {
         return PostgisOneMap.publish(url, schema, record(runId, "succeeded", patches.size(), parcels.size()),
                 patches.iterator(), parcels, CRS);
@@ -188,7 +188,7 @@ class PostgisOneMapTest {
 
     // ---- queries ------------------------------------------------------------------------------------------------
 
-    private static long count(Connection c, String sql, Object... args) throws SQLException {
+    static long count(Connection c, String sql, Object... args) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
@@ -200,7 +200,7 @@ class PostgisOneMapTest {
         }
     }
 
-    private static List<List<String>> rows(Connection c, String sql, Object... args) throws SQLException {
+    static List<List<String>> rows(Connection c, String sql, Object... args) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
@@ -220,7 +220,7 @@ class PostgisOneMapTest {
         }
     }
 
-    private static List<String> row(Connection c, String sql, Object... args) throws SQLException {
+    static List<String> row(Connection c, String sql, Object... args) throws SQLException {
         List<List<String>> r = rows(c, sql, args);
         assertEquals(1, r.size(), "one row expected from " + sql);
         return r.get(0);
