@@ -308,11 +308,17 @@ public final class TrueColourCog {
     /**
      * The stretch shared by all three bands, in the scene's working units, as {@link Quicklook} draws
      * it so that colours keep their balance: from the darkest visible band's 2nd percentile to three
-     * times the mean visible median.
+     * times the mean visible median, or to 1.2 times the brightest visible band's 90th percentile where
+     * that is higher: a bright city or dry season would otherwise blow out (on Mumbai 15 % of the red
+     * cells were white).
      */
     public static double[] stretch(Scene scene) {
         double lo = Math.min(scene.p2(Band.RED), Math.min(scene.p2(Band.GREEN), scene.p2(Band.BLUE)));
         double hi = 3 * (scene.p50(Band.RED) + scene.p50(Band.GREEN) + scene.p50(Band.BLUE)) / 3;
+        double p90 = Math.max(scene.p90(Band.RED), Math.max(scene.p90(Band.GREEN), scene.p90(Band.BLUE)));
+        if (Double.isFinite(p90)) {
+            hi = Math.max(hi, 1.2 * p90);
+        }
         if (!Double.isFinite(lo) || !Double.isFinite(hi)) {
             throw new IllegalArgumentException("scene " + scene.id()
                     + " has no band statistics; open it with SceneCatalog.open");

@@ -103,11 +103,11 @@ class OneMapCurrentViewsTest {
             assertEquals(9, count(c, "SELECT count(*) FROM " + q + "change_patches"), "the history stays");
             assertEquals(3, count(c, "SELECT count(*) FROM " + q + "current_change_patches"));
             assertEquals(3, count(c, "SELECT count(DISTINCT patch_id) FROM " + q + "current_change_patches"));
-            assertEquals(List.of("1936.0", "2.9", NIGHT3, "n3", "open"), row(c, "SELECT area_m2::text, area_mu::text, "
+            assertEquals(List.of("1936", "2.9", NIGHT3, "n3", "open"), row(c, "SELECT area_m2::text, area_mu::text, "
                     + "after_date::text, last_run_id, status FROM " + q + "current_change_patches WHERE patch_id = 'p2'"));
             assertEquals(6, count(c, "SELECT count(*) FROM " + q + "flagged_parcel_history"));
             assertEquals(2, count(c, "SELECT count(*) FROM " + q + "current_flagged_parcels"));
-            assertEquals(List.of("1920.0", "2.88", "39.2", NIGHT1, NIGHT3, "n3", "open", "p2"), row(c, "SELECT "
+            assertEquals(List.of("1920", "2.88", "39.2", NIGHT1, NIGHT3, "n3", "open", "p2"), row(c, "SELECT "
                     + "changed_area_m2::text, changed_area_mu::text, changed_share_pct::text, first_seen::text, "
                     + "last_seen::text, last_run_id, status, patch_ids FROM " + q + "current_flagged_parcels "
                     + "WHERE parcel_id = 'P2'"));
@@ -168,7 +168,7 @@ class OneMapCurrentViewsTest {
         PostgisOneMap.at(url, s).check(CRS);
         PostgisOneMap.at(url, s).check(CRS);
         try (Connection c = jdbc(url)) {
-            assertEquals(List.of("3600.0", "5.4", "25.0"), row(c, "SELECT parcel_area_m2::text, parcel_area_mu::text, "
+            assertEquals(List.of("3600", "5.4", "25"), row(c, "SELECT parcel_area_m2::text, parcel_area_mu::text, "
                     + "changed_share_pct::text FROM " + q + "current_flagged_parcels WHERE parcel_id = 'P1'"));
             assertEquals(3, count(c, "SELECT count(*) FROM " + q + "current_change_patches"));
         }
