@@ -3,16 +3,20 @@
 
     QT_QPA_PLATFORM=offscreen /usr/bin/python3 jobs/lib/qgis-check.py OUTPUT_DIR [--png FILE] [--size WxH]
 
-1. Loads onemap.gpkg's change_patches and flagged_parcels directly (QgsVectorLayer, as an analyst
-   dragging the GeoPackage into QGIS would): each must be valid, have features, and come up with its
-   default style from the layer_styles table (renderer categorizedSymbol on change_type, bilingual
-   legend labels and field aliases).
-2. Opens onemap.qgz with QgsProject: every layer valid, the five one-map layers present with paths
-   inside OUTPUT_DIR, the project CRS the layers' CRS, the styles and raster renderers as written.
+1. Loads onemap.gpkg's change_patches, flagged_parcels and farmland directly (QgsVectorLayer, as an
+   analyst dragging the GeoPackage into QGIS would): each must be valid, have features, and come up
+   with its default style from the layer_styles table: findings by verdict status and change type
+   (RuleRenderer; categorizedSymbol on change_type for layers without a status), outlines and hatches
+   rather than fills, the farmland a faint outline; labels at large scales only; a bilingual alias for
+   every field and a Chinese value map for the coded ones.
+2. Opens onemap.qgz with QgsProject: every layer valid, the one-map layers present with paths inside
+   OUTPUT_DIR (or, for the PostGIS current views and an XYZ basemap, their server), the project CRS
+   the layers' CRS, the styles and raster renderers as written.
 3. Renders the project's visible layers (QgsMapRendererParallelJob) over the flagged parcels'
    extent to a PNG (default: $TMPDIR/farmwatch-qgis-check.png) and checks that it is not blank: many
    distinct colours, and pixels in the non-agricultural red (227,26,28) and non-grain orange
-   (255,127,0) for each type that has flagged parcels.
+   (255,127,0) for each type that has flagged parcels. Then renders the largest flagged parcel at
+   1:4,000 with and without labels (FILE-zoom.png) and checks that the labels drew.
 
 Prints one JSON object on stdout. Exit status 0 when every check passed, 1 when one failed, 2 when
 the check itself could not run (bad arguments, QGIS missing).
@@ -25,13 +29,16 @@ import tempfile
 import traceback
 
 EXPECTED_SOURCES = {
-    "onemap.gpkg|layername=flagged_parcels": ("vector", "categorizedSymbol"),
-    "onemap.gpkg|layername=change_patches": ("vector", "categorizedSymbol"),
+    "onemap.gpkg|layername=flagged_parcels": ("vector", "RuleRenderer"),
+    "onemap.gpkg|layername=change_patches": ("vector", "RuleRenderer"),
+    "onemap.gpkg|layername=farmland": ("vector", "singleSymbol"),
     "change.tif": ("raster", "paletted"),
     "after_truecolour.tif": ("raster", "multibandcolor"),
     "before_truecolour.tif": ("raster", "multibandcolor"),
 }
-GPKG_LAYERS = ("change_patches", "flagged_parcels")
+GPKG_LAYERS = ("change_patches", "flagged_parcels", "farmland")
+# Coded fields that must show Chinese names, and one name each must hold.
+VALUE_MAPS = {"change_type": "非农化", "status": "待核查", "land_class": "旱地", "from_class": "耕地", "rule": "非农化"}
 TYPE_COLOURS = {"non_agricultural": (227, 26, 28), "non_grain": (255, 127, 0)}
 TOLERANCE = 12  # per channel, for antialiased edges
 
@@ -112,16 +119,18 @@ def check_geopackage(out_dir, summary):
         info["styles_in_layer_styles"] = list(names[:count]) if count > 0 else []
         if count <= 0:
             fail(summary, "gpkg layer %s: no style for it in layer_styles" % name)
-        renderer_check(summary, layer, info, "gpkg layer " + name)
+        style_check(summary, layer, info, "gpkg layer " + name, name)
         # Loading the default style again must succeed and keep it.
         msg, loaded = layer.loadDefaultStyle()
         info["load_default_style"] = {"ok": bool(loaded), "message": msg}
         if not loaded:
             fail(summary, "gpkg layer %s: loadDefaultStyle() failed: %s" % (name, msg))
-        elif layer.renderer() is None or layer.renderer().type() != "categorizedSymbol":
-            fail(summary, "gpkg layer %s: loadDefaultStyle() did not give the categorized renderer" % name)
+        elif layer.renderer() is None or layer.renderer().type() != info.get("renderer"):
+            fail(summary, "gpkg layer %s: loadDefaultStyle() did not give the %s renderer" % (name, info.get("renderer")))
         info["style_manager"] = {"styles": layer.styleManager().styles(),
                                  "current": layer.styleManager().currentStyle()}
+        if name == "farmland":
+            continue
         idx = layer.fields().indexFromName("change_type")
         alias = layer.attributeAlias(idx) if idx >= 0 else ""
         info["change_type_alias"] = alias
@@ -134,11 +143,69 @@ def check_geopackage(out_dir, summary):
         info["features_by_type"] = types
 
 
+def style_check(summary, layer, info, what, name):
+    """Renderer, labels, aliases and value maps of a one-map layer (name: farmland or a findings layer)."""
+    from qgis.PyQt.QtCore import Qt
+    if name.endswith("farmland"):
+        r = layer.renderer()
+        info["renderer"] = r.type() if r else None
+        if r is None or r.type() != "singleSymbol":
+            fail(summary, "%s: renderer is %s, not a single faint outline" % (what, info["renderer"]))
+        else:
+            fills = [l for l in r.symbol().symbolLayers() if l.layerType() == "SimpleFill"]
+            if not fills or fills[0].brushStyle() != Qt.NoBrush:
+                fail(summary, "%s: the farmland is filled; it must be an outline only" % what)
+    else:
+        renderer_check(summary, layer, info, what)
+    # Labels: on, and only at large scales.
+    labeling = layer.labeling() if layer.labelsEnabled() else None
+    if labeling is None:
+        fail(summary, "%s: no labels" % what)
+    else:
+        s = labeling.settings()
+        info["labels"] = {"expression": s.fieldName, "scale_visibility": s.scaleVisibility,
+                          "visible_from_scale": s.minimumScale}
+        if not s.scaleVisibility or not (0 < s.minimumScale <= 25000):
+            fail(summary, "%s: labels not limited to large scales: %s" % (what, info["labels"]))
+    # Every field has an alias; coded fields a Chinese value map.
+    missing = [f.name() for f in layer.fields() if not layer.attributeAlias(layer.fields().indexOf(f.name()))]
+    if missing:
+        fail(summary, "%s: fields without an alias: %s" % (what, missing))
+    maps = {}
+    for field, chinese in VALUE_MAPS.items():
+        idx = layer.fields().indexOf(field)
+        if idx < 0:
+            continue
+        setup = layer.editorWidgetSetup(idx)
+        names = [list(m.keys())[0] for m in setup.config().get("map", [])] if setup.type() == "ValueMap" else []
+        maps[field] = len(names)
+        if not any(chinese in n for n in names):
+            fail(summary, "%s: %s has no Chinese value map with %s (widget %s)" % (what, field, chinese, setup.type()))
+    info["value_maps"] = maps
+
+
 def renderer_check(summary, layer, info, what):
     r = layer.renderer()
     info["renderer"] = r.type() if r else None
+    if r is not None and r.type() == "RuleRenderer":
+        rules = r.rootRule().children()
+        info["rules"] = [x.label() for x in rules]
+        labels = " | ".join(info["rules"])
+        for value, chinese in (("non_agricultural", "非农化"), ("non_grain", "非粮化")):
+            match = [x for x in rules if ("'%s'" % value) in x.filterExpression()]
+            if not match or chinese not in match[0].label():
+                fail(summary, "%s: no rule for open %s findings labelled %s (%s)" % (what, value, chinese, labels))
+            elif tuple(match[0].symbol().color().getRgb()[:3]) != TYPE_COLOURS[value]:
+                fail(summary, "%s: %s drawn in %s" % (what, value, match[0].symbol().color().name()))
+            elif any(l.layerType() == "SimpleFill" and l.brushStyle() != 0 and l.color().alpha() > 0
+                     for l in match[0].symbol().symbolLayers()):
+                fail(summary, "%s: %s findings are filled; outlines or hatches let the imagery show" % (what, value))
+        for status, chinese in (("confirmed", "属实"), ("false_alarm", "误报"), ("approved", "已批准")):
+            if not any(("'%s'" % status) in x.filterExpression() and chinese in x.label() for x in rules):
+                fail(summary, "%s: no rule for verdict status %s (%s)" % (what, status, labels))
+        return
     if r is None or r.type() != "categorizedSymbol":
-        fail(summary, "%s: renderer is %s, not the default style's categorizedSymbol" % (what, info["renderer"]))
+        fail(summary, "%s: renderer is %s, not the default style's RuleRenderer or categorizedSymbol" % (what, info["renderer"]))
         return
     info["renderer_attribute"] = r.classAttribute()
     cats = {c.value(): c.label() for c in r.categories()}
@@ -188,19 +255,29 @@ def check_project(out_dir, summary):
             fail(summary, "project layer %s did not load" % tree_layer.name())
             continue
         src = layer.source()
-        path = os.path.realpath(src.split("|")[0])
-        rel = os.path.relpath(path, out_dir) + (("|" + src.split("|", 1)[1]) if "|" in src else "")
-        entry.update({"source": rel, "provider": layer.providerType(), "valid": layer.isValid(),
-                      "crs": layer.crs().authid()})
+        provider = layer.providerType()
+        if provider == "postgres":
+            # A current view of the PostGIS one map: on its server, never with a password in the project.
+            rel = "postgis:" + layer.dataProvider().uri().table()
+            if "password" in src:
+                fail(summary, "project layer %s stores a password" % tree_layer.name())
+        elif provider == "wms":
+            rel = "xyz"
+        else:
+            path = os.path.realpath(src.split("|")[0])
+            rel = os.path.relpath(path, out_dir) + (("|" + src.split("|", 1)[1]) if "|" in src else "")
+            if not path.startswith(out_dir + os.sep):
+                fail(summary, "project layer %s points outside the output folder: %s" % (tree_layer.name(), src))
+        entry.update({"source": rel, "provider": provider, "valid": layer.isValid(), "crs": layer.crs().authid()})
         if not layer.isValid():
             fail(summary, "project layer %s (%s) is not valid" % (tree_layer.name(), rel))
-        if not path.startswith(out_dir + os.sep):
-            fail(summary, "project layer %s points outside the output folder: %s" % (tree_layer.name(), src))
-        if layer.crs() != project.crs():
+        if layer.crs() != project.crs() and provider != "wms":
             fail(summary, "project layer %s is in %s, the project in %s" % (tree_layer.name(), entry["crs"], result["crs"]))
         if isinstance(layer, QgsVectorLayer):
             entry["features"] = layer.featureCount()
-            renderer_check(summary, layer, entry, "project layer " + tree_layer.name())
+            if entry["features"] <= 0:
+                fail(summary, "project layer %s has no features" % tree_layer.name())
+            style_check(summary, layer, entry, "project layer " + tree_layer.name(), rel.split("=")[-1].split(":")[-1])
         elif isinstance(layer, QgsRasterLayer):
             entry["renderer"] = layer.renderer().type() if layer.renderer() else None
             entry["bands"] = layer.bandCount()
@@ -208,6 +285,10 @@ def check_project(out_dir, summary):
     result["layers"] = layers
     if len(project.mapLayers()) != len(layers):
         fail(summary, "project holds %d layers, its layer tree %d" % (len(project.mapLayers()), len(layers)))
+    for rel in [r for r in seen if r.startswith("postgis:")]:
+        if seen[rel].get("renderer") != "RuleRenderer":
+            fail(summary, "project layer %s drawn with %s, expected RuleRenderer" % (rel, seen[rel].get("renderer")))
+    result["postgis_views"] = sorted(r for r in seen if r.startswith("postgis:"))
     for rel, (kind, renderer) in EXPECTED_SOURCES.items():
         entry = seen.get(rel)
         if entry is None:
@@ -262,6 +343,38 @@ def render(project, png, width, height, summary):
             fail(summary, "%d %s parcels, but only %d pixels in their colour" % (by_type[t], t, result["pixels"][t]))
     if sum(result["pixels"].values()) == 0:
         fail(summary, "no pixel in the non-agricultural red or non-grain orange")
+    zoom_labels(parcels[0], settings, png, summary)
+
+
+def zoom_labels(parcels, settings, png, summary):
+    """Renders the largest flagged parcel at 1:4,000 with and without labels: the labels must draw."""
+    from qgis.core import QgsMapRendererParallelJob, QgsMapSettings, QgsRectangle
+    from qgis.PyQt.QtGui import QImage
+    result = summary.setdefault("zoom", {})
+    biggest = max(parcels.getFeatures(), key=lambda f: f.geometry().area(), default=None)
+    if biggest is None:
+        fail(summary, "no flagged parcel to zoom to")
+        return
+    c = biggest.geometry().centroid().asPoint()
+    size = settings.outputSize()
+    metres_per_px = 4000 * 0.0254 / settings.outputDpi()
+    half_w, half_h = size.width() * metres_per_px / 2, size.height() * metres_per_px / 2
+    settings.setExtent(QgsRectangle(c.x() - half_w, c.y() - half_h, c.x() + half_w, c.y() + half_h))
+    images = []
+    for labels in (True, False):
+        settings.setFlag(QgsMapSettings.DrawLabeling, labels)
+        job = QgsMapRendererParallelJob(settings)
+        job.start()
+        job.waitForFinished()
+        images.append(job.renderedImage().convertToFormat(QImage.Format_RGB32))
+    zoom_png = png[:-4] + "-zoom.png" if png.endswith(".png") else png + "-zoom.png"
+    images[0].save(zoom_png, "PNG")
+    a, b = images
+    diff = sum(1 for y in range(0, a.height(), 2) for x in range(0, a.width(), 2) if a.pixel(x, y) != b.pixel(x, y))
+    result.update({"png": os.path.abspath(zoom_png), "parcel": biggest["parcel_id"], "scale": round(settings.scale()),
+                   "label_pixels": diff})
+    if diff < 50:
+        fail(summary, "at 1:4,000 the labels drew %d pixels: no labels on the map" % diff)
 
 
 def analyse(image):

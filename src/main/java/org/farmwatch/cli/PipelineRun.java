@@ -202,7 +202,7 @@ final class PipelineRun {
                     .thenComparing(FlaggedParcel::parcelId));
             // The patches that flagged parcels are kept on the way for the patch list and dossiers: as few as those.
             List<ChangePatch> listedPatches = new ArrayList<>();
-            long[] written = OneMapGeoPackage.write(stage.resolve("onemap.gpkg"), o.layout().crs(),
+            long[] written = OneMapGeoPackage.write(stage.resolve("onemap.gpkg"), o.layout().crs(), runId,
                     PatchList.keeping(patches, PatchList.flaggingPatchIds(flagged), listedPatches::add),
                     flagged.iterator());
             // What a change model judges each patch by, for 'farmwatch train-change' once inspectors return verdicts.
@@ -240,7 +240,16 @@ final class PipelineRun {
             OutputDir.deleteTree(stage.resolve(".change-tiles"));
             OutputDir.deleteTree(trueColour);
             if (wanted.contains(PublishOutput.QGIS)) {
-                QgisProject.write(stage, o.layout().crs(), before.date().toString(), after.date().toString());
+                // The farmland that did not trigger, too, under the findings (faint), over the area both dates see.
+                String crs = o.layout().crs();
+                org.locationtech.jts.geom.Envelope area = SceneCatalog.footprint(before, crs)
+                        .intersection(SceneCatalog.footprint(after, crs));
+                OneMapGeoPackage.writeFarmland(stage.resolve("onemap.gpkg"), crs,
+                        sink -> farmland.forEachIn(area, crs, sink, reject -> { }));
+                QgisProject.write(stage, crs, before.date().toString(), after.date().toString(), new QgisProject.Extras(true,
+                        onemap == null ? null : onemap.qgisDataSource(org.farmwatch.publish.QgisStyle.Kind.CHANGE_PATCHES, crs),
+                        onemap == null ? null : onemap.qgisDataSource(org.farmwatch.publish.QgisStyle.Kind.FLAGGED_PARCELS, crs),
+                        settings.basemapUrl()));
                 outputs.add(QgisProject.FILE_NAME);
             }
             if (wanted.contains(PublishOutput.TRUE_COLOUR) || wanted.contains(PublishOutput.QGIS)) {

@@ -61,12 +61,18 @@ public record Settings(GridOptions grid, IngestOptions ingest, ClassifyOptions c
             "classify.darkObjectSubtraction", "classify.waterMndwi", "classify.vegetationNdvi", "classify.sparseNdvi", "classify.cropNirShare",
             "classify.forestSwirNir", "classify.orchardSwirNir", "classify.bareBrightness", "classify.builtBlueRed",
             "classify.greenhouseBrightness", "classify.model", "store.dir", "verdict.growthFactor",
-            "publish.outputs", "store.scenes");
+            "publish.outputs", "store.scenes", "qgis.basemapUrl");
     private static final Set<String> RULE_FIELDS = Set.of("type", "from", "to", "minAreaM2", "minShare", "scope");
 
     /** The conversion rules, in their configured order (a shortcut for {@code flag().rules()}). */
     public List<ConversionRule> rules() {
         return flag.rules();
+    }
+
+    /** {@code qgis.basemapUrl}: the XYZ tile URL template of the QGIS project's basemap, or null when off (the default). */
+    public String basemapUrl() {
+        String v = echo.getOrDefault("qgis.basemapUrl", "off").trim();
+        return v.equals("off") ? null : v;
     }
 
     /** The defaults shipped inside the jar (conf/farmwatch.conf, built into the jar). */
@@ -183,6 +189,15 @@ public record Settings(GridOptions grid, IngestOptions ingest, ClassifyOptions c
             publish = PublishOptions.parse(p.getProperty("publish.outputs", "all"));
         } catch (IllegalArgumentException e) {
             throw FarmwatchException.usage(where + ": publish.outputs: " + e.getMessage());
+        }
+        String basemap = p.getProperty("qgis.basemapUrl", "off").trim();
+        if (!basemap.equals("off")) {
+            try {
+                new org.farmwatch.publish.QgisProject.XyzBasemap(basemap, "basemap", true);
+            } catch (IllegalArgumentException e) {
+                throw FarmwatchException.usage(where + ": qgis.basemapUrl must be off or " + e.getMessage()
+                        .replace("an XYZ basemap URL is ", ""));
+            }
         }
         String scenes = p.getProperty("store.scenes", "off").trim();
         if (!scenes.equals("on") && !scenes.equals("off")) {

@@ -118,6 +118,7 @@ public final class GeoPackageVerdicts {
                         values.put(key, now);
                     }
                 }
+                statuses(ds);
                 check(ds.CommitTransaction(), gpkg);
             } catch (RuntimeException e) {
                 ds.RollbackTransaction();
@@ -127,6 +128,25 @@ public final class GeoPackageVerdicts {
                     verdicts.size() - inserted - updated, 0);
         } finally {
             ds.delete();
+        }
+    }
+
+    /**
+     * Sets the {@code status} of the judged parcels and patches from all verdicts on them, as the PostGIS one map does:
+     * confirmed when any verdict confirms, else approved when any approves, else false_alarm. GeoPackages written
+     * before the status field are left as they are.
+     */
+    private static void statuses(DataSource ds) {
+        String status = "CASE WHEN max(v.verdict = 'confirmed') THEN 'confirmed' WHEN max(v.verdict = 'approved') "
+                + "THEN 'approved' ELSE 'false_alarm' END";
+        for (String[] t : new String[][] {{"flagged_parcels", "parcel_id"}, {"change_patches", "patch_id"}}) {
+            Layer l = ds.GetLayerByName(t[0]);
+            if (l == null || l.GetLayerDefn().GetFieldIndex("status") < 0) {
+                continue;
+            }
+            ds.ExecuteSQL("UPDATE " + t[0] + " SET status = (SELECT " + status + " FROM " + VERDICTS + " v WHERE v."
+                    + t[1] + " = " + t[0] + "." + t[1] + ") WHERE " + t[1] + " IN (SELECT " + t[1] + " FROM " + VERDICTS
+                    + " WHERE " + t[1] + " IS NOT NULL AND " + t[1] + " <> '')");
         }
     }
 

@@ -81,6 +81,19 @@ final class OneMapDatabase {
                 + (sslMode != null ? "?sslmode=" + sslMode : "");
     }
 
+    /**
+     * The connection part of a QGIS PostgreSQL data source ({@code dbname='d' host=h port=p user='u'}, with
+     * {@code sslmode}), never the password: QGIS takes it from the analyst's {@code ~/.pgpass}, PGPASSWORD or asks.
+     */
+    String qgisConnection() {
+        return "dbname='" + quoted(database) + "' host=" + host + " port=" + port + " user='" + quoted(user) + "'"
+                + (sslMode != null ? " sslmode=" + sslMode : "");
+    }
+
+    private static String quoted(String v) {
+        return v.replace("\\", "\\\\").replace("'", "\\'");
+    }
+
     @Override
     public String toString() {
         return describe();

@@ -18,8 +18,11 @@ import java.util.regex.Pattern;
  *     of its newest, and a {@code status} that publishing sets to 'open' for a new parcel, and back to 'open' for a
  *     parcel judged a false alarm or approved that a later run flags again (it grew, or changed elsewhere);
  *     otherwise the verdict import sets it;
- * <li>{@code S.verdicts}: field verdicts, filled by the verdict import.
+ * <li>{@code S.verdicts}: field verdicts, filled by the verdict import;
+ * <li>the views {@code S.current_change_patches} and {@code S.current_flagged_parcels} ({@link OneMapViews}): each
+ *     patch and parcel once, in its latest state with its verdict status, in the fields of {@code onemap.gpkg}.
  * </ul>
+ * Values are stored rounded as {@link OneMapFields} says, so that the views and the GeoPackage hold the same ones.
  * "Newest" orders findings by the after-scene date (else the run's start date), then the run's start, then run id.
  */
 final class OneMapSql {
@@ -34,6 +37,7 @@ final class OneMapSql {
     static final List<String> PARCEL_FIELDS = List.of("parcel_id", "admin_code", "township", "land_class", "change_type",
             "rule", "parcel_area_m2", "changed_area_m2", "changed_area_mu", "changed_share", "patch_count", "patch_ids",
             "from_class", "to_class", "before_date", "after_date", "priority", "centroid_lon", "centroid_lat",
+            "parcel_area_mu", "changed_share_pct",
             "first_seen", "first_seen_run_id", "last_seen", "last_run_id", "status", "updated");
 
     /** Columns COPY fills in the patch staging table, in order. */
@@ -42,7 +46,7 @@ final class OneMapSql {
     /** Columns COPY fills in the parcel staging table, in order. */
     static final String STAGE_PARCEL_COLUMNS = "parcel_id, admin_code, township, land_class, change_type, rule, "
             + "parcel_area_m2, changed_area_m2, changed_area_mu, changed_share, patch_count, patch_ids, from_class, "
-            + "to_class, before_date, after_date, priority, centroid_lon, centroid_lat, wkb";
+            + "to_class, before_date, after_date, priority, centroid_lon, centroid_lat, parcel_area_mu, changed_share_pct, wkb";
     /** The finding columns that history and flagged_parcels share with staging (all but the geometry). */
     private static final String FINDING_COLUMNS = STAGE_PARCEL_COLUMNS.replace(", wkb", "");
 
@@ -110,8 +114,9 @@ final class OneMapSql {
                 + "parcel_area_m2 double precision, changed_area_m2 double precision, changed_area_mu double precision, "
                 + "changed_share double precision, patch_count integer, patch_ids text[], from_class text, to_class text, "
                 + "before_date date, after_date date, priority double precision, "
-                + "centroid_lon double precision, centroid_lat double precision, ";
-        return List.of(
+                + "centroid_lon double precision, centroid_lat double precision, "
+                + "parcel_area_mu double precision, changed_share_pct double precision, ";
+        List<String> ddl = new java.util.ArrayList<>(List.of(
                 "CREATE SCHEMA IF NOT EXISTS " + s,
                 "CREATE TABLE IF NOT EXISTS " + s + ".runs ("
                         + "run_id text PRIMARY KEY, started timestamptz NOT NULL, finished timestamptz, status text NOT NULL, "
@@ -148,14 +153,29 @@ final class OneMapSql {
                 "CREATE INDEX IF NOT EXISTS verdicts_parcel_idx ON " + s + ".verdicts (parcel_id)",
                 // One verdict per judged patch on a parcel: re-importing a list updates it in place.
                 "CREATE UNIQUE INDEX IF NOT EXISTS verdicts_parcel_patch_key ON " + s + ".verdicts (parcel_id, patch_id)",
-                LAYER_STYLES_DDL);
+                LAYER_STYLES_DDL));
+        // One maps made before the GeoPackage's mu and percent fields: the columns added (empty for old rows,
+        // which the views derive).
+        for (String t : List.of("flagged_parcel_history", "flagged_parcels")) {
+            ddl.add(ddl.indexOf(LAYER_STYLES_DDL), "ALTER TABLE " + s + "." + t
+                    + " ADD COLUMN IF NOT EXISTS parcel_area_mu double precision, "
+                    + "ADD COLUMN IF NOT EXISTS changed_share_pct double precision");
+        }
+        ddl.addAll(views().ddl());
+        return ddl;
+    }
+
+    /** The current views of this schema. */
+    OneMapViews views() {
+        return new OneMapViews(s);
     }
 
     /** Every relation {@link #ddl()} makes; when all exist, the DDL is skipped (it would lock the tables briefly). */
     List<String> relations() {
         return List.of(s + ".runs", s + ".change_patches", s + ".change_patches_geom_idx", s + ".flagged_parcel_history",
                 s + ".flagged_parcel_history_parcel_idx", s + ".flagged_parcel_history_geom_idx", s + ".flagged_parcels",
-                s + ".flagged_parcels_geom_idx", s + ".verdicts", s + ".verdicts_parcel_idx", s + ".verdicts_parcel_patch_key", "public.layer_styles");
+                s + ".flagged_parcels_geom_idx", s + ".verdicts", s + ".verdicts_parcel_idx", s + ".verdicts_parcel_patch_key", "public.layer_styles",
+                s + "." + OneMapViews.PATCHES, s + "." + OneMapViews.PARCELS);
     }
 
     /** True when every relation in the text[] parameter exists. */
@@ -182,6 +202,7 @@ final class OneMapSql {
                         + "changed_area_mu double precision, changed_share double precision, patch_count integer, "
                         + "patch_ids text[], from_class text, to_class text, before_date date, after_date date, "
                         + "priority double precision, centroid_lon double precision, centroid_lat double precision, "
+                        + "parcel_area_mu double precision, changed_share_pct double precision, "
                         + "wkb bytea) ON COMMIT DROP");
     }
 

@@ -1,7 +1,5 @@
 package org.farmwatch.publish;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,7 +10,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -28,9 +25,7 @@ import org.locationtech.jts.geom.GeometryFactory;
 import org.locationtech.jts.geom.MultiPolygon;
 import org.locationtech.jts.geom.Polygon;
 import org.locationtech.jts.geom.util.PolygonExtracter;
-import org.locationtech.jts.io.WKBWriter;
 import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyManager;
 
 /**
@@ -60,7 +55,6 @@ public final class PostgisOneMap {
 
     private static final Pattern EPSG = Pattern.compile("(?i)EPSG:(\\d{1,9})");
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
-    private static final int COPY_BUFFER_BYTES = 1 << 16;
 
     /**
      * What a run says about itself in {@code runs}. Immutable.
@@ -184,6 +178,21 @@ public final class PostgisOneMap {
 
     public String schema() {
         return schema;
+    }
+
+    /**
+     * The QGIS data source of one of this one map's current views ({@link OneMapViews}), keyed by its id column, in
+     * the working CRS's SRID; without the password.
+     */
+    public String qgisDataSource(QgisStyle.Kind kind, String workingCrs) {
+        String view = switch (kind) {
+            case CHANGE_PATCHES -> OneMapViews.PATCHES;
+            case FLAGGED_PARCELS -> OneMapViews.PARCELS;
+            case FARMLAND -> throw new IllegalArgumentException("the one map has no current view of the farmland");
+        };
+        String key = kind == QgisStyle.Kind.CHANGE_PATCHES ? "patch_id" : "parcel_id";
+        return db.qgisConnection() + " key='" + key + "' checkPrimaryKeyUnicity='0' srid=" + srid(workingCrs)
+                + " type=MultiPolygon table=\"" + schema + "\".\"" + view + "\" (geom)";
     }
 
     /** The database, for the verdict import and reader in this package. */
@@ -343,8 +352,8 @@ public final class PostgisOneMap {
             }
         }
         CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
-        long staged = copyPatches(copy, sql, patches);
-        long parcels = copyParcels(copy, sql, flagged);
+        long staged = OneMapCopy.patches(copy, sql, patches);
+        long parcels = OneMapCopy.parcels(copy, sql, flagged);
         try (Statement st = c.createStatement()) {
             st.execute("ANALYZE pg_temp.stage_patches");
             st.execute("ANALYZE pg_temp.stage_parcels");
@@ -486,8 +495,12 @@ public final class PostgisOneMap {
 
     private void writeStyles(Connection c) throws SQLException {
         String[][] layers = {
-            {"change_patches", String.join(",", OneMapSql.PATCH_FIELDS), "变化图斑 change patches"},
+            {"change_patches", String.join(",", OneMapSql.PATCH_FIELDS), "变化图斑 change patches (history: one row per run)"},
             {"flagged_parcels", String.join(",", OneMapSql.PARCEL_FIELDS), "疑似问题地块 flagged parcels"},
+            {OneMapViews.PATCHES, String.join(",", OneMapFields.names(OneMapFields.PATCHES)),
+                "当前变化图斑 current change patches"},
+            {OneMapViews.PARCELS, String.join(",", OneMapFields.names(OneMapFields.PARCELS)),
+                "当前疑似问题地块 current flagged parcels"},
         };
         try (PreparedStatement del = c.prepareStatement(OneMapSql.DELETE_STYLES);
                 PreparedStatement ins = c.prepareStatement(OneMapSql.INSERT_STYLE)) {
@@ -497,180 +510,10 @@ public final class PostgisOneMap {
                 del.executeUpdate();
                 ins.setString(1, schema);
                 ins.setString(2, l[0]);
-                ins.setString(3, QgisStyle.qml(l[1].split(",")));
+                ins.setString(3, QgisStyle.qml(QgisStyle.Kind.of(l[0]), l[1].split(",")));
                 ins.setString(4, QgisStyle.sld(l[0]));
                 ins.setString(5, "farmwatch default style: " + l[2]);
                 ins.executeUpdate();
-            }
-        }
-    }
-
-    // ---- COPY --------------------------------------------------------------------------------------------------
-
-    private static long copyPatches(CopyManager copy, OneMapSql sql, Iterator<ChangePatch> patches) throws SQLException {
-        CopyIn in = copy.copyIn(sql.copyPatches());
-        try {
-            CopyRows rows = new CopyRows(in);
-            WKBWriter wkb = new WKBWriter(2);
-            while (patches.hasNext()) {
-                ChangePatch p = patches.next();
-                String what = "change patch " + (p == null ? "null" : p.patchId());
-                if (p == null || p.patchId() == null || p.patchId().isEmpty() || p.changeType() == null) {
-                    throw FarmwatchException.input(what + " has no id or change type");
-                }
-                rows.text(p.patchId()).text(p.changeType().code)
-                        .text(p.fromClass() == null ? null : p.fromClass().key())
-                        .text(p.toClass() == null ? null : p.toClass().key())
-                        .number(round(p.areaM2(), 2)).number(round(p.areaM2() / FlaggedParcel.M2_PER_MU, 4))
-                        .date(p.beforeDate(), what).date(p.afterDate(), what)
-                        .number(round(p.confidence(), 3)).text(p.rule())
-                        .bytes(wkb.write(multiPolygon(p.geometry(), what))).end();
-            }
-            rows.flush();
-            return in.endCopy();
-        } finally {
-            if (in.isActive()) {
-                in.cancelCopy();
-            }
-        }
-    }
-
-    private static long copyParcels(CopyManager copy, OneMapSql sql, List<FlaggedParcel> flagged) throws SQLException {
-        CopyIn in = copy.copyIn(sql.copyParcels());
-        try {
-            CopyRows rows = new CopyRows(in);
-            WKBWriter wkb = new WKBWriter(2);
-            for (FlaggedParcel p : flagged) {
-                String what = "flagged parcel " + (p == null ? "null" : p.parcelId());
-                if (p == null || p.parcelId() == null || p.parcelId().isEmpty() || p.changeType() == null) {
-                    throw FarmwatchException.input(what + " has no parcel id or change type");
-                }
-                rows.text(p.parcelId()).text(p.adminCode()).text(p.township()).text(p.landClass())
-                        .text(p.changeType().code).text(p.rule()).number(round(p.parcelAreaM2(), 2))
-                        .number(round(p.changedAreaM2(), 2)).number(round(p.changedAreaMu(), 4))
-                        .number(round(p.changedShare(), 4)).number(p.patchCount()).textArray(p.patchIds())
-                        .text(p.fromClasses()).text(p.toClasses())
-                        .date(p.beforeDate(), what).date(p.afterDate(), what)
-                        .number(round(p.priority(), 3)).number(p.centroidLon()).number(p.centroidLat())
-                        .bytes(wkb.write(multiPolygon(p.geometry(), what))).end();
-            }
-            rows.flush();
-            return in.endCopy();
-        } finally {
-            if (in.isActive()) {
-                in.cancelCopy();
-            }
-        }
-    }
-
-    /**
-     * Rows in COPY's text format: tab-separated, {@code \N} for null, backslash escapes, bytea as escaped hex,
-     * arrays as array literals. Written to the server in 64 KiB pieces.
-     */
-    private static final class CopyRows {
-        private final CopyIn in;
-        private final StringBuilder line = new StringBuilder();
-        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(COPY_BUFFER_BYTES + 4096);
-        private boolean first = true;
-
-        CopyRows(CopyIn in) {
-            this.in = in;
-        }
-
-        private StringBuilder field() {
-            if (!first) {
-                line.append('\t');
-            }
-            first = false;
-            return line;
-        }
-
-        CopyRows text(String v) {
-            if (v == null) {
-                field().append("\\N");
-            } else {
-                escape(field(), v);
-            }
-            return this;
-        }
-
-        CopyRows number(double v) {
-            field().append(Double.isNaN(v) ? "NaN" : Double.isInfinite(v) ? (v > 0 ? "Infinity" : "-Infinity")
-                    : Double.toString(v));
-            return this;
-        }
-
-        CopyRows number(long v) {
-            field().append(v);
-            return this;
-        }
-
-        /** An ISO date, or null when blank. */
-        CopyRows date(String v, String what) {
-            if (v == null || v.isBlank()) {
-                return text(null);
-            }
-            try {
-                return text(LocalDate.parse(v.trim()).toString());
-            } catch (DateTimeParseException e) {
-                throw FarmwatchException.input(what + " has a date that is not YYYY-MM-DD: " + v);
-            }
-        }
-
-        CopyRows textArray(List<String> values) {
-            if (values == null) {
-                return text(null);
-            }
-            StringBuilder a = new StringBuilder("{");
-            for (int i = 0; i < values.size(); i++) {
-                if (i > 0) {
-                    a.append(',');
-                }
-                String v = values.get(i);
-                if (v == null) {
-                    a.append("NULL");
-                } else {
-                    a.append('"').append(v.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-                }
-            }
-            return text(a.append('}').toString());
-        }
-
-        CopyRows bytes(byte[] v) {
-            // bytea hex input is \x...; COPY's text format wants the backslash doubled.
-            field().append("\\\\x").append(WKBWriter.toHex(v));
-            return this;
-        }
-
-        void end() throws SQLException {
-            line.append('\n');
-            buffer.writeBytes(line.toString().getBytes(StandardCharsets.UTF_8));
-            line.setLength(0);
-            first = true;
-            if (buffer.size() >= COPY_BUFFER_BYTES) {
-                flush();
-            }
-        }
-
-        void flush() throws SQLException {
-            if (buffer.size() > 0) {
-                byte[] b = buffer.toByteArray();
-                in.writeToCopy(b, 0, b.length);
-                buffer.reset();
-            }
-        }
-
-        private static void escape(StringBuilder b, String v) {
-            for (int i = 0; i < v.length(); i++) {
-                char ch = v.charAt(i);
-                switch (ch) {
-                    case '\\' -> b.append("\\\\");
-                    case '\t' -> b.append("\\t");
-                    case '\n' -> b.append("\\n");
-                    case '\r' -> b.append("\\r");
-                    case '\0' -> { } // PostgreSQL text cannot hold NUL
-                    default -> b.append(ch);
-                }
             }
         }
     }
@@ -702,14 +545,6 @@ public final class PostgisOneMap {
             ps.setString(1, runId);
             return ps.executeUpdate();
         }
-    }
-
-    private static double round(double v, int digits) {
-        if (!Double.isFinite(v)) {
-            return v;
-        }
-        double f = Math.pow(10, digits);
-        return Math.round(v * f) / f;
     }
 
     private static int srid(String workingCrs) {

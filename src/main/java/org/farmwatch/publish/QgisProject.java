@@ -1,6 +1,14 @@
 package org.farmwatch.publish;
 
-import java.io.ByteArrayInputStream;
+import static org.farmwatch.publish.QgisXml.add;
+import static org.farmwatch.publish.QgisXml.extent;
+import static org.farmwatch.publish.QgisXml.newDocument;
+import static org.farmwatch.publish.QgisXml.num;
+import static org.farmwatch.publish.QgisXml.parse;
+import static org.farmwatch.publish.QgisXml.serialize;
+import static org.farmwatch.publish.QgisXml.srs;
+import static org.farmwatch.publish.QgisXml.text;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -12,15 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
-import javax.xml.transform.OutputKeys;
-import javax.xml.transform.Transformer;
-import javax.xml.transform.TransformerException;
-import javax.xml.transform.TransformerFactory;
-import javax.xml.transform.dom.DOMSource;
-import javax.xml.transform.stream.StreamResult;
 import org.farmwatch.flag.ChangeType;
 import org.farmwatch.ingest.SceneCatalog;
 import org.farmwatch.util.Gdal;
@@ -35,7 +34,6 @@ import org.locationtech.jts.geom.Envelope;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
-import org.xml.sax.SAXException;
 
 /**
  * The QGIS project {@code onemap.qgz} next to a run's outputs: a zip holding {@code onemap.qgs},
@@ -60,23 +58,70 @@ public final class QgisProject {
 
     private static final String QGIS_VERSION = "3.22.16-Białowieża";
 
-    /** One layer of the project; {@code file} is relative to the output folder. */
-    public sealed interface Layer permits VectorLayer, PalettedRaster, TrueColourRaster {
-        String file();
-
+    /** One layer of the project. */
+    public sealed interface Layer permits FileLayer, PostgisView, XyzBasemap {
         String title();
 
         boolean visible();
     }
 
+    /** A layer from a file; {@code file} is relative to the output folder. */
+    public sealed interface FileLayer extends Layer permits VectorLayer, PalettedRaster, TrueColourRaster {
+        String file();
+    }
+
     /** A GeoPackage layer, styled with {@link QgisStyle#qml} for its fields. */
-    public record VectorLayer(String file, String layerName, String title, boolean visible) implements Layer {}
+    public record VectorLayer(String file, String layerName, String title, boolean visible) implements FileLayer {}
+
+    /**
+     * A current view of the PostGIS one map ({@code current_change_patches} or {@code current_flagged_parcels}):
+     * {@code dataSource} is QGIS's PostgreSQL source without the password ({@link PostgisOneMap#qgisDataSource}).
+     * Its fields are those of {@link OneMapFields}; its extent QGIS reads from the server.
+     */
+    public record PostgisView(String dataSource, String view, String title, boolean visible) implements Layer {
+        public PostgisView {
+            QgisStyle.Kind.of(view);
+            if (dataSource == null || !dataSource.contains("table=") || dataSource.contains("password")) {
+                throw new IllegalArgumentException("a PostGIS view needs a data source with table= and no password, got: "
+                        + dataSource);
+            }
+        }
+    }
+
+    /**
+     * An XYZ tile basemap under everything, from a URL template with {z}, {x} and {y} (conf key
+     * {@code qgis.basemapUrl}; off unless the operator sets it, since tiles leave the machine's network).
+     */
+    public record XyzBasemap(String url, String title, boolean visible) implements Layer {
+        public XyzBasemap {
+            if (url == null || !url.matches("(?i)https?://\\S+") || !url.contains("{z}") || !url.contains("{x}")
+                    || !url.contains("{y}")) {
+                throw new IllegalArgumentException("an XYZ basemap URL is http(s):// with {z}, {x} and {y}, got: " + url);
+            }
+        }
+    }
+
+    /**
+     * What a run adds to the standard layers. {@code postgisPatches} and {@code postgisParcels}: the data sources of
+     * the one map's current views when the run publishes to PostGIS (they are then the findings shown, and the run's
+     * own GeoPackage layers are left unchecked), else null; {@code farmland}: whether onemap.gpkg holds the farmland
+     * layer; {@code basemapUrl}: an XYZ template, or null.
+     */
+    public record Extras(boolean farmland, String postgisPatches, String postgisParcels, String basemapUrl) {
+        public static final Extras NONE = new Extras(false, null, null, null);
+
+        public Extras {
+            if ((postgisPatches == null) != (postgisParcels == null)) {
+                throw new IllegalArgumentException("both PostGIS current views or neither");
+            }
+        }
+    }
 
     /** Band 1 of the change raster, drawn with the change-type palette (0 is transparent). */
-    public record PalettedRaster(String file, String title, boolean visible) implements Layer {}
+    public record PalettedRaster(String file, String title, boolean visible) implements FileLayer {}
 
     /** A three-band Byte RGB composite, drawn as stored (no stretch), 0 as no-data. */
-    public record TrueColourRaster(String file, String title, boolean visible) implements Layer {}
+    public record TrueColourRaster(String file, String title, boolean visible) implements FileLayer {}
 
     private QgisProject() {}
 
@@ -85,17 +130,46 @@ public final class QgisProject {
      * true-colour layers' titles.
      */
     public static List<Layer> standardLayers(String beforeDate, String afterDate) {
-        return List.of(
-                new VectorLayer(GPKG, "flagged_parcels", "疑似问题地块 flagged parcels", true),
-                new VectorLayer(GPKG, "change_patches", "变化图斑 change patches", true),
-                new PalettedRaster(CHANGE_COG, "变化类型 change type raster", true),
-                new TrueColourRaster(AFTER_TRUE_COLOUR, "后时相真彩色 after true colour" + date(afterDate), true),
-                new TrueColourRaster(BEFORE_TRUE_COLOUR, "前时相真彩色 before true colour" + date(beforeDate), false));
+        return standardLayers(beforeDate, afterDate, Extras.NONE);
+    }
+
+    /**
+     * The one map's layers, top to bottom: the PostGIS current views (with {@code extras}), the run's flagged
+     * parcels and change patches, the farmland (faint), the change raster (unchecked: its fills would hide the
+     * imagery the outlines let show), the after and before true colour (before unchecked), and an XYZ basemap.
+     */
+    public static List<Layer> standardLayers(String beforeDate, String afterDate, Extras extras) {
+        List<Layer> layers = new ArrayList<>();
+        boolean postgis = extras.postgisParcels() != null;
+        if (postgis) {
+            layers.add(new PostgisView(extras.postgisParcels(), OneMapViews.PARCELS,
+                    "当前疑似问题地块 current flagged parcels (PostGIS)", true));
+            layers.add(new PostgisView(extras.postgisPatches(), OneMapViews.PATCHES,
+                    "当前变化图斑 current change patches (PostGIS)", true));
+        }
+        String run = postgis ? " (本次运行 this run)" : "";
+        layers.add(new VectorLayer(GPKG, "flagged_parcels", "疑似问题地块 flagged parcels" + run, !postgis));
+        layers.add(new VectorLayer(GPKG, "change_patches", "变化图斑 change patches" + run, !postgis));
+        if (extras.farmland()) {
+            layers.add(new VectorLayer(GPKG, QgisStyle.Kind.FARMLAND.layerName, QgisStyle.Kind.FARMLAND.title, true));
+        }
+        layers.add(new PalettedRaster(CHANGE_COG, "变化类型 change type raster", false));
+        layers.add(new TrueColourRaster(AFTER_TRUE_COLOUR, "后时相真彩色 after true colour" + date(afterDate), true));
+        layers.add(new TrueColourRaster(BEFORE_TRUE_COLOUR, "前时相真彩色 before true colour" + date(beforeDate), false));
+        if (extras.basemapUrl() != null) {
+            layers.add(new XyzBasemap(extras.basemapUrl(), "底图 basemap", true));
+        }
+        return List.copyOf(layers);
     }
 
     /** Writes {@code dir/onemap.qgz} with {@link #standardLayers}; returns its path. */
     public static Path write(Path dir, String crs, String beforeDate, String afterDate) throws IOException {
         return write(dir, crs, standardLayers(beforeDate, afterDate));
+    }
+
+    /** Writes {@code dir/onemap.qgz} with {@link #standardLayers} and {@code extras}; returns its path. */
+    public static Path write(Path dir, String crs, String beforeDate, String afterDate, Extras extras) throws IOException {
+        return write(dir, crs, standardLayers(beforeDate, afterDate, extras));
     }
 
     /**
@@ -136,7 +210,7 @@ public final class QgisProject {
 
         List<Described> described = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
-            described.add(describe(dir, layers.get(i), i));
+            described.add(describe(dir, layers.get(i), i, projectSrs));
         }
 
         Element tree = add(root, "layer-tree-group");
@@ -212,8 +286,21 @@ public final class QgisProject {
     private record Described(Layer layer, String id, String source, String provider, Envelope extent,
                              SpatialReference srs, String[] fields, String wkbType, String geometry) {}
 
-    private static Described describe(Path dir, Layer layer, int i) {
-        String rel = relative(layer.file());
+    private static Described describe(Path dir, Layer layer, int i, SpatialReference projectSrs) {
+        if (layer instanceof PostgisView v) {
+            String[] fields = OneMapFields.names(QgisStyle.Kind.of(v.view()) == QgisStyle.Kind.CHANGE_PATCHES
+                    ? OneMapFields.PATCHES : OneMapFields.PARCELS).toArray(String[]::new);
+            return new Described(layer, String.format(Locale.ROOT, "farmwatch_%02d_postgis_%s", i, v.view()),
+                    v.dataSource(), "postgres", new Envelope(), projectSrs.Clone(), fields, "MultiPolygon", "Polygon");
+        }
+        if (layer instanceof XyzBasemap x) {
+            String url = java.net.URLEncoder.encode(x.url(), StandardCharsets.UTF_8);
+            return new Described(layer, String.format(Locale.ROOT, "farmwatch_%02d_basemap", i),
+                    "type=xyz&url=" + url + "&zmax=19&zmin=0", "wms", new Envelope(), SceneCatalog.srs("EPSG:3857"),
+                    null, null, null);
+        }
+        FileLayer fileLayer = (FileLayer) layer;
+        String rel = relative(fileLayer.file());
         Path file = dir.resolve(rel);
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("QGIS project layer " + layer.title() + ": " + file + " does not exist");
@@ -281,7 +368,7 @@ public final class QgisProject {
         m.setAttribute("refreshOnNotifyEnabled", "0");
         m.setAttribute("refreshOnNotifyMessage", "");
         m.setAttribute("legendPlaceholderImage", "");
-        boolean vector = d.layer instanceof VectorLayer;
+        boolean vector = d.layer instanceof VectorLayer || d.layer instanceof PostgisView;
         m.setAttribute("type", vector ? "vector" : "raster");
         if (vector) {
             m.setAttribute("geometry", d.geometry);
@@ -317,8 +404,12 @@ public final class QgisProject {
             text(flags, f[0], f[1]);
         }
         if (vector) {
-            // The layer's default style, the same QML as in layer_styles: renderer, legend labels, aliases.
-            Document qml = parse(QgisStyle.qml(d.fields));
+            // The layer's default style, the same QML as in layer_styles: renderer, labels, value maps, aliases.
+            String name = d.layer instanceof VectorLayer v ? v.layerName() : ((PostgisView) d.layer).view();
+            // A GeoPackage layer's fields start with its fid, as QGIS lists them.
+            String[] fields = d.layer instanceof VectorLayer ? OneMapGeoPackage.withFid(d.fields) : d.fields;
+            Document qml = parse(QgisStyle.qml(QgisStyle.Kind.of(name), fields));
+            m.setAttribute("labelsEnabled", qml.getDocumentElement().getAttribute("labelsEnabled").equals("1") ? "1" : "0");
             for (Node n = qml.getDocumentElement().getFirstChild(); n != null; n = n.getNextSibling()) {
                 if (n.getNodeType() == Node.ELEMENT_NODE) {
                     m.appendChild(doc.importNode(n, true));
@@ -327,7 +418,7 @@ public final class QgisProject {
             text(m, "blendMode", "0");
             text(m, "featureBlendMode", "0");
             text(m, "layerOpacity", "1");
-            text(m, "previewExpression", "\"" + (d.fields.length > 0 ? d.fields[0] : "fid") + "\"");
+
         } else {
             if (d.layer instanceof TrueColourRaster) {
                 Element nd = add(m, "noData");
@@ -362,6 +453,9 @@ public final class QgisProject {
                     e.setAttribute("alpha", "255");
                     e.setAttribute("label", cat[1]);
                 }
+            } else if (d.layer instanceof XyzBasemap) {
+                r.setAttribute("type", "singlebandcolordata");
+                r.setAttribute("band", "1");
             } else {
                 r.setAttribute("type", "multibandcolor");
                 r.setAttribute("redBand", "1");
@@ -402,51 +496,6 @@ public final class QgisProject {
         throw new IllegalStateException("QgisStyle has no category for change type " + t.code);
     }
 
-    /** A QGIS {@code spatialrefsys}: the authority code when there is one (what QGIS reads first), and WKT. */
-    private static void srs(Element parent, SpatialReference srs) {
-        Element s = add(parent, "spatialrefsys");
-        s.setAttribute("nativeFormat", "Wkt");
-        SpatialReference id = srs.Clone();
-        String name = id.GetAuthorityName(null);
-        String code = id.GetAuthorityCode(null);
-        if (name == null || code == null) {
-            try {
-                id.AutoIdentifyEPSG();
-                name = id.GetAuthorityName(null);
-                code = id.GetAuthorityCode(null);
-            } catch (RuntimeException e) {
-                name = null;
-                code = null;
-            }
-        }
-        String[] wkt = new String[1];
-        srs.ExportToWkt(wkt, new java.util.Vector<>(List.of("FORMAT=WKT2_2019", "MULTILINE=NO")));
-        text(s, "wkt", wkt[0] == null ? srs.ExportToWkt() : wkt[0]);
-        String proj4;
-        try {
-            proj4 = srs.ExportToProj4();
-        } catch (RuntimeException e) {
-            proj4 = "";
-        }
-        text(s, "proj4", proj4 == null ? "" : proj4.trim());
-        if (name != null && code != null) {
-            text(s, "srid", code);
-            text(s, "authid", name + ":" + code);
-        }
-        String desc = srs.GetName();
-        text(s, "description", desc == null ? "" : desc);
-        text(s, "geographicflag", srs.IsGeographic() == 1 ? "true" : "false");
-    }
-
-    private static void extent(Element parent, String name, Envelope e) {
-        Element x = add(parent, name);
-        text(x, "xmin", num(e.getMinX()));
-        text(x, "ymin", num(e.getMinY()));
-        text(x, "xmax", num(e.getMaxX()));
-        text(x, "ymax", num(e.getMaxY()));
-    }
-
-    /** Only plain relative paths inside the output folder: the project must move with it. */
     static String relative(String file) {
         String f = file.replace('\\', '/');
         while (f.startsWith("./")) {
@@ -461,60 +510,5 @@ public final class QgisProject {
 
     private static String date(String iso) {
         return iso == null || iso.isBlank() ? "" : " " + iso;
-    }
-
-    private static String num(double v) {
-        return java.math.BigDecimal.valueOf(v).toPlainString();
-    }
-
-    private static Element add(Element parent, String name) {
-        Element e = parent.getOwnerDocument().createElement(name);
-        parent.appendChild(e);
-        return e;
-    }
-
-    private static Element text(Element parent, String name, String value) {
-        Element e = add(parent, name);
-        e.setTextContent(value);
-        return e;
-    }
-
-    private static DocumentBuilder builder() {
-        try {
-            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-            f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
-            f.setExpandEntityReferences(false);
-            return f.newDocumentBuilder();
-        } catch (ParserConfigurationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static Document newDocument() {
-        return builder().newDocument();
-    }
-
-    private static Document parse(String xml) {
-        try {
-            return builder().parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
-        } catch (SAXException | IOException e) {
-            throw new IllegalStateException("QgisStyle produced unparsable QML: " + e.getMessage(), e);
-        }
-    }
-
-    private static byte[] serialize(Document doc) {
-        try {
-            Transformer t = TransformerFactory.newInstance().newTransformer();
-            t.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
-            t.setOutputProperty(OutputKeys.INDENT, "yes");
-            t.setOutputProperty("{http://xml.apache.org/xslt}indent-amount", "1");
-            t.setOutputProperty(OutputKeys.DOCTYPE_PUBLIC, "http://mrcc.com/qgis.dtd");
-            t.setOutputProperty(OutputKeys.DOCTYPE_SYSTEM, "SYSTEM");
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            t.transform(new DOMSource(doc), new StreamResult(out));
-            return out.toByteArray();
-        } catch (TransformerException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
+import org.farmwatch.change.BandMatch;
 import org.farmwatch.change.ChangeDetector;
 import org.farmwatch.grid.GridLayout;
 import org.farmwatch.grid.TileKey;
@@ -29,13 +30,16 @@ public final class RasterTileFiles implements TileSink {
     private final boolean withTrueColour;
     private final ChangeDetector detector;
     private final List<org.farmwatch.flag.ConversionRule> rules;
-    private final double[] beforeStretch;
-    private final double[] afterStretch;
+    /** The baseline's stretch, on which both periods are drawn. */
+    private final double[] stretch;
+    /** The current period onto the baseline's radiometry, one fit for the whole area ({@link PeriodMatch}). */
+    private final BandMatch match;
     private final Consumer<Path> handOn;
 
     /**
      * Files under {@code changeTiles} (a local folder) for a run on {@code layout} with {@code options}
-     * over the periods {@code before} and {@code after} (whose statistics stretch the true colours).
+     * over the periods {@code before} and {@code after}: the baseline's statistics stretch the true colours of both,
+     * the current composite first matched to the baseline (see {@link #writeTrueColour}).
      */
     public RasterTileFiles(Path changeTiles, GridLayout layout, DetectOptions options, Period before, Period after,
                            Consumer<Path> handOn) {
@@ -47,9 +51,11 @@ public final class RasterTileFiles implements TileSink {
         // The raster types a cell by the rule its transition matches, as detection did.
         this.detector = options.detector();
         this.rules = options.rules();
-        // From the periods' statistics, not the tile's, so that tiles match.
-        this.beforeStretch = TrueColourCog.stretch(before.statistics());
-        this.afterStretch = TrueColourCog.stretch(after.statistics());
+        // From the baseline's statistics, not the tile's, so that tiles match; one stretch for both dates, so that
+        // an analyst flicking between them sees change, not two exposures.
+        this.stretch = TrueColourCog.stretch(before.statistics());
+        this.match = withTrueColour ? PeriodMatch.of(before, after, layout.crs(), layout.cellSizeMetres(),
+                options.cloudBufferMetres(), options.compositeMethod()) : null;
         this.handOn = handOn;
     }
 
@@ -59,14 +65,15 @@ public final class RasterTileFiles implements TileSink {
                 c.beforeValid(), c.afterValid(), detector, rules);
     }
 
+    /** The baseline as it is, the current composite through the period match, both on the baseline's stretch. */
     @Override
     public void writeTrueColour(Raster raster, TileKey key, TileBands composite) {
-        double[] stretch = switch (raster) {
-            case BEFORE_TRUE_COLOUR -> beforeStretch;
-            case AFTER_TRUE_COLOUR -> afterStretch;
+        BandMatch toBaseline = switch (raster) {
+            case BEFORE_TRUE_COLOUR -> null;
+            case AFTER_TRUE_COLOUR -> match;
             case CHANGE -> throw new IllegalArgumentException("not a true-colour raster: " + raster);
         };
-        TrueColourCog.writeTile(file(raster, key).getParent(), layout, key, halo, composite, stretch);
+        TrueColourCog.writeTile(file(raster, key).getParent(), layout, key, halo, composite, stretch, toBaseline);
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Vector;
+import org.farmwatch.change.BandMatch;
 import org.farmwatch.grid.GridLayout;
 import org.farmwatch.grid.TileKey;
 import org.farmwatch.ingest.Band;
@@ -33,7 +34,8 @@ import org.locationtech.jts.geom.Envelope;
  * uncompressed-size copy of the composite (LZW).
  *
  * <p>A run does not go back to the scenes: the executors already hold each tile's composite, so
- * {@link #writeTile} writes its RGB there, stretched per period, and {@link #assemble} stitches the
+ * {@link #writeTile} writes its RGB there, both periods on the baseline's stretch (the current one first matched to
+ * the baseline's radiometry, {@link BandMatch}), and {@link #assemble} stitches the
  * tiles into the COG, as {@link ChangeRaster} does for the change tiles.
  */
 public final class TrueColourCog {
@@ -51,11 +53,12 @@ public final class TrueColourCog {
      * Writes the tile core of a period's composite (clear cells; NaN elsewhere) as a small RGB
      * GeoTIFF in {@code dir}: each visible band stretched linearly from {@code stretch[0]} to
      * {@code stretch[1]} onto 1..255, 0 where the composite has no clear observation. The stretch
-     * comes from the period's statistics ({@link #stretch}), not from the tile, so tiles match.
-     * Uncompressed: the tile is read once more by {@link #assemble}, which compresses.
+     * comes from the period's statistics ({@link #stretch}), not from the tile, so tiles match. With a
+     * {@code match} (null: none) each value is first taken to the baseline's radiometry, so that the current
+     * composite drawn on the baseline's stretch shows an unchanged field as the baseline does.
      */
     public static void writeTile(Path dir, GridLayout layout, TileKey key, int halo, TileBands composite,
-                                 double[] stretch) {
+                                 double[] stretch, BandMatch match) {
         Gdal.init();
         int size = layout.tileSize();
         int win = size + 2 * halo;
@@ -67,9 +70,9 @@ public final class TrueColourCog {
         byte[] rgb = new byte[3 * size * size];
         float lo = (float) stretch[0];
         float k = (float) (254.0 / (stretch[1] - stretch[0]));
-        float[] red = composite.band(Band.RED);
-        float[] green = composite.band(Band.GREEN);
-        float[] blue = composite.band(Band.BLUE);
+        float[] red = matched(composite, Band.RED, match, halo, size);
+        float[] green = matched(composite, Band.GREEN, match, halo, size);
+        float[] blue = matched(composite, Band.BLUE, match, halo, size);
         for (int r = 0, o = 0; r < size; r++) {
             int w = (r + halo) * win + halo;
             for (int c = 0; c < size; c++, w++, o += 3) {
@@ -105,6 +108,22 @@ public final class TrueColourCog {
         } finally {
             ds.delete();
         }
+    }
+
+    /** A band of the window, through {@code match} over the tile core when there is one (a copy: the composite is shared). */
+    private static float[] matched(TileBands composite, Band band, BandMatch match, int halo, int size) {
+        float[] v = composite.band(band);
+        if (match == null) {
+            return v;
+        }
+        float[] out = new float[v.length];
+        int win = composite.width;
+        for (int r = halo; r < halo + size; r++) {
+            for (int c = halo, i = r * win + halo; c < halo + size; c++, i++) {
+                out[i] = match.toBaseline(band, v[i]);
+            }
+        }
+        return out;
     }
 
     /** 0 for no data (NaN), else the stretched value rounded and clamped to 1..255. */
@@ -207,6 +226,16 @@ public final class TrueColourCog {
      */
     public static void write(Scene scene, Envelope area, String areaCrs, double cellSizeMetres, Path out)
             throws IOException {
+        write(scene, null, area, areaCrs, cellSizeMetres, out);
+    }
+
+    /**
+     * {@link #write(Scene, Envelope, String, double, Path)} of {@code scene} drawn as {@code baseline} is (null: on
+     * its own stretch): on the baseline's stretch, each band taken through the periods' quantile match
+     * ({@link BandMatch#ofQuantiles}), so that the two COGs compare.
+     */
+    public static void write(Scene scene, Scene baseline, Envelope area, String areaCrs, double cellSizeMetres, Path out)
+            throws IOException {
         if (area == null || area.isNull() || area.getWidth() <= 0 || area.getHeight() <= 0) {
             throw new IllegalArgumentException("true-colour area is empty: " + area);
         }
@@ -237,11 +266,13 @@ public final class TrueColourCog {
             // The stretch, as a VRT: Byte 1..255 (-exponent 1 is a linear stretch that also clamps),
             // and the sources' no-data cells skipped, so that 0 stays no-data only.
             Vector<String> scale = new Vector<>(List.of("-of", "VRT", "-ot", "Byte", "-a_nodata", "0", "-q"));
-            double[] stretch = stretch(scene);
+            double[] stretch = stretch(baseline == null ? scene : baseline);
+            BandMatch match = baseline == null ? BandMatch.identity() : BandMatch.ofQuantiles(baseline, scene);
             for (int i = 0; i < 3; i++) {
                 BandRef ref = scene.bands().get(RGB[i]);
-                double lo = (stretch[0] - ref.offset()) / ref.scale();
-                double hi = (stretch[1] - ref.offset()) / ref.scale();
+                // The baseline's stretch in this scene's radiometry, then in the file's digital numbers.
+                double lo = (match.toCurrent(RGB[i], stretch[0]) - ref.offset()) / ref.scale();
+                double hi = (match.toCurrent(RGB[i], stretch[1]) - ref.offset()) / ref.scale();
                 scale.addAll(List.of("-scale_" + (i + 1), d(lo), d(hi), "1", "255", "-exponent_" + (i + 1), "1"));
             }
             scaled = gdal.Translate(work.resolve("scaled.vrt").toString(), rgb, new TranslateOptions(scale));
@@ -277,11 +308,17 @@ public final class TrueColourCog {
     /**
      * The stretch shared by all three bands, in the scene's working units, as {@link Quicklook} draws
      * it so that colours keep their balance: from the darkest visible band's 2nd percentile to three
-     * times the mean visible median.
+     * times the mean visible median, or to 1.2 times the brightest visible band's 90th percentile where
+     * that is higher: a bright city or dry season would otherwise blow out (on Mumbai 15 % of the red
+     * cells were white).
      */
     public static double[] stretch(Scene scene) {
         double lo = Math.min(scene.p2(Band.RED), Math.min(scene.p2(Band.GREEN), scene.p2(Band.BLUE)));
         double hi = 3 * (scene.p50(Band.RED) + scene.p50(Band.GREEN) + scene.p50(Band.BLUE)) / 3;
+        double p90 = Math.max(scene.p90(Band.RED), Math.max(scene.p90(Band.GREEN), scene.p90(Band.BLUE)));
+        if (Double.isFinite(p90)) {
+            hi = Math.max(hi, 1.2 * p90);
+        }
         if (!Double.isFinite(lo) || !Double.isFinite(hi)) {
             throw new IllegalArgumentException("scene " + scene.id()
                     + " has no band statistics; open it with SceneCatalog.open");

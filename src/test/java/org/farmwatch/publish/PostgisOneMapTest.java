@@ -55,7 +55,7 @@ import org.locationtech.jts.io.WKTReader;
  * WKT in EPSG:4527 (CGCS2000 3-degree Gauss-Krüger zone 39, near Jinan).
  */
 class PostgisOneMapTest {
-    private static final String CRS = "EPSG:4527";
+    static final String CRS = "EPSG:4527";
     private static final double X0 = 39_500_000;
     private static final double Y0 = 4_056_000;
     private static final String SPRING = "2025-04-15";
@@ -70,7 +70,7 @@ class PostgisOneMapTest {
 
     // ---- server and schema --------------------------------------------------------------------------------------
 
-    private static String serverUrl() {
+    static String serverUrl() {
         String url = System.getProperty("farmwatch.pgurl", "").trim();
         if (url.isEmpty()) {
             if (System.getenv("CI") != null) {
@@ -87,7 +87,7 @@ class PostgisOneMapTest {
         return schema;
     }
 
-    private static Connection jdbc(String url) throws SQLException {
+    static Connection jdbc(String url) throws SQLException {
         URI uri = URI.create(url.replaceFirst("^postgres(ql)?://", "http://"));
         String userInfo = uri.getUserInfo() == null ? "postgres" : uri.getUserInfo();
         int colon = userInfo.indexOf(':');
@@ -180,7 +180,7 @@ class PostgisOneMapTest {
                 parcel("P4", "唐王街道", ChangeType.NON_AGRICULTURAL, square(290, -10, 140), 400, List.of("p4"), AUTUMN));
     }
 
-    private static PostgisOneMap.Result publish(String url, String schema, String runId, List<ChangePatch> patches,
+    static PostgisOneMap.Result publish(String url, String schema, String runId, List<ChangePatch> patches,
             List<FlaggedParcel> parcels) {
         return PostgisOneMap.publish(url, schema, record(runId, "succeeded", patches.size(), parcels.size()),
                 patches.iterator(), parcels, CRS);
@@ -188,7 +188,7 @@ class PostgisOneMapTest {
 
     // ---- queries ------------------------------------------------------------------------------------------------
 
-    private static long count(Connection c, String sql, Object... args) throws SQLException {
+    static long count(Connection c, String sql, Object... args) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
@@ -200,7 +200,7 @@ class PostgisOneMapTest {
         }
     }
 
-    private static List<List<String>> rows(Connection c, String sql, Object... args) throws SQLException {
+    static List<List<String>> rows(Connection c, String sql, Object... args) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
@@ -220,7 +220,7 @@ class PostgisOneMapTest {
         }
     }
 
-    private static List<String> row(Connection c, String sql, Object... args) throws SQLException {
+    static List<String> row(Connection c, String sql, Object... args) throws SQLException {
         List<List<String>> r = rows(c, sql, args);
         assertEquals(1, r.size(), "one row expected from " + sql);
         return r.get(0);
@@ -283,6 +283,8 @@ class PostgisOneMapTest {
                     + "AND table_name = 'verdicts' ORDER BY ordinal_position", s).stream().map(r -> r.get(0)).toList());
 
             assertEquals(List.of(List.of("change_patches", "4527", "MULTIPOLYGON"),
+                    List.of("current_change_patches", "4527", "MULTIPOLYGON"),
+                    List.of("current_flagged_parcels", "4527", "MULTIPOLYGON"),
                     List.of("flagged_parcel_history", "4527", "MULTIPOLYGON"),
                     List.of("flagged_parcels", "4527", "MULTIPOLYGON")),
                     rows(c, "SELECT f_table_name, srid, type FROM public.geometry_columns WHERE f_table_schema = ? "
@@ -296,9 +298,12 @@ class PostgisOneMapTest {
                     + "position('categorizedSymbol' IN styleQML::text) > 0, position('非农化' IN styleQML::text) > 0, "
                     + "position('first_seen' IN styleQML::text) > 0, position('StyledLayerDescriptor' IN styleSLD::text) > 0 "
                     + "FROM public.layer_styles WHERE f_table_schema = ? ORDER BY f_table_name", s);
+            // The history of patches by change type; parcels and the current views by verdict status too.
             assertEquals(List.of(
                     List.of("t", "change_patches", "geom", "farmwatch", "t", "t", "t", "t", "t", "f", "t"),
-                    List.of("t", "flagged_parcels", "geom", "farmwatch", "t", "t", "t", "t", "t", "t", "t")), styles);
+                    List.of("t", "current_change_patches", "geom", "farmwatch", "t", "t", "t", "f", "t", "f", "t"),
+                    List.of("t", "current_flagged_parcels", "geom", "farmwatch", "t", "t", "t", "f", "t", "t", "t"),
+                    List.of("t", "flagged_parcels", "geom", "farmwatch", "t", "t", "t", "f", "t", "t", "t")), styles);
         }
     }
 
@@ -324,7 +329,8 @@ class PostgisOneMapTest {
                 assertTrue(columns.contains(col) || columns.contains(col.replace("stylename text",
                         "stylename character varying")), col + " in " + columns);
             }
-            assertEquals(5, count(c, "SELECT count(*) FROM information_schema.tables WHERE table_schema = ?", s));
+            // Five tables and the two current views.
+            assertEquals(7, count(c, "SELECT count(*) FROM information_schema.tables WHERE table_schema = ?", s));
         }
     }
 
@@ -342,7 +348,7 @@ class PostgisOneMapTest {
             for (String t : List.of("change_patches", "flagged_parcel_history", "verdicts")) {
                 assertEquals(once.get(t), twice.get(t), t + " differs after the identical run was published again");
             }
-            assertEquals(2, twice.get("layer_styles").size());
+            assertEquals(4, twice.get("layer_styles").size());
         }
 
         // The same id with new findings: p1 grown, p3 and p4 gone, p5 new; P1 grown, P2 and P4 gone, P3 new.
@@ -366,7 +372,7 @@ class PostgisOneMapTest {
             assertEquals(List.of(List.of("P1", "1225", "r1"), List.of("P3", "625", "r1")),
                     rows(c, "SELECT parcel_id, changed_area_m2, first_seen_run_id FROM " + q + "flagged_parcels ORDER BY 1"));
             assertEquals(2, count(c, "SELECT count(*) FROM " + q + "flagged_parcel_history"));
-            assertEquals(2, count(c, "SELECT count(*) FROM public.layer_styles WHERE f_table_schema = ?", s));
+            assertEquals(4, count(c, "SELECT count(*) FROM public.layer_styles WHERE f_table_schema = ?", s));
         }
     }
 
@@ -554,7 +560,7 @@ class PostgisOneMapTest {
                     rows(c, "SELECT patch_id, area_m2 FROM " + q + "change_patches ORDER BY 1"));
             assertEquals(List.of(List.of("P1", "1225"), List.of("P3", "625")),
                     rows(c, "SELECT parcel_id, changed_area_m2 FROM " + q + "flagged_parcels ORDER BY 1"));
-            assertEquals(2, count(c, "SELECT count(*) FROM public.layer_styles WHERE f_table_schema = ?", s));
+            assertEquals(4, count(c, "SELECT count(*) FROM public.layer_styles WHERE f_table_schema = ?", s));
         }
     }
 
@@ -772,16 +778,19 @@ class PostgisOneMapTest {
             app = QgsApplication([], False)
             app.initQgis()
             host, port, db, user, schema = sys.argv[1:6]
-            for table, key in (("change_patches", "patch_id"), ("flagged_parcels", "parcel_id")):
+            for table, key in (("change_patches", "patch_id"), ("flagged_parcels", "parcel_id"),
+                               ("current_change_patches", "patch_id"), ("current_flagged_parcels", "parcel_id")):
                 uri = QgsDataSourceUri()
                 uri.setConnection(host, port, db, user, "")
                 uri.setDataSource(schema, table, "geom", "", key)
                 layer = QgsVectorLayer(uri.uri(False), table, "postgres")
                 r = layer.renderer()
-                cats = [c.label() for c in r.categories()] if r is not None and r.type() == "categorizedSymbol" else []
+                cats = [c.label() for c in r.categories()] if r is not None and r.type() == "categorizedSymbol" else \
+                    [x.label() for x in r.rootRule().children()] if r is not None and r.type() == "RuleRenderer" else []
                 print(json.dumps({"table": table, "valid": layer.isValid(), "features": layer.featureCount(),
                                   "crs": layer.crs().authid(), "renderer": r.type() if r is not None else None,
-                                  "attr": r.classAttribute() if cats else None, "labels": cats,
+                                  "attr": r.classAttribute() if r is not None and r.type() == "categorizedSymbol" else None,
+                                  "labels": cats,
                                   "alias": layer.attributeAlias(layer.fields().indexOf("change_type"))}, ensure_ascii=False))
             app.exitQgis()
             """;
@@ -813,14 +822,26 @@ class PostgisOneMapTest {
         assertEquals(0, qgis.exitValue(), out + Files.readString(tmp.resolve("qgis.err")));
         List<Map<String, Object>> layers = out.lines().filter(l -> l.startsWith("{"))
                 .map(Json::parseObject).toList();
-        assertEquals(2, layers.size(), out);
+        assertEquals(4, layers.size(), out);
         for (Map<String, Object> l : layers) {
+            String table = (String) l.get("table");
             assertEquals(Boolean.TRUE, l.get("valid"), l.toString());
-            assertEquals(l.get("table").equals("change_patches") ? 4L : 3L, ((Number) l.get("features")).longValue());
+            assertEquals(table.endsWith("change_patches") ? 4L : 3L, ((Number) l.get("features")).longValue());
             assertEquals(CRS, l.get("crs"));
-            assertEquals("categorizedSymbol", l.get("renderer"), "default style not applied: " + l);
-            assertEquals("change_type", l.get("attr"));
-            assertEquals(List.of("非农化 non-agricultural", "非粮化 non-grain", "其他 other"), l.get("labels"));
+            @SuppressWarnings("unchecked")
+            List<String> labels = (List<String>) l.get("labels");
+            if (table.equals("change_patches")) {
+                // The history, which has no verdict status: by change type alone.
+                assertEquals("categorizedSymbol", l.get("renderer"), "default style not applied: " + l);
+                assertEquals("change_type", l.get("attr"));
+                assertEquals(List.of("非农化 non-agricultural", "非粮化 non-grain", "其他 other",
+                        "裸土待核 bare soil (low priority)", "低置信度 low confidence"), labels);
+            } else {
+                // Open findings by change type, judged ones by their verdict.
+                assertEquals("RuleRenderer", l.get("renderer"), "default style not applied: " + l);
+                assertEquals("待核查 open · 非农化 non-agricultural", labels.get(0));
+                assertEquals(List.of("属实 confirmed", "误报 false alarm", "已批准 approved"), labels.subList(5, 8));
+            }
             assertEquals("变化类型 change type", l.get("alias"));
         }
     }

@@ -20,6 +20,7 @@ import java.util.zip.ZipInputStream;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.farmwatch.change.ChangePatch;
 import org.farmwatch.classify.LandCover;
+import org.farmwatch.farmland.Parcel;
 import org.farmwatch.flag.ChangeType;
 import org.farmwatch.flag.FlaggedParcel;
 import org.farmwatch.ingest.Scene;
@@ -68,10 +69,11 @@ class QgisProjectTest {
         Envelope fp = SceneCatalog.footprint(after, CRS).intersection(SceneCatalog.footprint(before, CRS));
         area = new Envelope(fp.getMinX() + 1003, fp.getMinX() + 5997, fp.getMinY() + 2004, fp.getMinY() + 6996);
         TrueColourCog.write(before, area, CRS, 10, dir.resolve(QgisProject.BEFORE_TRUE_COLOUR));
-        TrueColourCog.write(after, area, CRS, 10, dir.resolve(QgisProject.AFTER_TRUE_COLOUR));
+        TrueColourCog.write(after, before, area, CRS, 10, dir.resolve(QgisProject.AFTER_TRUE_COLOUR));
         writeGeoPackage(dir.resolve(QgisProject.GPKG), area);
         writeChangeRaster(dir.resolve(QgisProject.CHANGE_COG), area);
-        QgisProject.write(dir, CRS, before.date().toString(), after.date().toString());
+        QgisProject.write(dir, CRS, before.date().toString(), after.date().toString(),
+                new QgisProject.Extras(true, null, null, null));
     }
 
     static void writeGeoPackage(Path gpkg, Envelope area) {
@@ -95,6 +97,13 @@ class QgisProjectTest {
         Iterator<ChangePatch> pi = patches.iterator();
         Iterator<FlaggedParcel> fi = parcels.iterator();
         OneMapGeoPackage.write(gpkg, CRS, pi, fi);
+        // The farmland: the two flagged parcels and one that did not trigger.
+        Geometry quiet = gf.toGeometry(new Envelope(x + 2000, x + 2300, y, y + 300));
+        OneMapGeoPackage.writeFarmland(gpkg, CRS, sink -> {
+            sink.accept(new Parcel("P-1", "371402001", "城关镇", "0101", a));
+            sink.accept(new Parcel("P-2", "371402001", "城关镇", "0103", b));
+            sink.accept(new Parcel("P-3", "371402001", "城关镇", "0102", quiet));
+        });
     }
 
     /** A small three-band change raster like ChangeRaster's: band 1 type codes 0..3. */
@@ -152,7 +161,7 @@ class QgisProjectTest {
     }
 
     @Test
-    void projectNamesAllFiveLayersByRelativePaths() throws Exception {
+    void projectNamesAllSixLayersByRelativePaths() throws Exception {
         Document doc = qgs();
         Element root = doc.getDocumentElement();
         assertEquals("qgis", root.getTagName());
@@ -164,6 +173,7 @@ class QgisProjectTest {
         assertEquals(Map.of(
                 "./onemap.gpkg|layername=flagged_parcels", "vector",
                 "./onemap.gpkg|layername=change_patches", "vector",
+                "./onemap.gpkg|layername=farmland", "vector",
                 "./change.tif", "raster",
                 "./after_truecolour.tif", "raster",
                 "./before_truecolour.tif", "raster"), sources);
@@ -172,8 +182,8 @@ class QgisProjectTest {
         for (Element l : children(root, "layer-tree-layer")) {
             assertTrue(l.getAttribute("source").startsWith("./"), l.getAttribute("source"));
         }
-        assertEquals(5, children(root, "layer-tree-layer").size());
-        assertEquals(5, children((Element) root.getElementsByTagName("layerorder").item(0), "layer").size());
+        assertEquals(6, children(root, "layer-tree-layer").size());
+        assertEquals(6, children((Element) root.getElementsByTagName("layerorder").item(0), "layer").size());
         Element paths = (Element) root.getElementsByTagName("Paths").item(0);
         assertEquals("false", child(paths, "Absolute"), "relative paths");
         // Each referenced file exists beside the project.
@@ -207,19 +217,42 @@ class QgisProjectTest {
             if (m.getAttribute("type").equals("vector")) {
                 vectors++;
                 Element r = (Element) m.getElementsByTagName("renderer-v2").item(0);
-                assertEquals("categorizedSymbol", r.getAttribute("type"), src);
-                assertEquals("change_type", r.getAttribute("attr"), src);
-                List<String> values = new ArrayList<>();
-                for (Element c : children(r, "category")) {
-                    values.add(c.getAttribute("value"));
+                assertEquals("1", m.getAttribute("labelsEnabled"), src);
+                Element rendering = (Element) m.getElementsByTagName("rendering").item(0);
+                assertEquals("1", rendering.getAttribute("scaleVisibility"), "labels at large scales only: " + src);
+                assertTrue(Integer.parseInt(rendering.getAttribute("scaleMax")) <= 10_000, src);
+                // Every field, the fid too, has an alias.
+                for (Element a : children(m, "alias")) {
+                    assertFalse(a.getAttribute("name").isBlank(), src + ": no alias for " + a.getAttribute("field"));
                 }
-                // The low-priority categories too: change_patches carries them (flagged_parcels never does).
-                assertEquals(List.of("non_agricultural", "non_grain", "other", "bare_soil", "low_confidence"), values);
-                assertTrue(children(r, "category").get(0).getAttribute("label").contains("非农化"));
+                assertEquals("ogr", child(m, "provider"));
+                if (src.endsWith("farmland")) {
+                    assertEquals("singleSymbol", r.getAttribute("type"));
+                    assertFalse(xml(r).contains("\"style\" v=\"solid\""), "farmland unfilled");
+                    assertTrue(xml(r).contains("255,255,170,150"), "farmland a faint outline: " + xml(r));
+                    continue;
+                }
+                assertEquals("RuleRenderer", r.getAttribute("type"), src);
+                List<String> filters = new ArrayList<>();
+                List<String> labels = new ArrayList<>();
+                for (Element rule : children(r, "rule")) {
+                    filters.add(rule.getAttribute("filter"));
+                    labels.add(rule.getAttribute("label"));
+                }
+                // Open findings by change type, the low-priority ones too; judged ones by their verdict.
+                assertEquals(8, filters.size(), filters.toString());
+                assertTrue(filters.get(0).contains("'open'") && filters.get(0).contains("'non_agricultural'"), filters.get(0));
+                assertTrue(labels.get(0).contains("非农化") && labels.get(0).contains("待核查"), labels.get(0));
+                assertEquals(List.of("属实 confirmed", "误报 false alarm", "已批准 approved"), labels.subList(5, 8));
+                // Outlines and hatches, never a fill: the imagery shows through.
+                assertFalse(xml(r).contains("\"style\" v=\"solid\""), src + " has a solid fill");
+                assertTrue(xml(r).contains("LinePatternFill") == src.endsWith("flagged_parcels"), "parcels hatched: " + src);
                 boolean alias = children(m, "alias").stream()
                         .anyMatch(a -> a.getAttribute("field").equals("change_type") && a.getAttribute("name").contains("变化类型"));
                 assertTrue(alias, "bilingual field aliases in " + src);
-                assertEquals("ogr", child(m, "provider"));
+                String widgets = xml((Element) m.getElementsByTagName("fieldConfiguration").item(0));
+                assertTrue(widgets.contains("ValueMap") && widgets.contains("\"非农化 non-agricultural\"") && widgets.contains("value=\"non_agricultural\"")
+                        && widgets.contains("value=\"open\"") && widgets.contains("待核查"), "Chinese value maps: " + src);
             } else {
                 Element r = (Element) m.getElementsByTagName("rasterrenderer").item(0);
                 assertEquals("gdal", child(m, "provider"));
@@ -236,11 +269,68 @@ class QgisProjectTest {
                 }
             }
         }
-        assertEquals(2, vectors);
-        // The after composite is visible and the before composite hidden beneath it.
+        assertEquals(3, vectors);
+        // The after composite is visible and the before composite hidden beneath it; the change raster's fills
+        // would hide the imagery, so it is off until wanted.
         for (Element l : children(root, "layer-tree-layer")) {
-            boolean before = l.getAttribute("source").equals("./before_truecolour.tif");
-            assertEquals(before ? "Qt::Unchecked" : "Qt::Checked", l.getAttribute("checked"), l.getAttribute("source"));
+            boolean off = l.getAttribute("source").equals("./before_truecolour.tif")
+                    || l.getAttribute("source").equals("./change.tif");
+            assertEquals(off ? "Qt::Unchecked" : "Qt::Checked", l.getAttribute("checked"), l.getAttribute("source"));
+        }
+    }
+
+    @Test
+    void withThePostgisOneMapItsCurrentViewsAreShownAndTheRunsOwnLayersUnchecked() throws Exception {
+        String patches = "dbname='farmwatch' host=db.example port=5432 user='analyst' key='patch_id' "
+                + "checkPrimaryKeyUnicity='0' srid=4527 type=MultiPolygon table=\"onemap\".\"current_change_patches\" (geom)";
+        String parcels = patches.replace("patch_id", "parcel_id").replace("current_change_patches", "current_flagged_parcels");
+        byte[] xml = QgisProject.qgs(dir, CRS, QgisProject.standardLayers("2025-04-15", "2025-09-20",
+                new QgisProject.Extras(true, patches, parcels, null)));
+        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+        Element root = f.newDocumentBuilder().parse(new ByteArrayInputStream(xml)).getDocumentElement();
+        List<Element> tree = children(root, "layer-tree-layer");
+        assertEquals(parcels, tree.get(0).getAttribute("source"));
+        assertEquals(patches, tree.get(1).getAttribute("source"));
+        assertEquals("postgres", tree.get(0).getAttribute("providerKey"));
+        assertEquals("Qt::Checked", tree.get(0).getAttribute("checked"));
+        assertEquals("Qt::Unchecked", tree.get(2).getAttribute("checked"), "the run's own flagged parcels");
+        Element view = children(root, "maplayer").get(0);
+        assertEquals("RuleRenderer", ((Element) view.getElementsByTagName("renderer-v2").item(0)).getAttribute("type"));
+        assertEquals(CRS, child((Element) view.getElementsByTagName("srs").item(0), "authid"));
+        assertFalse(new String(xml, java.nio.charset.StandardCharsets.UTF_8).contains("password"));
+    }
+
+    @Test
+    void anXyzBasemapIsAddedUnderEverythingOnlyWhenItsUrlIsSet() throws Exception {
+        String url = "https://tiles.example.cn/{z}/{x}/{y}.png";
+        byte[] xml = QgisProject.qgs(dir, CRS, QgisProject.standardLayers("2025-04-15", "2025-09-20",
+                new QgisProject.Extras(true, null, null, url)));
+        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+        Element root = f.newDocumentBuilder().parse(new ByteArrayInputStream(xml)).getDocumentElement();
+        List<Element> layers = children(root, "maplayer");
+        Element last = layers.get(layers.size() - 1);
+        assertEquals("wms", child(last, "provider"));
+        assertEquals("type=xyz&url=https%3A%2F%2Ftiles.example.cn%2F%7Bz%7D%2F%7Bx%7D%2F%7By%7D.png&zmax=19&zmin=0",
+                child(last, "datasource"));
+        assertEquals("EPSG:3857", child((Element) last.getElementsByTagName("srs").item(0), "authid"));
+        assertEquals(6, children(qgs().getDocumentElement(), "maplayer").size(), "no basemap unless set");
+        assertThrows(IllegalArgumentException.class, () -> new QgisProject.XyzBasemap("https://tiles.example.cn/a.png",
+                "basemap", true));
+        assertThrows(IllegalArgumentException.class, () -> new QgisProject.XyzBasemap("file:///{z}/{x}/{y}.png",
+                "basemap", true));
+    }
+
+    /** An element and its children as XML text. */
+    static String xml(Element e) {
+        try {
+            java.io.StringWriter w = new java.io.StringWriter();
+            javax.xml.transform.TransformerFactory.newInstance().newTransformer()
+                    .transform(new javax.xml.transform.dom.DOMSource(e), new javax.xml.transform.stream.StreamResult(w));
+            return w.toString();
+        } catch (javax.xml.transform.TransformerException x) {
+            throw new IllegalStateException(x);
         }
     }
 

@@ -15,20 +15,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.farmwatch.cli.Farmwatch;
-import org.farmwatch.ingest.Scene;
-import org.farmwatch.ingest.SceneCatalog;
 import org.farmwatch.util.Json;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.locationtech.jts.geom.Envelope;
 
 /**
- * The demo's one map in real QGIS (Debian's qgis and python3-qgis, 3.22): runs the demo once, moves
- * its output folder elsewhere (the project must only use relative paths), then has
- * {@code jobs/lib/qgis-check.py} load the GeoPackage layers with their default styles, open the .qgz
- * with every layer valid, and render the map to a PNG it checks is not blank. The PNG is kept at
- * {@code target/qgis-check/qgis-render.png} for a human to look at.
+ * The demo's one map in real QGIS (Debian's qgis and python3-qgis, 3.22): runs the sample area once (published to
+ * the test PostGIS too when {@code -Dfarmwatch.pgurl} names one, as jobs/test does), moves its output folder
+ * elsewhere (the project must only use relative paths), then has {@code jobs/lib/qgis-check.py} load the GeoPackage
+ * layers with their default styles, open the .qgz with every layer valid (the PostGIS current views among them),
+ * and render the map, and one flagged parcel at 1:4,000 with its labels, to PNGs it checks. The PNGs are kept at
+ * {@code target/qgis-check/qgis-render.png} and {@code qgis-render-zoom.png} for a human to look at.
  *
  * <p>Tagged {@code qgis}: it runs in the {@code qgis} Maven profile ({@code mvn -Pqgis test}),
  * since installing QGIS takes minutes. Skipped when QGIS or its Python bindings are not installed.
@@ -45,7 +43,21 @@ class QgisRenderTest {
     @TempDir
     static Path tmp;
 
-    /** Skips (reported as skipped) without QGIS; otherwise runs the demo; returns the moved output folder. */
+    /** The PostGIS schema of this test's one map, dropped afterwards; null without a test PostGIS. */
+    String schema;
+
+    @org.junit.jupiter.api.AfterEach
+    void dropSchema() throws Exception {
+        if (schema != null) {
+            try (java.sql.Connection c = PostgisOneMapTest.jdbc(PostgisOneMapTest.serverUrl());
+                 java.sql.Statement st = c.createStatement()) {
+                st.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
+                st.execute("DELETE FROM public.layer_styles WHERE f_table_schema = '" + schema + "'");
+            }
+        }
+    }
+
+    /** Skips (reported as skipped) without QGIS; otherwise runs the sample area; returns the moved output folder. */
     Path demoOutputs() throws Exception {
         assumeTrue(Files.isExecutable(QGIS), QGIS + " is not installed (apt-get install -y qgis python3-qgis)");
         assumeTrue(Files.isExecutable(PYTHON), PYTHON + " is not installed");
@@ -53,27 +65,20 @@ class QgisRenderTest {
         assumeTrue(probe.exit == 0, "python3-qgis is not installed: " + probe.err);
 
         Path demo = tmp.resolve("demo");
+        List<String> args = new ArrayList<>(List.of("run", "--before", SAMPLE.resolve("scenes/20250415").toString(),
+                "--after", SAMPLE.resolve("scenes/20250920").toString(), "--farmland",
+                SAMPLE.resolve("farmland.gpkg").toString(), "--out", demo.toString(), "--master", "local[2]",
+                "--run-id", "render"));
+        String url = System.getProperty("farmwatch.pgurl", "").trim();
+        if (!url.isEmpty()) {
+            schema = "fw_render_" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+            args.addAll(List.of("--onemap", url, "--onemap-schema", schema));
+        }
         StringWriter o = new StringWriter();
         StringWriter e = new StringWriter();
-        int code = Farmwatch.execute(new String[] {"demo", "--out", demo.toString(), "--master", "local[2]"},
-                new PrintWriter(o, true), new PrintWriter(e, true));
+        int code = Farmwatch.execute(args.toArray(String[]::new), new PrintWriter(o, true), new PrintWriter(e, true));
         assertEquals(0, code, e.toString());
-        if (Files.exists(demo.resolve(QgisProject.FILE_NAME))) {
-            System.out.println("[QgisRenderTest] the pipeline wrote " + QgisProject.FILE_NAME);
-        } else {
-            // The pipeline does not write the QGIS outputs yet: write them here, as PipelineRun would.
-            System.out.println("[QgisRenderTest] the pipeline wrote no " + QgisProject.FILE_NAME + "; writing it here");
-            Map<String, Object> run = Json.parseObject(Files.readString(demo.resolve("run.json")));
-            Map<String, Object> grid = Json.object(run.get("grid"));
-            String crs = (String) grid.get("crs");
-            double cell = ((Number) grid.get("cell_size_m")).doubleValue();
-            Scene before = SceneCatalog.open(SAMPLE.resolve("scenes/20250415").toString());
-            Scene after = SceneCatalog.open(SAMPLE.resolve("scenes/20250920").toString());
-            Envelope area = SceneCatalog.footprint(after, crs).intersection(SceneCatalog.footprint(before, crs));
-            TrueColourCog.write(before, area, crs, cell, demo.resolve(QgisProject.BEFORE_TRUE_COLOUR));
-            TrueColourCog.write(after, area, crs, cell, demo.resolve(QgisProject.AFTER_TRUE_COLOUR));
-            QgisProject.write(demo, crs, before.date().toString(), after.date().toString());
-        }
+        assertTrue(Files.exists(demo.resolve(QgisProject.FILE_NAME)), "the run wrote " + QgisProject.FILE_NAME);
         // An analyst copies the folder somewhere else: everything must still resolve.
         Path out = tmp.resolve("moved-elsewhere/onemap run");
         Files.createDirectories(out.getParent());
@@ -82,7 +87,7 @@ class QgisRenderTest {
     }
 
     @Test
-    void qgisLoadsStyledLayersAndRendersTheMap() throws Exception {
+    void qgisShowsLabelsTheFarmlandAndTheCurrentViewsOverTheImagery() throws Exception {
         Path out = demoOutputs();
         Files.createDirectories(PNG.getParent());
         Files.deleteIfExists(PNG);
@@ -100,14 +105,21 @@ class QgisRenderTest {
         assertTrue(String.valueOf(r.get("qgis_version")).startsWith("3."), where);
 
         Map<String, Object> gpkg = Json.object(r.get("gpkg"));
-        for (String name : List.of("change_patches", "flagged_parcels")) {
+        for (String name : List.of("change_patches", "flagged_parcels", "farmland")) {
             Map<String, Object> l = Json.object(gpkg.get(name));
             assertEquals(Boolean.TRUE, l.get("valid"), name);
             assertTrue(((Number) l.get("features")).longValue() > 0, name);
-            assertEquals("categorizedSymbol", l.get("renderer"), name + ": default style from layer_styles");
-            assertEquals("change_type", l.get("renderer_attribute"), name);
+            assertEquals(name.equals("farmland") ? "singleSymbol" : "RuleRenderer", l.get("renderer"),
+                    name + ": default style from layer_styles");
             assertEquals(Boolean.TRUE, Json.object(l.get("load_default_style")).get("ok"), name);
+            Map<String, Object> labels = Json.object(l.get("labels"));
+            assertEquals(Boolean.TRUE, labels.get("scale_visibility"), name + ": labels at large scales only");
+            assertTrue(String.valueOf(labels.get("expression")).contains(name.equals("change_patches") ? "patch_id" : "parcel_id"),
+                    name + " labels: " + labels);
         }
+        // The farmland that did not trigger is there too, many more parcels than were flagged.
+        assertTrue(((Number) Json.object(gpkg.get("farmland")).get("features")).longValue()
+                > 10 * ((Number) Json.object(gpkg.get("flagged_parcels")).get("features")).longValue(), String.valueOf(gpkg));
 
         Map<String, Object> project = Json.object(r.get("project"));
         assertEquals(Boolean.TRUE, project.get("read"), where);
@@ -118,8 +130,23 @@ class QgisRenderTest {
             assertEquals(Boolean.TRUE, l.get("valid"), String.valueOf(l));
             sources.add((String) l.get("source"));
         }
-        assertEquals(List.of("onemap.gpkg|layername=flagged_parcels", "onemap.gpkg|layername=change_patches",
-                "change.tif", "after_truecolour.tif", "before_truecolour.tif"), sources);
+        List<String> files = List.of("onemap.gpkg|layername=flagged_parcels", "onemap.gpkg|layername=change_patches",
+                "onemap.gpkg|layername=farmland", "change.tif", "after_truecolour.tif", "before_truecolour.tif");
+        if (schema == null) {
+            assertEquals(files, sources);
+        } else {
+            List<String> withViews = new ArrayList<>(List.of("postgis:current_flagged_parcels", "postgis:current_change_patches"));
+            withViews.addAll(files);
+            assertEquals(withViews, sources);
+            for (Object o : Json.array(project.get("layers"))) {
+                Map<String, Object> l = Json.object(o);
+                if (String.valueOf(l.get("source")).startsWith("postgis:")) {
+                    assertEquals("RuleRenderer", l.get("renderer"), String.valueOf(l));
+                    assertEquals(Boolean.TRUE, l.get("visible"), String.valueOf(l));
+                    assertTrue(((Number) l.get("features")).longValue() > 0, String.valueOf(l));
+                }
+            }
+        }
 
         Map<String, Object> render = Json.object(r.get("render"));
         assertEquals(List.of(), render.get("errors"));
@@ -128,7 +155,10 @@ class QgisRenderTest {
         assertTrue(((Number) pixels.get("non_agricultural")).intValue() >= 20, "red parcels drawn: " + render);
         assertTrue(((Number) pixels.get("non_grain")).intValue() >= 20, "orange parcels drawn: " + render);
         assertTrue(Files.size(PNG) > 10_000, "PNG written to " + PNG.toAbsolutePath());
-        System.out.println("[QgisRenderTest] QGIS " + r.get("qgis_version") + " rendered the map to " + PNG.toAbsolutePath());
+        Map<String, Object> zoom = Json.object(r.get("zoom"));
+        assertTrue(((Number) zoom.get("label_pixels")).intValue() >= 50, "labels drawn at 1:4,000: " + zoom);
+        System.out.println("[QgisRenderTest] QGIS " + r.get("qgis_version") + " rendered the map to " + PNG.toAbsolutePath()
+                + " and parcel " + zoom.get("parcel") + " at 1:4,000 to " + zoom.get("png"));
     }
 
     record Proc(int exit, String out, String err) {}

@@ -70,8 +70,8 @@ class TrueColourTilesTest {
         for (float[] band : b.bands) {
             band[cloud] = Float.NaN;
         }
-        TrueColourCog.writeTile(dir, LAYOUT, left, HALO, a, STRETCH);
-        TrueColourCog.writeTile(dir, LAYOUT, right, HALO, b, STRETCH);
+        TrueColourCog.writeTile(dir, LAYOUT, left, HALO, a, STRETCH, null);
+        TrueColourCog.writeTile(dir, LAYOUT, right, HALO, b, STRETCH, null);
         Path cog = tmp.resolve("rgb.tif");
         TrueColourCog.assemble(dir, cog);
 
@@ -125,7 +125,7 @@ class TrueColourTilesTest {
         }
         for (int c = 0; c < 2; c++) {
             for (int r = 0; r < 2; r++) {
-                TrueColourCog.writeTile(dir, layout, new TileKey(c, r), 0, t, STRETCH);
+                TrueColourCog.writeTile(dir, layout, new TileKey(c, r), 0, t, STRETCH, null);
             }
         }
         Path cog = tmp.resolve("big.tif");
@@ -143,7 +143,7 @@ class TrueColourTilesTest {
     @Test
     void refusesAWindowOfTheWrongSizeAndAnEmptyFolder() throws Exception {
         assertThrows(IllegalArgumentException.class,
-                () -> TrueColourCog.writeTile(tmp, LAYOUT, new TileKey(0, 0), 0, window(0), STRETCH));
+                () -> TrueColourCog.writeTile(tmp, LAYOUT, new TileKey(0, 0), 0, window(0), STRETCH, null));
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         assertThrows(java.io.IOException.class, () -> TrueColourCog.assemble(empty, tmp.resolve("x.tif")));
     }

@@ -130,7 +130,7 @@ record DefectiveFarmland(Path path, String bowtieId, String sharedId, List<Strin
         return w;
     }
 
-    /** Each flagged_parcels row of these ids: "id changed_area_m2=... changed_share=... polygon_m2=...". */
+    /** Each flagged_parcels row of these ids: "id changed_area_m2=... changed_share=... polygon_m2=..." (share 0-1). */
     static List<String> flaggedRows(Path onemap, List<String> ids) {
         Gdal.init();
         DataSource ds = ogr.Open(onemap.toString());
@@ -142,7 +142,7 @@ record DefectiveFarmland(Path path, String bowtieId, String sharedId, List<Strin
                 String id = f.GetFieldAsString("parcel_id");
                 if (ids.contains(id)) {
                     rows.add(String.format(Locale.ROOT, "%s changed_area_m2=%.0f changed_share=%.3f polygon_m2=%.0f", id,
-                            f.GetFieldAsDouble("changed_area_m2"), f.GetFieldAsDouble("changed_share"),
+                            f.GetFieldAsDouble("changed_area_m2"), f.GetFieldAsDouble("changed_share_pct") / 100,
                             f.GetGeometryRef().GetArea()));
                 }
                 f.delete();
