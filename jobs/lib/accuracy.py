@@ -434,20 +434,25 @@ def verdict_loop(args, names, conf):
         log("%d/%d %s: train-change on the other %d cities' simulated verdicts" % (i + 1, len(cities), c, len(others)))
         train_s = train_change(model, others, os.path.join(work, "models", "across-" + c + ".log"), args.rescore)
         out = os.path.join(work, "runs-across", c)
-        run_farmwatch(cases[c], out, with_model(conf, model, work, "across-" + c), args.master)
+        if not (args.rescore and os.path.exists(os.path.join(out, "run.json"))):
+            run_farmwatch(cases[c], out, with_model(conf, model, work, "across-" + c), args.master)
         across = score_case(cases[c], out)
         log("%d/%d %s: train-change on its western half" % (i + 1, len(cities), c))
         model_w = os.path.join(work, "models", "within-" + c)
         train_change(model_w, [(os.path.join(work, "runs", c), west[c])],
                      os.path.join(work, "models", "within-" + c + ".log"), args.rescore)
         out_w = os.path.join(work, "runs-within", c)
-        run_farmwatch(cases[c], out_w, with_model(conf, model_w, work, "within-" + c), args.master)
+        if not (args.rescore and os.path.exists(os.path.join(out_w, "run.json"))):
+            run_farmwatch(cases[c], out_w, with_model(conf, model_w, work, "within-" + c), args.master)
         east_before = east_half(cases[c], os.path.join(work, "runs", c))
         east_after = east_half(cases[c], out_w)
         summary = json.load(open(os.path.join(model, "summary.json")))
         row = {"case": c, "without": base[c], "across": across, "train_seconds": train_s,
                "cv_auc": summary["cross_validation"]["auc"], "east_without": east_before, "east_with": east_after}
         rows.append(row)
+        # Written after every city: a loop cut short keeps what it measured (--rescore resumes it).
+        with open(os.path.join(work, "verdict-loop.json"), "w") as f:
+            json.dump({"rows": rows, "complete": False}, f, indent=1, default=float)
         log("%s: hit share %s -> %s, P@50 %s -> %s, F1 %s -> %s; east half false alarms %d -> %d, confirmed %d -> %d" % (
             c, fmt(base[c]["hit_share"]), fmt(across["hit_share"]), fmt(base[c]["p_at_50"]), fmt(across["p_at_50"]),
             fmt(base[c]["f1"]), fmt(across["f1"]), east_before[1], east_after[1], east_before[0], east_after[0]))
@@ -455,7 +460,7 @@ def verdict_loop(args, names, conf):
         for k in ("without", "across"):
             r[k].pop("patch_confidence_hits", None)
     with open(os.path.join(work, "verdict-loop.json"), "w") as f:
-        json.dump({"rows": rows, "git": subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+        json.dump({"rows": rows, "complete": True, "git": subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                                                         capture_output=True, text=True).stdout.strip()},
                   f, indent=1, default=float)
     print("| city | hit share without → across | P@50 | pixel F1 | flagged parcels | CV AUC | east half: false alarms "
