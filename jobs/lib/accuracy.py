@@ -341,6 +341,155 @@ def harness_conf(work, user_conf):
     return path
 
 
+# ---------------------------------------------------------------- the verdict loop
+
+def write_labels(case, path, half=None):
+    """The case's labels as a GeoTIFF on its grid (2 change, 1 no change, 0 unlabelled); half="west" keeps the
+    western half's labels only."""
+    gt, proj, w, h = case["grid"]
+    lab = np.zeros((h, w), dtype=np.uint8)
+    lab[case["scored"]] = 1
+    lab[case["changed"] & case["scored"]] = 2
+    if half == "west":
+        lab[:, w // 2:] = 0
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    ds = gdal.GetDriverByName("GTiff").Create(path, w, h, 1, gdal.GDT_Byte)
+    ds.SetGeoTransform(gt)
+    ds.SetProjection(proj)
+    ds.GetRasterBand(1).WriteArray(lab)
+    ds = None
+    return path
+
+
+def train_change(model, sources, logf, reuse=False):
+    """jobs/farmwatch train-change on (run folder, labels) pairs; returns its seconds (NaN: an earlier model reused)."""
+    if reuse and os.path.exists(os.path.join(model, "summary.json")):
+        return float("nan")
+    # A smaller forest than train-change's default (100 trees of depth 8): twenty models are trained here, and on
+    # a shared two-core machine the default takes minutes each. The loop's figures are of this smaller forest.
+    cmd = [os.path.join(ROOT, "jobs", "farmwatch"), "train-change", "--out", model, "--master", "local[2]",
+           "--trees", "50", "--max-depth", "6", "--labels"]
+    cmd += ["%s=%s" % (run, labels) for run, labels in sources]
+    t0 = time.time()
+    os.makedirs(os.path.dirname(logf), exist_ok=True)
+    with open(logf, "w") as lf:
+        rc = subprocess.call(cmd, stdout=lf, stderr=subprocess.STDOUT)
+    if rc != 0:
+        raise SystemExit("train-change for %s failed with exit %d, see %s" % (model, rc, logf))
+    return time.time() - t0
+
+
+def with_model(conf, model, work, name):
+    path = os.path.join(work, "conf", name + ".conf")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(conf, encoding="utf-8") as f:
+        text = f.read()
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text + "change.model = %s\n" % os.path.abspath(model))
+    return path
+
+
+def east_half(case, out):
+    """(confirmed, false alarms) among the patches sent to inspectors whose cells lie mostly in the eastern half."""
+    raster, patches = burn(os.path.join(out, "onemap.gpkg"), "change_patches", case["grid"],
+                           "change_type IN ('non_agricultural', 'non_grain')")
+    scored, changed = case["scored"], case["changed"]
+    n = len(patches)
+    w = case["grid"][2]
+    cols = np.broadcast_to(np.arange(w), raster.shape)
+    cells = np.bincount(raster.ravel(), minlength=n + 1)[1:]
+    colsum = np.bincount(raster.ravel(), weights=cols.ravel(), minlength=n + 1)[1:]
+    lab = np.bincount(raster[scored].ravel(), minlength=n + 1)[1:]
+    hits = np.bincount(raster[scored & changed].ravel(), minlength=n + 1)[1:]
+    confirmed = false_alarms = 0
+    for i in range(n):
+        if cells[i] == 0 or lab[i] == 0 or colsum[i] / cells[i] < w / 2:
+            continue
+        if hits[i] >= HIT_SHARE * lab[i]:
+            confirmed += 1
+        else:
+            false_alarms += 1
+    return confirmed, false_alarms
+
+
+def verdict_loop(args, names, conf):
+    """Simulated verdicts from the labels: a model trained on nine cities' verdicts judges the tenth (across places),
+    and one trained on a city's western half judges its eastern half (within a place)."""
+    cities = [n for n in names if n in CITIES]
+    cases = {c: oscd_case(c) for c in cities}
+    work = args.out
+    labels = {c: write_labels(cases[c], os.path.join(work, "labels", c + ".tif")) for c in cities}
+    west = {c: write_labels(cases[c], os.path.join(work, "labels", c + "-west.tif"), "west") for c in cities}
+    base = {}
+    for i, c in enumerate(cities):
+        out = os.path.join(work, "runs", c)
+        if not args.rescore or not os.path.exists(os.path.join(out, "onemap.gpkg")):
+            log("%d/%d %s: farmwatch run without a model" % (i + 1, len(cities), c))
+            run_farmwatch(cases[c], out, conf, args.master)
+        base[c] = score_case(cases[c], out)
+    rows = []
+    for i, c in enumerate(cities):
+        model = os.path.join(work, "models", "across-" + c)
+        others = [(os.path.join(work, "runs", o), labels[o]) for o in cities if o != c]
+        log("%d/%d %s: train-change on the other %d cities' simulated verdicts" % (i + 1, len(cities), c, len(others)))
+        train_s = train_change(model, others, os.path.join(work, "models", "across-" + c + ".log"), args.rescore)
+        out = os.path.join(work, "runs-across", c)
+        if not (args.rescore and os.path.exists(os.path.join(out, "run.json"))):
+            run_farmwatch(cases[c], out, with_model(conf, model, work, "across-" + c), args.master)
+        across = score_case(cases[c], out)
+        log("%d/%d %s: train-change on its western half" % (i + 1, len(cities), c))
+        model_w = os.path.join(work, "models", "within-" + c)
+        train_change(model_w, [(os.path.join(work, "runs", c), west[c])],
+                     os.path.join(work, "models", "within-" + c + ".log"), args.rescore)
+        out_w = os.path.join(work, "runs-within", c)
+        if not (args.rescore and os.path.exists(os.path.join(out_w, "run.json"))):
+            run_farmwatch(cases[c], out_w, with_model(conf, model_w, work, "within-" + c), args.master)
+        east_before = east_half(cases[c], os.path.join(work, "runs", c))
+        east_after = east_half(cases[c], out_w)
+        summary = json.load(open(os.path.join(model, "summary.json")))
+        row = {"case": c, "without": base[c], "across": across, "train_seconds": train_s,
+               "cv_auc": summary["cross_validation"]["auc"], "east_without": east_before, "east_with": east_after}
+        rows.append(row)
+        # Written after every city: a loop cut short keeps what it measured (--rescore resumes it).
+        with open(os.path.join(work, "verdict-loop.json"), "w") as f:
+            json.dump({"rows": rows, "complete": False}, f, indent=1, default=float)
+        log("%s: hit share %s -> %s, P@50 %s -> %s, F1 %s -> %s; east half false alarms %d -> %d, confirmed %d -> %d" % (
+            c, fmt(base[c]["hit_share"]), fmt(across["hit_share"]), fmt(base[c]["p_at_50"]), fmt(across["p_at_50"]),
+            fmt(base[c]["f1"]), fmt(across["f1"]), east_before[1], east_after[1], east_before[0], east_after[0]))
+    for r in rows:
+        for k in ("without", "across"):
+            r[k].pop("patch_confidence_hits", None)
+    with open(os.path.join(work, "verdict-loop.json"), "w") as f:
+        json.dump({"rows": rows, "complete": True, "git": subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                                                        capture_output=True, text=True).stdout.strip()},
+                  f, indent=1, default=float)
+    print("| city | hit share without → across | P@50 | pixel F1 | flagged parcels | CV AUC | east half: false alarms "
+          "| east half: confirmed |")
+    print("|" + "---|" * 8)
+    tot = {"fa0": 0, "fa1": 0, "c0": 0, "c1": 0}
+    for r in rows:
+        a, b = r["without"], r["across"]
+        (c0, f0), (c1, f1) = r["east_without"], r["east_with"]
+        tot["fa0"] += f0
+        tot["fa1"] += f1
+        tot["c0"] += c0
+        tot["c1"] += c1
+        print("| %s | %s → **%s** | %s → %s | %s → %s | %d → %d | %s | %d → %d | %d → %d |" % (
+            r["case"], fmt(a["hit_share"], 2), fmt(b["hit_share"], 2), fmt(a["p_at_50"], 2), fmt(b["p_at_50"], 2),
+            fmt(a["f1"]), fmt(b["f1"]), a["flagged_parcels"], b["flagged_parcels"], fmt(r["cv_auc"]), f0, f1, c0, c1))
+
+    def mean(k, key):
+        v = [r[k][key] for r in rows if r[k][key] is not None and not math.isnan(r[k][key])]
+        return sum(v) / len(v) if v else float("nan")
+
+    print("| **mean** | %s → **%s** | %s → %s | %s → %s | | | %d → %d (%s) | %d → %d (%s) |" % (
+        fmt(mean("without", "hit_share"), 2), fmt(mean("across", "hit_share"), 2), fmt(mean("without", "p_at_50"), 2),
+        fmt(mean("across", "p_at_50"), 2), fmt(mean("without", "f1")), fmt(mean("across", "f1")), tot["fa0"], tot["fa1"],
+        "%+.0f %%" % (100.0 * (tot["fa1"] - tot["fa0"]) / tot["fa0"]) if tot["fa0"] else "-", tot["c0"], tot["c1"],
+        "%+.0f %%" % (100.0 * (tot["c1"] - tot["c0"]) / tot["c0"]) if tot["c0"] else "-"))
+    return 0
+
+
 def fmt(v, digits=3):
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
@@ -354,7 +503,11 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "out", "accuracy"))
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--rescore", action="store_true", help="score the existing runs again, do not rerun farmwatch")
+    ap.add_argument("--verdict-loop", action="store_true",
+                    help="simulate inspectors' verdicts from the labels and score farmwatch with a change model trained on "
+                         "them: on the other cities (across places) and on the city's western half (within a place)")
     args = ap.parse_args()
+    args.out = os.path.abspath(args.out)
     names = CITIES + ["taizhou"] if args.cases == "all" else [c.strip() for c in args.cases.split(",") if c.strip()]
     unknown = [n for n in names if n not in CITIES + ["taizhou"]]
     if unknown:
@@ -365,6 +518,8 @@ def main():
         return 3
     os.makedirs(args.out, exist_ok=True)
     conf = harness_conf(args.out, args.conf)
+    if args.verdict_loop:
+        return verdict_loop(args, names, conf)
     rows = []
     for i, name in enumerate(names):
         case = taizhou_case(args.out) if name == "taizhou" else oscd_case(name)

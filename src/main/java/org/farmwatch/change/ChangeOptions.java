@@ -23,10 +23,16 @@ import java.io.Serializable;
  * @param minPatchAreaM2         smallest patch kept, in square metres ({@code patch.minAreaM2})
  * @param simplifyMetres         tolerance of the published outlines in metres, 0 for the cell edges; NaN: auto
  *                               ({@link PatchOutlines#tolerance}, {@code patch.simplifyMetres})
+ * @param model                  folder of a change model trained by {@code farmwatch train-change}, or null for none
+ *                               ({@code change.model}); read by the command line, not here
+ * @param modelThreshold         of the patches {@code minConfidence} would send, those the model gives a lower
+ *                               probability are published as low confidence, within 0..1; NaN: the model's own
+ *                               cross-validated threshold ({@code change.modelThreshold = auto})
  */
 public record ChangeOptions(double threshold, double spectralThreshold, double vegetationThreshold, boolean keepOther,
                             double persistenceShare, double constructionBrightness, double minConfidence,
-                            double minPatchAreaM2, double simplifyMetres) implements Serializable {
+                            double minPatchAreaM2, double simplifyMetres, String model, double modelThreshold)
+        implements Serializable {
 
     public ChangeOptions {
         if (!Double.isNaN(threshold) && !(threshold > 0 && threshold < Double.POSITIVE_INFINITY)) {
@@ -41,6 +47,12 @@ public record ChangeOptions(double threshold, double spectralThreshold, double v
         positive("change.constructionBrightness", constructionBrightness);
         if (!(minConfidence >= 0 && minConfidence <= 1)) {
             throw new IllegalArgumentException("change.minConfidence must be within 0..1, got: " + minConfidence);
+        }
+        if (model != null && model.isBlank()) {
+            throw new IllegalArgumentException("change.model must name a folder, got an empty value");
+        }
+        if (!Double.isNaN(modelThreshold) && !(modelThreshold >= 0 && modelThreshold <= 1)) {
+            throw new IllegalArgumentException("change.modelThreshold must be auto or within 0..1, got: " + modelThreshold);
         }
         if (!(minPatchAreaM2 >= 0) || Double.isInfinite(minPatchAreaM2)) {
             throw new IllegalArgumentException("patch.minAreaM2 must be >= 0, got: " + minPatchAreaM2);
@@ -66,7 +78,8 @@ public record ChangeOptions(double threshold, double spectralThreshold, double v
         return new Builder().threshold(threshold).spectralThreshold(spectralThreshold)
                 .vegetationThreshold(vegetationThreshold).keepOther(keepOther).persistenceShare(persistenceShare)
                 .constructionBrightness(constructionBrightness).minConfidence(minConfidence)
-                .minPatchAreaM2(minPatchAreaM2).simplifyMetres(simplifyMetres);
+                .minPatchAreaM2(minPatchAreaM2).simplifyMetres(simplifyMetres).model(model)
+                .modelThreshold(modelThreshold);
     }
 
     /** Collects the options; {@link #build()} checks them all. Not thread-safe. */
@@ -80,8 +93,20 @@ public record ChangeOptions(double threshold, double spectralThreshold, double v
         private double minConfidence = 0.58;
         private double minPatchAreaM2 = 400;
         private double simplifyMetres = Double.NaN;
+        private String model = null;
+        private double modelThreshold = Double.NaN;
 
         private Builder() {}
+
+        public Builder model(String v) {
+            model = v;
+            return this;
+        }
+
+        public Builder modelThreshold(double v) {
+            modelThreshold = v;
+            return this;
+        }
 
         public Builder threshold(double v) {
             threshold = v;
@@ -131,7 +156,7 @@ public record ChangeOptions(double threshold, double spectralThreshold, double v
         /** The options, checked: an {@link IllegalArgumentException} naming the first bad one. */
         public ChangeOptions build() {
             return new ChangeOptions(threshold, spectralThreshold, vegetationThreshold, keepOther, persistenceShare,
-                    constructionBrightness, minConfidence, minPatchAreaM2, simplifyMetres);
+                    constructionBrightness, minConfidence, minPatchAreaM2, simplifyMetres, model, modelThreshold);
         }
     }
 }

@@ -111,10 +111,12 @@ public final class PatchMerger {
         PatchFragment first = group.get(0);
         long cells = 0;
         double conf = 0;
+        PatchEvidence evidence = PatchEvidence.NONE;
         List<Geometry> parts = new ArrayList<>(group.size());
         for (PatchFragment f : group) {
             cells += f.cells();
             conf += f.confidenceSum();
+            evidence = evidence.plus(f.evidence());
             parts.add(f.geometry());
         }
         double area = cells * layout.cellAreaM2();
@@ -128,7 +130,7 @@ public final class PatchMerger {
         LandCover from = LandCover.ofId(first.fromId());
         LandCover to = LandCover.ofId(first.toId());
         return new ChangePatch(patchId(g, first.code(), beforeDate, afterDate), type, ruleName, from, to, area,
-                conf / cells, beforeDate, afterDate, g);
+                conf / cells, beforeDate, afterDate, g, evidence.ofWholePatch(conf / cells, g));
     }
 
     /** Stable id: a hash of the transition, the dates and the patch's top-left cell corner, the same on every re-run. */

@@ -132,7 +132,7 @@ public final class PatchOutlines {
             Geometry g = ok ? simple[i] : p.geometry();
             after += g.getNumPoints();
             out.add(new ChangePatch(p.patchId(), p.changeType(), p.rule(), p.fromClass(), p.toClass(), p.areaM2(),
-                    p.confidence(), p.beforeDate(), p.afterDate(), g));
+                    p.confidence(), p.beforeDate(), p.afterDate(), g, p.evidence()));
         }
         return new Result(out, before, after, !ok);
     }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Vector;
 import org.farmwatch.grid.GridLayout;
 import org.farmwatch.grid.TileKey;
+import org.farmwatch.ingest.TileBands;
 import org.farmwatch.util.Gdal;
 import org.gdal.gdal.Band;
 import org.gdal.gdal.Dataset;
@@ -40,6 +41,15 @@ public final class TileVectorizer {
 
     /** Sieves {@code code} (the whole window, in place) and returns the fragments in the tile core. */
     public List<PatchFragment> vectorize(TileKey key, byte[] code, float[] confidence) {
+        return vectorize(key, code, confidence, null, null);
+    }
+
+    /**
+     * As {@link #vectorize(TileKey, byte[], float[])}, each fragment with its {@link PatchEvidence} measured on the
+     * window's composites {@code before} and {@code after} (none when they are null).
+     */
+    public List<PatchFragment> vectorize(TileKey key, byte[] code, float[] confidence, TileBands before,
+                                         TileBands after) {
         int win = layout.tileSize() + 2 * halo;
         sieve(code, win);
         int size = layout.tileSize();
@@ -113,12 +123,15 @@ public final class TileVectorizer {
             }
         }
         Geometry[] geoms = polygonize(key, label, size, count);
+        PatchEvidence[] evidence = before == null ? null
+                : PatchEvidence.measure(label, count, size, halo, code, before, after);
         List<PatchFragment> out = new ArrayList<>(count);
         for (int id = 1; id <= count; id++) {
             if (geoms[id] == null) {
                 continue;
             }
-            out.add(new PatchFragment(key + ":" + id, key, codes[id], cells[id], conf[id], edges[id], geoms[id]));
+            out.add(new PatchFragment(key + ":" + id, key, codes[id], cells[id], conf[id], edges[id], geoms[id],
+                    evidence == null ? PatchEvidence.NONE : evidence[id]));
         }
         return out;
     }

@@ -26,6 +26,13 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: local[*]).")
     String master;
 
+    @Option(names = "--verdict-round-trip",
+            description = "Close the verdict loop on the sample: run it with a more sensitive detector (so that some flags "
+                    + "are false alarms), fill in the inspectors' list from the planted truth, import it, train a change "
+                    + "model on it (train-change) and run the sample again with that model (DIR-verdicts.csv, "
+                    + "DIR-change-model, DIR-with-model).")
+    boolean verdictRoundTrip;
+
     @Mixin
     VerboseOption verbose;
 
@@ -36,9 +43,13 @@ final class DemoCommand implements Callable<Integer> {
             throw FarmwatchException.input("sample area not found at " + sample + " (regenerate it with: farmwatch sample --out "
                     + sample + ")");
         }
+        Path runConf = verdictRoundTrip ? DemoVerdictRoundTrip.conf(conf, "") : conf;
         new PipelineRun(System.err).execute(PipelineRun.Request.scenes(
                 sample.resolve("scenes/20250415").toString(), sample.resolve("scenes/20250920").toString(),
-                sample.resolve("farmland.gpkg").toString(), out.toString(), conf, "demo", master));
+                sample.resolve("farmland.gpkg").toString(), out.toString(), runConf, "demo", master));
+        if (verdictRoundTrip) {
+            DemoVerdictRoundTrip.after(out, sample, conf, master, System.err);
+        }
         return 0;
     }
 }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
                 "Exit codes: 0 success, 2 bad usage or configuration, 3 unreadable or invalid input, 4 a required service "
                         + "(PostGIS) unavailable, 5 another nightly run of the region holds the lock, 1 anything else."},
         subcommands = {DemoCommand.class, RunCommand.class, NightlyCommand.class, SampleCommand.class, ImportFarmlandCommand.class,
-                TrainCommand.class, ImportVerdictsCommand.class,
+                TrainCommand.class, TrainChangeCommand.class, ImportVerdictsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Farmwatch {
 

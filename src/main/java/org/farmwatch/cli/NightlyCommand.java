@@ -40,10 +40,17 @@ final class NightlyCommand implements Callable<Integer> {
         String master = spark.checked();
         NightlyConfig nc = NightlyConfig.load(conf);
         // The run settings in the same file are checked now too, before the lock or any work.
-        PipelineRun.settings(conf, NightlyConfig.PREFIX);
+        org.farmwatch.config.Settings settings = PipelineRun.settings(conf, NightlyConfig.PREFIX);
         PostgisOneMap onemap = PostgisOneMap.at(nc.onemap(), nc.onemapSchema());
         onemap.check(null);
         try (PostgisOneMap.RegionLock lock = onemap.lockRegion(nc.region())) {
+            if (nc.retrainMonthly()) {
+                // Due or not, whether or not a scene is new: verdicts arrive between scenes.
+                java.io.PrintWriter log = spec.commandLine().getErr();
+                log.printf("[farmwatch] nightly %s: %s%n", nc.region(), NightlyRetrain.monthly(nc, settings.change().model(),
+                        master, log, java.time.YearMonth.now(java.time.ZoneOffset.UTC)));
+                log.flush();
+            }
             Optional<LocalDate> watermark = onemap.watermark();
             LocalDate newest = null;
             for (String arg : Catalogue.scan(nc.catalogue())) {
@@ -69,7 +76,9 @@ final class NightlyCommand implements Callable<Integer> {
             err.printf("[farmwatch] nightly %s: new scenes up to %s (watermark %s): run %s%n", nc.region(), newest,
                     watermark.map(LocalDate::toString).orElse("none"), runId);
             err.flush();
-            new PipelineRun(System.err).execute(new PipelineRun.Request(null, null, nc.catalogue(),
+            // With nightly.retrain, change.model names the folder retraining fills: until it holds a model, a night
+            // runs without one.
+            new PipelineRun(System.err).changeModelOptional(nc.retrainMonthly()).execute(new PipelineRun.Request(null, null, nc.catalogue(),
                     window(nc.beforePeriod()), window(nc.afterPeriod()), nc.farmland(), nc.out().replaceAll("/+$", "") + "/" + runId, conf, runId,
                     master, nc.onemap(), nc.onemapSchema(), NightlyConfig.PREFIX, null));
             if (nc.keepOutputs() != NightlyConfig.KEEP_ALL) {

@@ -16,14 +16,15 @@ import org.farmwatch.util.FarmwatchException;
  * org.farmwatch.config.Settings}. Immutable.
  */
 record NightlyConfig(String region, String catalogue, String farmland, String onemap, String onemapSchema, String out,
-                     Catalogue.Window beforePeriod, Catalogue.Window afterPeriod, int keepOutputs) {
+                     Catalogue.Window beforePeriod, Catalogue.Window afterPeriod, int keepOutputs, boolean retrainMonthly) {
 
     /** {@link #keepOutputs} when the key is absent: every run's output folder is kept. */
     static final int KEEP_ALL = 0;
 
     static final String PREFIX = "nightly.";
     private static final Set<String> KEYS = Set.of("nightly.region", "nightly.catalog", "nightly.farmland", "nightly.onemap",
-            "nightly.onemapSchema", "nightly.out", "nightly.beforePeriod", "nightly.afterPeriod", "nightly.keepOutputs");
+            "nightly.onemapSchema", "nightly.out", "nightly.beforePeriod", "nightly.afterPeriod", "nightly.keepOutputs",
+            "nightly.retrain");
 
     static NightlyConfig load(Path file) {
         if (!Files.isRegularFile(file)) {
@@ -75,8 +76,19 @@ record NightlyConfig(String region, String catalogue, String farmland, String on
                 throw FarmwatchException.usage(file + ": nightly.keepOutputs works on a local nightly.out only, got: " + out);
             }
         }
+        // nightly.retrain = monthly: the first night of a month retrains the change model from the one map's verdicts
+        // into the change.model folder (see NightlyRetrain).
+        String retrain = p.getProperty("nightly.retrain", "off").trim();
+        if (!retrain.equals("off") && !retrain.equals("monthly")) {
+            throw FarmwatchException.usage(file + ": nightly.retrain must be 'off' or 'monthly', got: " + retrain);
+        }
+        if (retrain.equals("monthly") && p.getProperty("change.model", "").isBlank()) {
+            throw FarmwatchException.usage(file + ": nightly.retrain = monthly needs change.model, the folder the nightly "
+                    + "runs keep their change model in");
+        }
         return new NightlyConfig(region, catalogue, required(p, "nightly.farmland", file), onemap,
-                p.getProperty("nightly.onemapSchema", "onemap").trim(), out, before, after, keep);
+                p.getProperty("nightly.onemapSchema", "onemap").trim(), out, before, after, keep,
+                retrain.equals("monthly"));
     }
 
     private static String required(Properties p, String key, Path file) {

@@ -27,6 +27,9 @@ final class OutputDir implements RunOutput {
      * What a farmwatch output holds at its top level, for outputs written before the marker: such a folder
      * is replaced only when its run.json is farmwatch's and nothing else is in it.
      */
+    /** What a run writes into {@code inspector/}, beside its {@code dossiers/}. */
+    static final java.util.Set<String> OWN_INSPECTOR_FILES = java.util.Set.of("flagged_parcels.csv",
+            "flagged_parcels.xlsx", "flagged_patches.csv");
     static final java.util.Set<String> OWN_NAMES = java.util.Set.of("run.json", MARKER, "onemap.gpkg",
             "onemap.gpkg-wal", "onemap.gpkg-shm", "onemap.gpkg-journal", "change.tif", "change_detail.tif",
             "before_truecolour.tif", "after_truecolour.tif", "onemap.qgz", "report.html", "inspector",
@@ -145,7 +148,7 @@ final class OutputDir implements RunOutput {
             try (var s = Files.list(inspector)) {
                 for (Path e : s.toList()) {
                     String name = e.getFileName().toString();
-                    boolean own = name.equals("flagged_parcels.csv") || name.equals("flagged_parcels.xlsx")
+                    boolean own = OWN_INSPECTOR_FILES.contains(name)
                             || (name.equals("dossiers") && Files.isDirectory(e, java.nio.file.LinkOption.NOFOLLOW_LINKS)
                                 && onlyPdfs(e));
                     if (!own || Files.isSymbolicLink(e)) {

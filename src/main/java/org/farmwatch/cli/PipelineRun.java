@@ -32,6 +32,7 @@ import org.farmwatch.publish.CgcsLocator;
 import org.farmwatch.publish.InspectorLists;
 import org.farmwatch.publish.PatchList;
 import org.farmwatch.publish.OneMapGeoPackage;
+import org.farmwatch.publish.PatchEvidenceTable;
 import org.farmwatch.publish.OneMapVerdicts;
 import org.farmwatch.publish.PostgisOneMap;
 import org.farmwatch.publish.QgisProject;
@@ -75,9 +76,16 @@ final class PipelineRun {
     }
 
     private final PrintStream log;
+    private boolean changeModelOptional;
 
     PipelineRun(PrintStream log) {
         this.log = log;
+    }
+
+    /** Whether a change.model folder without a model yet means no model (nightly retraining fills it) instead of exit 2. */
+    PipelineRun changeModelOptional(boolean optional) {
+        this.changeModelOptional = optional;
+        return this;
     }
 
     /**
@@ -142,6 +150,16 @@ final class PipelineRun {
                 judgedCrs = GeoPackageVerdicts.mergeCrs(judgedCrs, crs, g.toString());
             }
         }
+        // A missing, damaged or stale change model is exit 2 before any work, as a bad classify.model is.
+        String modelPath = settings.change().model();
+        if (modelPath != null && changeModelOptional
+                && !org.farmwatch.spark.ChangeModels.exists(modelPath, new org.apache.hadoop.conf.Configuration())) {
+            log.printf("[farmwatch] run %s: no change model in %s yet: patches keep the detector's confidence%n", runId,
+                    modelPath);
+            modelPath = null;
+        }
+        org.farmwatch.change.ChangeModel changeModel = org.farmwatch.spark.ChangeModels.load(modelPath,
+                new org.apache.hadoop.conf.Configuration());
         PastVerdicts verdicts = judged.isEmpty() ? PastVerdicts.none()
                 : PastVerdicts.of(judgedCrs, settings.flag().growthFactor(), judged);
         if (!verdicts.isEmpty()) {
@@ -163,7 +181,7 @@ final class PipelineRun {
         String phase = "the Spark job";
         try {
             spark = SparkSessions.createLoggingTo("farmwatch " + runId, r.master(), out.sideFolder() + "/spark-events");
-            FarmwatchJob.Output o = new FarmwatchJob(log).withVerdicts(verdicts).run(spark,
+            FarmwatchJob.Output o = new FarmwatchJob(log).withVerdicts(verdicts).withChangeModel(changeModel).run(spark,
                     new FarmwatchJob.Inputs(beforePeriod, afterPeriod, farmland, settings, runId), out.changeTiles(),
                     org.farmwatch.pipeline.TileStore.location(settings.storeDir(),
                             out.uri()));
@@ -187,6 +205,8 @@ final class PipelineRun {
             long[] written = OneMapGeoPackage.write(stage.resolve("onemap.gpkg"), o.layout().crs(), runId,
                     PatchList.keeping(patches, PatchList.flaggingPatchIds(flagged), listedPatches::add),
                     flagged.iterator());
+            // What a change model judges each patch by, for 'farmwatch train-change' once inspectors return verdicts.
+            PatchEvidenceTable.write(stage.resolve("onemap.gpkg"), o.patches().toLocalIterator());
             // The verdicts this run applied go along, so the next run needs only this run's GeoPackage.
             GeoPackageVerdicts.carry(stage.resolve("onemap.gpkg"), verdicts.crs(), verdicts);
             published(seconds, "publish_gpkg", t0, "onemap.gpkg, " + written[0] + " patches and " + written[1] + " flagged parcels");
@@ -327,6 +347,9 @@ final class PipelineRun {
                         PostgisOneMap.RunRecord.of(runId, Instant.ofEpochMilli(started), finished, "succeeded",
                                 settings.echo(), inputs, counts),
                         o.outlines().toLocalIterator(), flagged, o.layout().crs());
+                // What a change model judges each patch by, for train-change on the verdicts imported into the one map.
+                long kept = org.farmwatch.publish.PostgisPatchEvidence.write(onemap, runId, o.patches().toLocalIterator());
+                counts.put("patch_evidence_written", kept);
                 seconds.put("publish_onemap", secs(t0));
                 Map<String, Object> om = new LinkedHashMap<>();
                 om.put("target", onemap.describe());

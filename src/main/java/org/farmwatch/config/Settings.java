@@ -56,7 +56,7 @@ public record Settings(GridOptions grid, IngestOptions ingest, ClassifyOptions c
         implements Serializable {
 
     private static final Set<String> SCALAR_KEYS = Set.of("grid.crs", "grid.cellSizeMetres", "grid.tileSize",
-            "grid.haloCells", "cloud.bufferMetres", "composite.method", "classifier", "change.threshold", "change.spectralThreshold", "change.vegetationThreshold", "change.keepOther", "change.persistence", "change.constructionBrightness", "change.minConfidence", "patch.minAreaM2", "patch.simplifyMetres", "rules",
+            "grid.haloCells", "cloud.bufferMetres", "composite.method", "classifier", "change.threshold", "change.spectralThreshold", "change.vegetationThreshold", "change.keepOther", "change.persistence", "change.constructionBrightness", "change.minConfidence", "change.model", "change.modelThreshold", "patch.minAreaM2", "patch.simplifyMetres", "rules",
             "farmland.field.parcel_id", "farmland.field.admin_code", "farmland.field.township", "farmland.field.land_class",
             "classify.darkObjectSubtraction", "classify.waterMndwi", "classify.vegetationNdvi", "classify.sparseNdvi", "classify.cropNirShare",
             "classify.forestSwirNir", "classify.orchardSwirNir", "classify.bareBrightness", "classify.builtBlueRed",
@@ -180,6 +180,9 @@ public record Settings(GridOptions grid, IngestOptions ingest, ClassifyOptions c
                 .minConfidence(p.getProperty("change.minConfidence") == null ? 0 : number(p, "change.minConfidence", where))
                 .minPatchAreaM2(number(p, "patch.minAreaM2", where))
                 .simplifyMetres(autoOr(p, "patch.simplifyMetres", "auto", where))
+                .model(p.getProperty("change.model", "").trim().isEmpty()
+                        || p.getProperty("change.model").trim().equals("off") ? null : p.getProperty("change.model").trim())
+                .modelThreshold(autoOr(p, "change.modelThreshold", "auto", where))
                 .build());
         PublishOptions publish;
         try {

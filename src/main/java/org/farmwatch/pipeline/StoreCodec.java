@@ -6,6 +6,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.farmwatch.change.PatchEvidence;
 import org.farmwatch.change.PatchFragment;
 import org.farmwatch.grid.TileKey;
 import org.locationtech.jts.io.ParseException;
@@ -99,6 +100,9 @@ final class StoreCodec {
             byte[] g = wkb.write(f.geometry());
             d.writeInt(g.length);
             d.write(g);
+            for (double v : f.evidence().sums()) {
+                d.writeDouble(v);
+            }
         }
         for (byte[] file : List.of(e.changeTile(), e.beforeTrueColour(), e.afterTrueColour())) {
             d.writeInt(file.length);
@@ -127,7 +131,12 @@ final class StoreCodec {
             int edges = d.readInt();
             byte[] g = new byte[d.readInt()];
             d.readFully(g);
-            fragments.add(new PatchFragment(id, tile, code, cells, conf, edges, wkb.read(g)));
+            double[] evidence = new double[PatchEvidence.NONE.sums().length];
+            for (int j = 0; j < evidence.length; j++) {
+                evidence[j] = d.readDouble();
+            }
+            fragments.add(new PatchFragment(id, tile, code, cells, conf, edges, wkb.read(g),
+                    PatchEvidence.ofSums(evidence)));
         }
         byte[][] files = new byte[3][];
         for (int i = 0; i < files.length; i++) {

@@ -110,7 +110,7 @@ public final class TileDetect implements AutoCloseable {
         compare(c.before(), c.after(), cells);
         confirm(c.afterWindows(), cells);
         cpuNanos += cpu.getCurrentThreadCpuTime() - cpu0;
-        List<PatchFragment> found = vectorizer.vectorize(key, cells.code(), cells.confidence());
+        List<PatchFragment> found = vectorizer.vectorize(key, cells.code(), cells.confidence(), c.before(), c.after());
         long changed = sink.writeChange(key, cells);
         if (options.trueColour()) {
             sink.writeTrueColour(Raster.BEFORE_TRUE_COLOUR, key, c.before());

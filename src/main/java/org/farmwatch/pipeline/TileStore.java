@@ -52,7 +52,7 @@ public final class TileStore implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** Bump when the entry layout or the detection code changes what an entry holds. */
-    static final int FORMAT = 2;
+    static final int FORMAT = 3;
 
     private final String root;
     private final byte[] hadoopConf;

@@ -16,6 +16,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
 import org.farmwatch.change.ChangeDetector;
+import org.farmwatch.change.ChangeModel;
 import org.farmwatch.change.ChangePatch;
 import org.farmwatch.change.PatchFragment;
 import org.farmwatch.change.PatchMerger;
@@ -68,6 +69,7 @@ public final class FarmwatchJob {
 
     private final PrintStream log;
     private PastVerdicts verdicts = PastVerdicts.none();
+    private ChangeModel changeModel;
 
     public FarmwatchJob(PrintStream log) {
         this.log = log;
@@ -76,6 +78,12 @@ public final class FarmwatchJob {
     /** Inspectors' earlier verdicts: patches they judged false alarms or approved are not flagged again. */
     public FarmwatchJob withVerdicts(PastVerdicts past) {
         this.verdicts = past;
+        return this;
+    }
+
+    /** A change model that judges every patch ({@code change.model}); null for none. */
+    public FarmwatchJob withChangeModel(ChangeModel model) {
+        this.changeModel = model;
         return this;
     }
 
@@ -168,6 +176,12 @@ public final class FarmwatchJob {
         String afterDate = in.after().date().toString();
         double mmu = s.change().minPatchAreaM2();
         double minConfidence = s.change().minConfidence();
+        // With a change model, its probability is the confidence, and its threshold demotes further what
+        // change.minConfidence would send.
+        Broadcast<ChangeModel> model = changeModel == null ? null : jsc.broadcast(changeModel);
+        double modelThreshold = changeModel == null ? Double.NaN
+                : Double.isNaN(s.change().modelThreshold()) ? changeModel.suggestedThreshold() : s.change().modelThreshold();
+        LongAccumulator demotedByModel = jsc.sc().longAccumulator("patches_demoted_by_model");
         JavaRDD<ChangePatch> patches = fragments
                 .mapToPair(f -> new Tuple2<>(group.value().getOrDefault(f.fragmentId(), f.fragmentId()), f))
                 .groupByKey()
@@ -175,11 +189,28 @@ public final class FarmwatchJob {
                     List<PatchFragment> parts = new ArrayList<>();
                     e._2().forEach(parts::add);
                     ChangePatch p = PatchMerger.dissolve(parts, layout, detector, s.rules(), beforeDate, afterDate, mmu);
-                    return p == null ? null : p.demotedBelow(minConfidence);
+                    if (p == null) {
+                        return null;
+                    }
+                    ChangePatch sent = p.demotedBelow(minConfidence);
+                    if (model == null) {
+                        return sent;
+                    }
+                    // The model judges what would be sent to inspectors: it learnt from their verdicts on such patches.
+                    ChangePatch judged = sent.judgedBy(model.value(), modelThreshold);
+                    if (judged.changeType() != sent.changeType()) {
+                        demotedByModel.add(1);
+                    }
+                    return judged;
                 })
                 .filter(p -> p != null)
                 .persist(StorageLevel.MEMORY_AND_DISK());
         long patchCount = patches.count();
+        if (model != null) {
+            counts.put("patches_demoted_by_model", demotedByModel.value());
+            log.printf("[farmwatch] change model %s: %d patches below its threshold %.3f went to low_confidence%n",
+                    s.change().model(), demotedByModel.value(), modelThreshold);
+        }
         fragments.unpersist();
         counts.put("edge_joins", (long) joins.size());
         counts.put("patches", patchCount);
