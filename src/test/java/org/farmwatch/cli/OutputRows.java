@@ -10,9 +10,14 @@ import org.gdal.ogr.Feature;
 import org.gdal.ogr.Layer;
 import org.gdal.ogr.ogr;
 
-/** A run's published patches or flagged parcels as sorted text rows (every field and the geometry), to compare runs. */
+/**
+ * A run's published patches or flagged parcels as sorted text rows (every field and the geometry), to compare runs;
+ * {@value #RUN_FIELD}, which names the run that wrote the row, is left out: two runs of the same findings differ there.
+ */
 public final class OutputRows {
     private OutputRows() {}
+
+    static final String RUN_FIELD = "last_run_id";
 
     public static List<String> of(Path gpkg, String layer) {
         Gdal.init();
@@ -27,6 +32,9 @@ public final class OutputRows {
             while ((f = l.GetNextFeature()) != null) {
                 StringBuilder b = new StringBuilder();
                 for (int i = 0; i < f.GetFieldCount(); i++) {
+                    if (f.GetFieldDefnRef(i).GetName().equals(RUN_FIELD)) {
+                        continue;
+                    }
                     b.append(f.GetFieldDefnRef(i).GetName()).append('=').append(f.GetFieldAsString(i)).append('|');
                 }
                 b.append(f.GetGeometryRef() == null ? "" : f.GetGeometryRef().ExportToWkt());
