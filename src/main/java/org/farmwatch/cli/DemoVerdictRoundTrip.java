@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -109,82 +108,16 @@ final class DemoVerdictRoundTrip {
 
     /** Fills the verdict column of {@code list} from the planted truth; returns {confirmed, false alarms}. */
     static int[] fill(Path list, Path truth, Path to) throws IOException {
+        // truth.csv is the sample's own: "parcel_id,change_type" lines of plain ids.
         Set<String> converted = new HashSet<>();
-        for (List<String> row : csv(Files.readString(truth, StandardCharsets.UTF_8))) {
-            converted.add(row.get(0));
+        List<String> lines = Files.readAllLines(truth, StandardCharsets.UTF_8);
+        for (String line : lines.subList(1, lines.size())) {
+            converted.add(line.split(",", 2)[0]);
         }
-        List<List<String>> rows = csv(Files.readString(list, StandardCharsets.UTF_8).replace("\uFEFF", ""));
-        List<String> header = rows.get(0);
-        int parcel = column(header, "parcel_id", list);
-        int verdict = column(header, " verdict", list);
         int[] n = new int[2];
-        StringBuilder out = new StringBuilder("\uFEFF");
-        for (int r = 0; r < rows.size(); r++) {
-            List<String> row = new ArrayList<>(rows.get(r));
-            if (r > 0 && row.size() > verdict) {
-                boolean real = converted.contains(row.get(parcel));
-                row.set(verdict, real ? "confirmed" : "false_alarm");
-                n[real ? 0 : 1]++;
-            }
-            List<String> cells = new ArrayList<>();
-            for (String c : row) {
-                cells.add(c.matches(".*[\",\r\n].*") ? "\"" + c.replace("\"", "\"\"") + "\"" : c);
-            }
-            out.append(String.join(",", cells)).append("\r\n");
+        for (String v : VerdictFile.fillCsv(list, id -> converted.contains(id) ? "confirmed" : "false_alarm", to)) {
+            n[v.equals("confirmed") ? 0 : 1]++;
         }
-        Files.writeString(to, out.toString(), StandardCharsets.UTF_8);
         return n;
-    }
-
-    /** The column whose header ends in {@code word}, or holds it followed by a note in brackets. */
-    private static int column(List<String> header, String word, Path list) {
-        for (int i = 0; i < header.size(); i++) {
-            String h = header.get(i);
-            if (h.endsWith(word) || h.contains(word + " (")) {
-                return i;
-            }
-        }
-        throw FarmwatchException.input(list + " has no column '" + word.trim() + "': " + header);
-    }
-
-    /** RFC 4180 rows, the header first. */
-    static List<List<String>> csv(String text) {
-        List<List<String>> rows = new ArrayList<>();
-        List<String> row = new ArrayList<>();
-        StringBuilder cell = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < text.length(); i++) {
-            char ch = text.charAt(i);
-            if (quoted) {
-                if (ch == '"' && i + 1 < text.length() && text.charAt(i + 1) == '"') {
-                    cell.append('"');
-                    i++;
-                } else if (ch == '"') {
-                    quoted = false;
-                } else {
-                    cell.append(ch);
-                }
-            } else if (ch == '"') {
-                quoted = true;
-            } else if (ch == ',') {
-                row.add(cell.toString());
-                cell.setLength(0);
-            } else if (ch == '\n' || ch == '\r') {
-                if (ch == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') {
-                    i++;
-                }
-                row.add(cell.toString());
-                cell.setLength(0);
-                rows.add(row);
-                row = new ArrayList<>();
-            } else {
-                cell.append(ch);
-            }
-        }
-        if (cell.length() > 0 || !row.isEmpty()) {
-            row.add(cell.toString());
-            rows.add(row);
-        }
-        return rows;
     }
 }

@@ -28,8 +28,9 @@ final class OutputDir implements RunOutput {
      * is replaced only when its run.json is farmwatch's and nothing else is in it.
      */
     /** What a run writes into {@code inspector/}, beside its {@code dossiers/}. */
-    static final java.util.Set<String> OWN_INSPECTOR_FILES = java.util.Set.of("flagged_parcels.csv",
-            "flagged_parcels.xlsx", "flagged_patches.csv");
+    static final java.util.Set<String> OWN_INSPECTOR_FILES = java.util.Set.of(
+            org.farmwatch.publish.InspectorLists.CSV_FILE, org.farmwatch.publish.InspectorLists.XLSX_FILE,
+            org.farmwatch.publish.PatchList.CSV_FILE);
     static final java.util.Set<String> OWN_NAMES = java.util.Set.of("run.json", MARKER, "onemap.gpkg",
             "onemap.gpkg-wal", "onemap.gpkg-shm", "onemap.gpkg-journal", "change.tif", "change_detail.tif",
             "before_truecolour.tif", "after_truecolour.tif", "onemap.qgz", "report.html", "inspector",

@@ -176,6 +176,36 @@ public final class VerdictFile {
         return new Contents(List.copyOf(unique), rows, blank);
     }
 
+    /**
+     * Writes a copy of the CSV list {@code list} with its verdict column filled as an inspector would: each row's
+     * verdict is {@code verdictOf} its parcel id. For the demo's round trip; returns the verdicts written, in row order.
+     */
+    public static List<String> fillCsv(Path list, java.util.function.Function<String, String> verdictOf, Path to)
+            throws IOException {
+        Table t = csv(list);
+        Map<String, Integer> col = columns(t.header());
+        Integer parcel = col.get("parcel_id");
+        Integer verdict = col.get("verdict");
+        if (parcel == null || verdict == null) {
+            throw FarmwatchException.input(list + " has no parcel_id or verdict column: " + t.header());
+        }
+        List<String> written = new ArrayList<>();
+        try (java.io.Writer w = Files.newBufferedWriter(to, StandardCharsets.UTF_8)) {
+            w.write('\uFEFF');
+            ListFiles.writeCsvRow(w, t.header());
+            for (List<String> row : t.rows()) {
+                List<String> filled = new ArrayList<>(row);
+                if (filled.size() > verdict) {
+                    String v = verdictOf.apply(cell(row, parcel));
+                    filled.set(verdict, v);
+                    written.add(v);
+                }
+                ListFiles.writeCsvRow(w, filled);
+            }
+        }
+        return written;
+    }
+
     /** How every refusal of a verdict file ends: no verdict of it was stored. */
     public static final String NOTHING_IMPORTED = "nothing imported 未导入任何结论";
 
