@@ -51,8 +51,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BadInputMatrixTest {
 
-    @TempDir
-    static Path shared;
     /** 4 km crops of the demo scenes: a run over them does one tile of work. */
     static Path smallBefore;
     static Path smallAfter;
@@ -64,8 +62,9 @@ class BadInputMatrixTest {
 
     @BeforeAll
     static void smallScenes() throws IOException {
-        smallBefore = Fixtures.smallScene(SAMPLE_BEFORE, shared.resolve("SMALL_20250415"));
-        smallAfter = Fixtures.smallScene(SAMPLE_AFTER, shared.resolve("SMALL_20250920"));
+        Path[] pair = Fixtures.smallPair();
+        smallBefore = pair[0];
+        smallAfter = pair[1];
     }
 
     String testName;

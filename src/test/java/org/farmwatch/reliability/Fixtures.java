@@ -83,6 +83,28 @@ final class Fixtures {
         return to;
     }
 
+    private static Path[] smallPair;
+
+    /**
+     * The sample's before and after scenes cut by {@link #smallScene}, once per test JVM rather than once per test
+     * class: the tests only read them (a test that spoils a scene spoils a copy). Deleted when the JVM exits.
+     */
+    static synchronized Path[] smallPair() throws IOException {
+        if (smallPair == null) {
+            Path dir = Files.createTempDirectory("farmwatch-small-scenes");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try (Stream<Path> s = Files.walk(dir)) {
+                    s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                } catch (IOException ignored) {
+                    // A temporary folder: the system cleans it.
+                }
+            }));
+            smallPair = new Path[] {smallScene(SAMPLE_BEFORE, dir.resolve("SMALL_20250415")),
+                smallScene(SAMPLE_AFTER, dir.resolve("SMALL_20250920"))};
+        }
+        return smallPair.clone();
+    }
+
     /** minX, minY, maxX, maxY of {@link #smallScene}: 4 km by 4 km inside the grid tile (7711, 1158). */
     static final double[] SMALL = {39_481_000, 4_066_000, 39_485_000, 4_070_000};
 

@@ -50,8 +50,6 @@ class HostileDataTest {
     static final String PASSWORD = "Pw@9f3e7c";
     static final String PASSWORD_IN_URL = "Pw%409f3e7c";
 
-    @TempDir
-    static Path shared;
     static Path smallBefore;
     static Path smallAfter;
 
@@ -60,8 +58,9 @@ class HostileDataTest {
 
     @BeforeAll
     static void smallScenes() throws IOException {
-        smallBefore = Fixtures.smallScene(SAMPLE_BEFORE, shared.resolve("SMALL_20250415"));
-        smallAfter = Fixtures.smallScene(SAMPLE_AFTER, shared.resolve("SMALL_20250920"));
+        Path[] pair = Fixtures.smallPair();
+        smallBefore = pair[0];
+        smallAfter = pair[1];
     }
 
     /** The demo farmland with hostile township, admin code and parcel id text. */

@@ -28,8 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HostileFarmlandTest {
 
-    @TempDir
-    static Path shared;
     static Path smallBefore;
     static Path smallAfter;
 
@@ -38,8 +36,9 @@ class HostileFarmlandTest {
 
     @BeforeAll
     static void smallScenes() throws IOException {
-        smallBefore = Fixtures.smallScene(SAMPLE_BEFORE, shared.resolve("SMALL_20250415"));
-        smallAfter = Fixtures.smallScene(SAMPLE_AFTER, shared.resolve("SMALL_20250920"));
+        Path[] pair = Fixtures.smallPair();
+        smallBefore = pair[0];
+        smallAfter = pair[1];
     }
 
     @Test

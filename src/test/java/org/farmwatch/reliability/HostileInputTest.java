@@ -34,8 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HostileInputTest {
 
-    @TempDir
-    static Path shared;
     static Path smallBefore;
     static Path smallAfter;
 
@@ -44,8 +42,9 @@ class HostileInputTest {
 
     @BeforeAll
     static void smallScenes() throws IOException {
-        smallBefore = Fixtures.smallScene(SAMPLE_BEFORE, shared.resolve("SMALL_20250415"));
-        smallAfter = Fixtures.smallScene(SAMPLE_AFTER, shared.resolve("SMALL_20250920"));
+        Path[] pair = Fixtures.smallPair();
+        smallBefore = pair[0];
+        smallAfter = pair[1];
     }
 
     private static String[] run(Path before, Path after, Path out, String... extra) {

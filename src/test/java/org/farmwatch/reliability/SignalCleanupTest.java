@@ -27,8 +27,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class SignalCleanupTest {
 
-    @TempDir
-    static Path shared;
     static Path smallBefore;
     static Path smallAfter;
 
@@ -37,8 +35,9 @@ class SignalCleanupTest {
 
     @BeforeAll
     static void smallScenes() throws IOException {
-        smallBefore = Fixtures.smallScene(SAMPLE_BEFORE, shared.resolve("SMALL_20250415"));
-        smallAfter = Fixtures.smallScene(SAMPLE_AFTER, shared.resolve("SMALL_20250920"));
+        Path[] pair = Fixtures.smallPair();
+        smallBefore = pair[0];
+        smallAfter = pair[1];
     }
 
     @ParameterizedTest
